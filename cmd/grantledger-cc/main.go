@@ -29,6 +29,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	id := fs.String("id", os.Getenv("CHAINCODE_ID"), "chaincode package ID (env CHAINCODE_ID)")
 	addr := fs.String("address", envOr("CHAINCODE_SERVER_ADDRESS", "127.0.0.1:7999"), "listen address (env CHAINCODE_SERVER_ADDRESS)")
+	certFile := fs.String("tls-cert", os.Getenv("CHAINCODE_TLS_CERT_FILE"), "PEM TLS certificate; empty serves without TLS (env CHAINCODE_TLS_CERT_FILE)")
+	keyFile := fs.String("tls-key", os.Getenv("CHAINCODE_TLS_KEY_FILE"), "PEM TLS private key (env CHAINCODE_TLS_KEY_FILE)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -41,12 +43,18 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "grantledger-cc:", err)
 		return 1
 	}
-	server := &shim.ChaincodeServer{
-		CCID:     *id,
-		Address:  *addr,
-		CC:       cc,
-		TLSProps: shim.TLSProperties{Disabled: true},
+	tls := shim.TLSProperties{Disabled: true}
+	if *certFile != "" || *keyFile != "" {
+		if tls.Cert, err = os.ReadFile(*certFile); err == nil {
+			tls.Key, err = os.ReadFile(*keyFile)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "grantledger-cc: read TLS key pair:", err)
+			return 2
+		}
+		tls.Disabled = false
 	}
+	server := &shim.ChaincodeServer{CCID: *id, Address: *addr, CC: cc, TLSProps: tls}
 	errc := make(chan error, 1)
 	go func() { errc <- server.Start() }()
 	fmt.Fprintf(stderr, "grantledger-cc: serving %s on %s\n", *id, *addr)

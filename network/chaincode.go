@@ -1,0 +1,335 @@
+package network
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// chaincodeProcess is the name of the chaincode service process.
+const chaincodeProcess = "chaincode"
+
+func apiProcess(o *PeerOrg) string { return "api-" + o.Name }
+
+// committedDefinition is the part of `peer lifecycle chaincode
+// querycommitted -O json` that deployment needs.
+type committedDefinition struct {
+	Sequence int64  `json:"sequence"`
+	Version  string `json:"version"`
+}
+
+// Deploy makes the channel run the contract built from the working tree.
+// The package label carries a digest of the chaincode binary, so an
+// unchanged contract deploys nothing, and a changed one is installed,
+// approved by every organisation and committed at the next sequence, with
+// the chaincode service restarted under the new package ID.
+func (n *Network) Deploy(ctx context.Context) error {
+	authority, err := n.authority()
+	if err != nil {
+		return err
+	}
+	bin, label, err := n.buildChaincode(ctx)
+	if err != nil {
+		return err
+	}
+	pkgPath, pkgID, err := n.packageChaincode(label)
+	if err != nil {
+		return err
+	}
+	def, err := n.committed(ctx)
+	if err != nil {
+		return err
+	}
+	if def != nil && def.Version == label {
+		n.logf("chaincode %s is committed at sequence %d", label, def.Sequence)
+		if err := n.startChaincode(ctx, bin, pkgID); err != nil {
+			return err
+		}
+		return n.waitChaincode(ctx)
+	}
+	seq := int64(1)
+	if def != nil {
+		seq = def.Sequence + 1
+	}
+	for i := range n.topo.Orgs {
+		o := &n.topo.Orgs[i]
+		for _, p := range o.Peers {
+			if err := n.install(ctx, o, p, pkgPath, pkgID); err != nil {
+				return err
+			}
+		}
+	}
+	if err := n.startChaincode(ctx, bin, pkgID); err != nil {
+		return err
+	}
+	defArgs := []string{"-C", n.topo.Channel, "-n", n.topo.Chaincode.Name, "-v", label,
+		"--sequence", strconv.FormatInt(seq, 10), "--init-required", "--signature-policy", n.policy()}
+	approved, err := n.approvals(ctx, defArgs)
+	if err != nil {
+		return err
+	}
+	for i := range n.topo.Orgs {
+		o := &n.topo.Orgs[i]
+		if approved[o.MSPID] {
+			continue
+		}
+		n.logf("approving %s sequence %d for %s", label, seq, o.MSPID)
+		args := append([]string{"lifecycle", "chaincode", "approveformyorg"}, defArgs...)
+		args = append(args, "--package-id", pkgID)
+		args = append(args, n.ordererFlags()...)
+		if _, err := n.run(ctx, n.adminEnv(o, o.Peers[0]), n.bin("peer"), args...); err != nil {
+			return err
+		}
+	}
+	n.logf("committing %s at sequence %d with policy %s", label, seq, n.policy())
+	args := append([]string{"lifecycle", "chaincode", "commit"}, defArgs...)
+	args = append(append(args, n.ordererFlags()...), n.allPeerFlags()...)
+	if _, err := n.run(ctx, n.adminEnv(authority, authority.Peers[0]), n.bin("peer"), args...); err != nil {
+		return err
+	}
+	// Every new definition is initialised once: Bootstrap fixes the
+	// authority the first time and is a no-op for the same authority later.
+	n.logf("initialising %s: authority is %s", label, authority.MSPID)
+	initArgs := []string{"chaincode", "invoke", "-C", n.topo.Channel, "-n", n.topo.Chaincode.Name, "--isInit", "--waitForEvent",
+		"-c", fmt.Sprintf(`{"function":"Bootstrap","Args":[%q]}`, authority.MSPID)}
+	initArgs = append(append(initArgs, n.ordererFlags()...), n.allPeerFlags()...)
+	if _, err := n.run(ctx, n.adminEnv(authority, authority.Peers[0]), n.bin("peer"), initArgs...); err != nil {
+		return err
+	}
+	return n.waitChaincode(ctx)
+}
+
+func (n *Network) authority() (*PeerOrg, error) {
+	for i := range n.topo.Orgs {
+		if n.topo.Orgs[i].Role == "authority" {
+			return &n.topo.Orgs[i], nil
+		}
+	}
+	return nil, errors.New("the topology has no organisation with role authority")
+}
+
+func (n *Network) policy() string {
+	if n.topo.Chaincode.Policy != "" {
+		return n.topo.Chaincode.Policy
+	}
+	return majorityPolicy(n.topo.Orgs)
+}
+
+// allPeerFlags targets the first peer of every organisation, so that any
+// endorsement policy over the organisations can be met.
+func (n *Network) allPeerFlags() []string {
+	var args []string
+	for i := range n.topo.Orgs {
+		o := &n.topo.Orgs[i]
+		p := o.Peers[0]
+		args = append(args, "--peerAddresses", p.Addr(), "--tlsRootCertFiles", filepath.Join(n.peerDir(o, p), "tls", "ca.crt"))
+	}
+	return args
+}
+
+// buildChaincode compiles the chaincode service and names it by content.
+func (n *Network) buildChaincode(ctx context.Context) (string, string, error) {
+	bin := filepath.Join(n.cfg.State, "bin", "grantledger-cc")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-o", bin, "./cmd/grantledger-cc")
+	cmd.Dir = n.cfg.Root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("build chaincode: %w: %s", err, out)
+	}
+	raw, err := os.ReadFile(bin)
+	if err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256(raw)
+	return bin, n.topo.Chaincode.Name + "_" + hex.EncodeToString(sum[:6]), nil
+}
+
+// packageChaincode writes the ccaas package for label: metadata.json and a
+// code.tar.gz holding connection.json, which tells the peers where the
+// chaincode service listens and which CA signed its TLS certificate. The
+// archive is byte-for-byte reproducible, so its package ID is too.
+func (n *Network) packageChaincode(label string) (string, string, error) {
+	rootCert, err := os.ReadFile(filepath.Join(n.chaincodeTLSDir(), "ca.crt"))
+	if err != nil {
+		return "", "", fmt.Errorf("package chaincode: %w", err)
+	}
+	conn, err := json.MarshalIndent(map[string]any{
+		"address":              n.topo.Chaincode.Address,
+		"dial_timeout":         "10s",
+		"tls_required":         true,
+		"client_auth_required": false,
+		"root_cert":            string(rootCert),
+	}, "", "  ")
+	if err != nil {
+		return "", "", err
+	}
+	code, err := tarGz(map[string][]byte{"connection.json": conn})
+	if err != nil {
+		return "", "", err
+	}
+	meta, err := json.Marshal(map[string]string{"type": "ccaas", "label": label})
+	if err != nil {
+		return "", "", err
+	}
+	pkg, err := tarGz(map[string][]byte{"metadata.json": meta, "code.tar.gz": code})
+	if err != nil {
+		return "", "", err
+	}
+	path := filepath.Join(n.cfg.State, "chaincode", label+".tar.gz")
+	if err := writeFileAtomic(path, pkg); err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256(pkg)
+	return path, label + ":" + hex.EncodeToString(sum[:]), nil
+}
+
+// tarGz archives files in name order with fixed metadata.
+func tarGz(files map[string][]byte) ([]byte, error) {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(files[name])), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(files[name]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (n *Network) committed(ctx context.Context) (*committedDefinition, error) {
+	authority, err := n.authority()
+	if err != nil {
+		return nil, err
+	}
+	out, err := n.run(ctx, n.adminEnv(authority, authority.Peers[0]), n.bin("peer"), "lifecycle", "chaincode", "querycommitted",
+		"-C", n.topo.Channel, "-n", n.topo.Chaincode.Name, "-O", "json")
+	if err != nil {
+		if strings.Contains(out, "not defined") || strings.Contains(out, "not found") {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var def committedDefinition
+	if err := json.Unmarshal([]byte(out), &def); err != nil {
+		return nil, fmt.Errorf("query committed chaincode: %w: %s", err, out)
+	}
+	return &def, nil
+}
+
+func (n *Network) install(ctx context.Context, o *PeerOrg, p Node, pkgPath, pkgID string) error {
+	env := n.adminEnv(o, p)
+	out, err := n.run(ctx, env, n.bin("peer"), "lifecycle", "chaincode", "queryinstalled", "-O", "json")
+	if err == nil && strings.Contains(out, pkgID) {
+		return nil
+	}
+	n.logf("installing %s on %s", pkgID, n.topo.peerFQDN(o, p))
+	_, err = n.run(ctx, env, n.bin("peer"), "lifecycle", "chaincode", "install", pkgPath)
+	return err
+}
+
+func (n *Network) approvals(ctx context.Context, defArgs []string) (map[string]bool, error) {
+	authority, err := n.authority()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"lifecycle", "chaincode", "checkcommitreadiness"}, defArgs...)
+	out, err := n.run(ctx, n.adminEnv(authority, authority.Peers[0]), n.bin("peer"), append(args, "-O", "json")...)
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Approvals map[string]bool `json:"approvals"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		return nil, fmt.Errorf("check commit readiness: %w: %s", err, out)
+	}
+	return r.Approvals, nil
+}
+
+// startChaincode runs the chaincode service under pkgID, replacing one that
+// runs under another package ID.
+func (n *Network) startChaincode(ctx context.Context, bin, pkgID string) error {
+	idFile := filepath.Join(n.runDir(), chaincodeProcess+".id")
+	if _, ok := n.pid(chaincodeProcess); ok {
+		if cur, _ := os.ReadFile(idFile); strings.TrimSpace(string(cur)) == pkgID {
+			return nil
+		}
+		if err := n.stop(chaincodeProcess); err != nil {
+			return err
+		}
+	}
+	tls := n.chaincodeTLSDir()
+	err := n.start(ctx, process{
+		name: chaincodeProcess,
+		bin:  bin,
+		env: []string{
+			"CHAINCODE_ID=" + pkgID,
+			"CHAINCODE_SERVER_ADDRESS=" + n.topo.Chaincode.Address,
+			"CHAINCODE_TLS_CERT_FILE=" + filepath.Join(tls, "server.crt"),
+			"CHAINCODE_TLS_KEY_FILE=" + filepath.Join(tls, "server.key"),
+		},
+		ready: "tcp://" + n.topo.Chaincode.Address,
+	})
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(idFile, []byte(pkgID+"\n"))
+}
+
+// chaincodeAnswers queries the contract once through every organisation's peer.
+func (n *Network) chaincodeAnswers(ctx context.Context) error {
+	for i := range n.topo.Orgs {
+		o := &n.topo.Orgs[i]
+		_, err := n.run(ctx, n.adminEnv(o, o.Peers[0]), n.bin("peer"), "chaincode", "query", "-C", n.topo.Channel,
+			"-n", n.topo.Chaincode.Name, "-c", `{"function":"GetConfig","Args":[]}`)
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.MSPID, err)
+		}
+	}
+	return nil
+}
+
+// waitChaincode polls until the contract answers through every peer: a
+// peer that has not yet received the commit block does not know it.
+func (n *Network) waitChaincode(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	for {
+		err := n.chaincodeAnswers(ctx)
+		if err == nil {
+			n.logf("chaincode %s answers on every organisation's peer", n.topo.Chaincode.Name)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("chaincode does not answer: %w", err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,348 @@
+package network
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+
+	"github.com/grantledger/grantledger/client"
+)
+
+// cryptoConfigTmpl is the cryptogen input: one orderer organisation and one
+// organisation per party, NodeOUs on so that policies can name the peer,
+// admin and client roles. SANS carry the hosts nodes are dialled at.
+var cryptoConfigTmpl = template.Must(template.New("crypto-config").Parse(`# Generated from the topology by glnet; edit the topology, not this file.
+OrdererOrgs:
+  - Name: {{ .OrdererOrg.MSPID }}
+    Domain: {{ .OrdererDomain }}
+    EnableNodeOUs: true
+    Specs:
+{{- range .OrdererOrg.Nodes }}
+      - Hostname: {{ .Name }}
+        SANS: ["{{ .Host }}", "localhost", "127.0.0.1"]
+{{- end }}
+PeerOrgs:
+{{- range .PeerOrgs }}
+  - Name: {{ .MSPID }}
+    Domain: {{ .Domain }}
+    EnableNodeOUs: true
+    Specs:
+{{- range .Peers }}
+      - Hostname: {{ .Name }}
+        SANS: ["{{ .Host }}", "localhost", "127.0.0.1"]
+{{- end }}
+    Users:
+      Count: {{ .Users }}
+{{- end }}
+  # The chaincode service's TLS certificate comes from an organisation of its own.
+  - Name: ChaincodeService
+    Domain: {{ .ChaincodeDomain }}
+    EnableNodeOUs: true
+    Specs:
+      - Hostname: {{ .ChaincodeName }}
+        SANS: ["{{ .ChaincodeHost }}", "localhost", "127.0.0.1"]
+    Users:
+      Count: 0
+`))
+
+// configtxTmpl is the configtxgen input for the application channel's
+// genesis block (no system channel: orderers join it through osnadmin).
+var configtxTmpl = template.Must(template.New("configtx").Parse(`# Generated from the topology by glnet; edit the topology, not this file.
+Organizations:
+  - &{{ .OrdererOrg.MSPID }}
+    Name: {{ .OrdererOrg.MSPID }}
+    ID: {{ .OrdererOrg.MSPID }}
+    MSPDir: {{ .OrdererMSPDir }}
+    Policies:
+      Readers:
+        Type: Signature
+        Rule: "OR('{{ .OrdererOrg.MSPID }}.member')"
+      Writers:
+        Type: Signature
+        Rule: "OR('{{ .OrdererOrg.MSPID }}.member')"
+      Admins:
+        Type: Signature
+        Rule: "OR('{{ .OrdererOrg.MSPID }}.admin')"
+    OrdererEndpoints:
+{{- range .OrdererOrg.Nodes }}
+      - "{{ .Addr }}"
+{{- end }}
+{{- range .PeerOrgs }}
+  - &{{ .MSPID }}
+    Name: {{ .MSPID }}
+    ID: {{ .MSPID }}
+    MSPDir: {{ .MSPDir }}
+    Policies:
+      Readers:
+        Type: Signature
+        Rule: "OR('{{ .MSPID }}.admin', '{{ .MSPID }}.peer', '{{ .MSPID }}.client')"
+      Writers:
+        Type: Signature
+        Rule: "OR('{{ .MSPID }}.admin', '{{ .MSPID }}.client')"
+      Admins:
+        Type: Signature
+        Rule: "OR('{{ .MSPID }}.admin')"
+      Endorsement:
+        Type: Signature
+        Rule: "OR('{{ .MSPID }}.peer')"
+    AnchorPeers:
+{{- range .Peers }}
+      - Host: {{ .Host }}
+        Port: {{ .Port }}
+{{- end }}
+{{- end }}
+
+Capabilities:
+  Channel: &ChannelCapabilities
+    V3_0: true
+  Orderer: &OrdererCapabilities
+    V2_0: true
+  Application: &ApplicationCapabilities
+    V2_5: true
+
+Application: &ApplicationDefaults
+  Organizations:
+  Policies:
+    Readers:
+      Type: ImplicitMeta
+      Rule: "ANY Readers"
+    Writers:
+      Type: ImplicitMeta
+      Rule: "ANY Writers"
+    Admins:
+      Type: ImplicitMeta
+      Rule: "MAJORITY Admins"
+    LifecycleEndorsement:
+      Type: ImplicitMeta
+      Rule: "MAJORITY Endorsement"
+    Endorsement:
+      Type: ImplicitMeta
+      Rule: "MAJORITY Endorsement"
+  Capabilities:
+    <<: *ApplicationCapabilities
+
+Orderer: &OrdererDefaults
+  OrdererType: etcdraft
+  EtcdRaft:
+    Consenters:
+{{- range .Consenters }}
+      - Host: {{ .Host }}
+        Port: {{ .Port }}
+        ClientTLSCert: {{ .Cert }}
+        ServerTLSCert: {{ .Cert }}
+{{- end }}
+    Options:
+      TickInterval: 500ms
+      ElectionTick: 10
+      HeartbeatTick: 1
+      MaxInflightBlocks: 5
+      SnapshotIntervalSize: 16 MB
+  BatchTimeout: {{ .BatchTimeout }}
+  BatchSize:
+    MaxMessageCount: {{ .BatchMaxMessages }}
+    AbsoluteMaxBytes: 10 MB
+    PreferredMaxBytes: 2 MB
+  Organizations:
+  Policies:
+    Readers:
+      Type: ImplicitMeta
+      Rule: "ANY Readers"
+    Writers:
+      Type: ImplicitMeta
+      Rule: "ANY Writers"
+    Admins:
+      Type: ImplicitMeta
+      Rule: "MAJORITY Admins"
+    BlockValidation:
+      Type: ImplicitMeta
+      Rule: "ANY Writers"
+  Capabilities:
+    <<: *OrdererCapabilities
+
+Channel: &ChannelDefaults
+  Policies:
+    Readers:
+      Type: ImplicitMeta
+      Rule: "ANY Readers"
+    Writers:
+      Type: ImplicitMeta
+      Rule: "ANY Writers"
+    Admins:
+      Type: ImplicitMeta
+      Rule: "MAJORITY Admins"
+  Capabilities:
+    <<: *ChannelCapabilities
+
+Profiles:
+  GrantLedgerChannel:
+    <<: *ChannelDefaults
+    Orderer:
+      <<: *OrdererDefaults
+      Organizations:
+        - *{{ .OrdererOrg.MSPID }}
+    Application:
+      <<: *ApplicationDefaults
+      Organizations:
+{{- range .PeerOrgs }}
+        - *{{ .MSPID }}
+{{- end }}
+`))
+
+type tmplPeerOrg struct {
+	PeerOrg
+	Domain string
+	MSPDir string
+}
+
+type tmplConsenter struct {
+	Host string
+	Port int
+	Cert string
+}
+
+// writeCryptoConfig writes the cryptogen input for the topology.
+func (n *Network) writeCryptoConfig(path string) error {
+	ccHost, _, err := splitHostPort(n.topo.Chaincode.Address)
+	if err != nil {
+		return err
+	}
+	data := struct {
+		*Topology
+		OrdererDomain   string
+		PeerOrgs        []tmplPeerOrg
+		ChaincodeDomain string
+		ChaincodeName   string
+		ChaincodeHost   string
+	}{
+		Topology:        n.topo,
+		OrdererDomain:   n.topo.ordererDomain(),
+		PeerOrgs:        n.tmplPeerOrgs(),
+		ChaincodeDomain: n.chaincodeDomain(),
+		ChaincodeName:   n.topo.Chaincode.Name,
+		ChaincodeHost:   ccHost,
+	}
+	return renderFile(path, cryptoConfigTmpl, data)
+}
+
+// writeConfigtx writes the configtxgen input for the topology.
+func (n *Network) writeConfigtx(path string) error {
+	var consenters []tmplConsenter
+	for _, o := range n.topo.OrdererOrg.Nodes {
+		consenters = append(consenters, tmplConsenter{Host: o.Host, Port: o.Port, Cert: filepath.Join(n.ordererDir(o), "tls", "server.crt")})
+	}
+	data := struct {
+		*Topology
+		OrdererMSPDir string
+		PeerOrgs      []tmplPeerOrg
+		Consenters    []tmplConsenter
+	}{
+		Topology:      n.topo,
+		OrdererMSPDir: filepath.Join(n.cryptoDir(), "ordererOrganizations", n.topo.ordererDomain(), "msp"),
+		PeerOrgs:      n.tmplPeerOrgs(),
+		Consenters:    consenters,
+	}
+	return renderFile(path, configtxTmpl, data)
+}
+
+func (n *Network) tmplPeerOrgs() []tmplPeerOrg {
+	var out []tmplPeerOrg
+	for i := range n.topo.Orgs {
+		o := &n.topo.Orgs[i]
+		out = append(out, tmplPeerOrg{PeerOrg: *o, Domain: n.topo.orgDomain(o), MSPDir: filepath.Join(n.orgDir(o), "msp")})
+	}
+	return out
+}
+
+// writePeerCoreYAML derives a peer's core.yaml from Fabric's sample
+// configuration, pointing the chaincode-as-a-service external builder at the
+// one in this repository. Everything node-specific is set by environment
+// variables when the peer starts.
+func (n *Network) writePeerCoreYAML(dir string) error {
+	raw, err := os.ReadFile(filepath.Join(n.cfg.FabricConfig, "core.yaml"))
+	if err != nil {
+		return fmt.Errorf("read Fabric sample core.yaml: %w", err)
+	}
+	const sample = "path: /opt/hyperledger/ccaas_builder"
+	if !bytes.Contains(raw, []byte(sample)) {
+		return fmt.Errorf("Fabric sample core.yaml has no %q to replace", sample)
+	}
+	raw = bytes.Replace(raw, []byte(sample), []byte("path: "+n.builderDir()), 1)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "core.yaml"), raw, 0o644)
+}
+
+// writeProfile writes the connection profile that client/ and api/ load.
+func (n *Network) writeProfile() error {
+	p := client.Profile{Channel: n.topo.Channel, Chaincode: n.topo.Chaincode.Name}
+	for i := range n.topo.Orgs {
+		o := &n.topo.Orgs[i]
+		peer := o.Peers[0]
+		op := client.OrgProfile{
+			MSPID: o.MSPID,
+			Name:  o.Name,
+			Role:  o.Role,
+			API:   o.API,
+			Peer: client.PeerProfile{
+				Name:        n.topo.peerFQDN(o, peer),
+				Address:     peer.Addr(),
+				TLSRootCert: filepath.Join(n.peerDir(o, peer), "tls", "ca.crt"),
+			},
+		}
+		users := []string{"Admin"}
+		for u := 1; u <= o.Users; u++ {
+			users = append(users, fmt.Sprintf("User%d", u))
+		}
+		for _, u := range users {
+			mspDir := filepath.Join(n.userDir(o, u), "msp")
+			op.Users = append(op.Users, client.UserProfile{
+				Name: u,
+				Cert: filepath.Join(mspDir, "signcerts", fmt.Sprintf("%s@%s-cert.pem", u, n.topo.orgDomain(o))),
+				Key:  filepath.Join(mspDir, "keystore", "priv_sk"),
+			})
+		}
+		p.Orgs = append(p.Orgs, op)
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("write profile: %w", err)
+	}
+	raw, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(n.ProfilePath(), append(raw, '\n'))
+}
+
+func renderFile(path string, t *template.Template, data any) error {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return fmt.Errorf("render %s: %w", filepath.Base(path), err)
+	}
+	return writeFileAtomic(path, buf.Bytes())
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// majorityPolicy is the chaincode's endorsement policy when the topology
+// names none: more than half of the peer organisations.
+func majorityPolicy(orgs []PeerOrg) string {
+	var principals []string
+	for _, o := range orgs {
+		principals = append(principals, fmt.Sprintf("'%s.peer'", o.MSPID))
+	}
+	return fmt.Sprintf("OutOf(%d, %s)", len(orgs)/2+1, strings.Join(principals, ", "))
+}
