@@ -275,6 +275,10 @@ func (n *Network) approvals(ctx context.Context, defArgs []string) (map[string]b
 // startChaincode runs the chaincode service under pkgID, replacing one that
 // runs under another package ID.
 func (n *Network) startChaincode(ctx context.Context, bin, pkgID string) error {
+	if host, _, _ := splitHostPort(n.topo.Chaincode.Address); !isLocal(host) {
+		n.logf("the chaincode service lives on %s: start it there with CHAINCODE_ID=%s", host, pkgID)
+		return nil
+	}
 	idFile := filepath.Join(n.runDir(), chaincodeProcess+".id")
 	if _, ok := n.pid(chaincodeProcess); ok {
 		if cur, _ := os.ReadFile(idFile); strings.TrimSpace(string(cur)) == pkgID {

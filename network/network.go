@@ -158,11 +158,18 @@ func (n *Network) Up(ctx context.Context) error {
 		return err
 	}
 	for _, o := range n.topo.OrdererOrg.Nodes {
+		if !isLocal(o.Host) {
+			n.logf("%s lives on %s: start it there", n.topo.ordererFQDN(o), o.Host)
+			continue
+		}
 		if err := n.StartOrderer(ctx, o.Name); err != nil {
 			return err
 		}
 	}
 	for _, o := range n.topo.OrdererOrg.Nodes {
+		if !isLocal(o.Host) {
+			continue
+		}
 		if err := n.joinOrderer(ctx, o); err != nil {
 			return err
 		}
@@ -170,6 +177,10 @@ func (n *Network) Up(ctx context.Context) error {
 	for i := range n.topo.Orgs {
 		o := &n.topo.Orgs[i]
 		for _, p := range o.Peers {
+			if !isLocal(p.Host) {
+				n.logf("%s lives on %s: start it there", n.topo.peerFQDN(o, p), p.Host)
+				continue
+			}
 			if err := n.StartPeer(ctx, o.Name, p.Name); err != nil {
 				return err
 			}
@@ -178,6 +189,9 @@ func (n *Network) Up(ctx context.Context) error {
 	for i := range n.topo.Orgs {
 		o := &n.topo.Orgs[i]
 		for _, p := range o.Peers {
+			if !isLocal(p.Host) {
+				continue
+			}
 			if err := n.joinPeer(ctx, o, p); err != nil {
 				return err
 			}
@@ -450,11 +464,23 @@ func (n *Network) processNames() []string {
 	return names
 }
 
+// allRunning reports whether every local node and the chaincode service run.
 func (n *Network) allRunning() bool {
-	for _, name := range n.processNames() {
-		if strings.HasPrefix(name, "api-") {
-			continue
+	var names []string
+	for _, o := range n.topo.OrdererOrg.Nodes {
+		if isLocal(o.Host) {
+			names = append(names, n.topo.ordererFQDN(o))
 		}
+	}
+	for i := range n.topo.Orgs {
+		o := &n.topo.Orgs[i]
+		for _, p := range o.Peers {
+			if isLocal(p.Host) {
+				names = append(names, n.topo.peerFQDN(o, p))
+			}
+		}
+	}
+	for _, name := range append(names, chaincodeProcess) {
 		if _, ok := n.pid(name); !ok {
 			return false
 		}
