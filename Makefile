@@ -39,5 +39,5 @@ unit: ## unit tests only
 e2e: ## end-to-end tests only (brings a test network up and down)
 	@scripts/test.sh e2e
 
-lint: ## go vet, gofmt, shellcheck
+lint: ## gofmt, go vet, staticcheck, shellcheck
 	@scripts/test.sh lint

@@ -268,7 +268,7 @@ func (n *Network) writePeerCoreYAML(dir string) error {
 	}
 	const sample = "path: /opt/hyperledger/ccaas_builder"
 	if !bytes.Contains(raw, []byte(sample)) {
-		return fmt.Errorf("Fabric sample core.yaml has no %q to replace", sample)
+		return fmt.Errorf("the Fabric sample core.yaml has no %q to replace", sample)
 	}
 	raw = bytes.Replace(raw, []byte(sample), []byte("path: "+n.builderDir()), 1)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -111,10 +111,6 @@ func (n *Network) ordererDir(o Node) string {
 	return filepath.Join(n.ordererOrgDir(), "orderers", n.topo.ordererFQDN(o))
 }
 
-func (n *Network) ordererAdmin() string {
-	return filepath.Join(n.ordererOrgDir(), "users", "Admin@"+n.topo.ordererDomain())
-}
-
 func (n *Network) ordererTLSCA() string {
 	return filepath.Join(n.ordererOrgDir(), "tlsca", "tlsca."+n.topo.ordererDomain()+"-cert.pem")
 }
@@ -207,11 +203,11 @@ func (n *Network) Up(ctx context.Context) error {
 func (n *Network) checkTools() error {
 	for _, b := range []string{"peer", "orderer", "configtxgen", "cryptogen", "osnadmin"} {
 		if _, err := os.Stat(n.bin(b)); err != nil {
-			return fmt.Errorf("Fabric command %s not found in %s (run scripts/fabric-bins.sh): %w", b, n.cfg.FabricBin, err)
+			return fmt.Errorf("the Fabric command %s is not in %s (run scripts/fabric-bins.sh): %w", b, n.cfg.FabricBin, err)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(n.cfg.FabricConfig, "core.yaml")); err != nil {
-		return fmt.Errorf("Fabric sample configuration not found in %s: %w", n.cfg.FabricConfig, err)
+		return fmt.Errorf("the Fabric sample configuration is not in %s: %w", n.cfg.FabricConfig, err)
 	}
 	return nil
 }

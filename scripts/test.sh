@@ -2,7 +2,7 @@
 # Runs grantledger's tests. `make test` calls it with "all".
 #
 # Usage: scripts/test.sh all|lint|unit|e2e
-#   lint  gofmt, go vet, shellcheck
+#   lint  gofmt, go vet, staticcheck, shellcheck
 #   unit  go test -race over every package (no network needed)
 #   e2e   brings up a network of its own (state in var/e2e, ports shifted by
 #         GLNET_PORT_OFFSET, default 20000, so it can run beside `make up`),
@@ -23,6 +23,10 @@ lint() {
   fi
   go vet ./...
   go vet -tags e2e ./test/...
+  # staticcheck at the version pinned in tools/lint, built into bin/.
+  (cd tools/lint && go build -o "$root/bin/staticcheck" honnef.co/go/tools/cmd/staticcheck)
+  bin/staticcheck ./...
+  bin/staticcheck -tags e2e ./test/...
   if command -v shellcheck >/dev/null 2>&1; then
     shellcheck scripts/*.sh .ci/run network/builders/ccaas/bin/*
   else
