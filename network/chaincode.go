@@ -58,7 +58,10 @@ func (n *Network) Deploy(ctx context.Context) error {
 		if err := n.startChaincode(ctx, bin, pkgID); err != nil {
 			return err
 		}
-		return n.waitChaincode(ctx)
+		if err := n.waitChaincode(ctx); err != nil {
+			return err
+		}
+		return n.waitEndorsable(ctx)
 	}
 	seq := int64(1)
 	if def != nil {
@@ -109,7 +112,10 @@ func (n *Network) Deploy(ctx context.Context) error {
 	if _, err := n.run(ctx, n.adminEnv(authority, authority.Peers[0]), n.bin("peer"), initArgs...); err != nil {
 		return err
 	}
-	return n.waitChaincode(ctx)
+	if err := n.waitChaincode(ctx); err != nil {
+		return err
+	}
+	return n.waitEndorsable(ctx)
 }
 
 func (n *Network) authority() (*PeerOrg, error) {

@@ -351,6 +351,13 @@ func (n *Network) peerProcess(o *PeerOrg, p Node) process {
 			"CORE_PEER_CHAINCODELISTENADDRESS=" + cc,
 			"CORE_PEER_GOSSIP_BOOTSTRAP=" + p.Addr(),
 			"CORE_PEER_GOSSIP_EXTERNALENDPOINT=" + p.Addr(),
+			// Peers first meet before they have joined the channel, and the
+			// sample's 25 s reconnect interval then delays discovery (which
+			// the Gateway needs to find endorsers) by as much; a dead peer
+			// also leaves the membership view sooner.
+			"CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s",
+			"CORE_PEER_GOSSIP_ALIVETIMEINTERVAL=2s",
+			"CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT=10s",
 			"CORE_PEER_LOCALMSPID=" + o.MSPID,
 			"CORE_PEER_MSPCONFIGPATH=" + filepath.Join(dir, "msp"),
 			"CORE_PEER_TLS_ENABLED=true",

@@ -85,7 +85,9 @@ func (n *Network) start(ctx context.Context, p process) error {
 	pid := cmd.Process.Pid
 	// Reap it if it ends while we are still running (tests restart nodes).
 	go func() { _ = cmd.Wait() }()
-	if err := writeFileAtomic(n.pidFile(p.name), []byte(strconv.Itoa(pid)+"\n")); err != nil {
+	// The PID file names the program too, so that a recycled PID running
+	// something else is never taken for (or signalled as) ours.
+	if err := writeFileAtomic(n.pidFile(p.name), []byte(strconv.Itoa(pid)+"\n"+p.bin+"\n")); err != nil {
 		return fmt.Errorf("start %s: record pid: %w", p.name, err)
 	}
 	n.logf("%s started (pid %d), log %s", p.name, pid, n.LogFile(p.name))
@@ -105,7 +107,9 @@ func (n *Network) waitReady(ctx context.Context, p process, pid int) error {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if !alive(pid, p.bin) {
+		// No program check here: until the child has called exec, its
+		// command line is still ours.
+		if !alive(pid, "") {
 			return fmt.Errorf("exited before it was ready: %s", n.tail(p.name, 5))
 		}
 		if probe(ctx, hc, p.ready) {
@@ -147,11 +151,12 @@ func (n *Network) pid(name string) (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil || pid <= 0 {
+	pidLine, bin, _ := strings.Cut(strings.TrimSpace(string(raw)), "\n")
+	pid, err := strconv.Atoi(pidLine)
+	if err != nil || pid <= 0 || bin == "" {
 		return 0, false
 	}
-	if !alive(pid, "") {
+	if !alive(pid, bin) {
 		return 0, false
 	}
 	return pid, true

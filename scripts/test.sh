@@ -11,6 +11,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+glnet="$root/bin/glnet"
 cd "$root"
 
 lint() {
@@ -42,10 +43,9 @@ unit() {
 
 e2e() {
   echo "== end-to-end tests"
-  local fabric state glnet status=0
+  local fabric state status=0
   fabric=$(scripts/fabric-bins.sh)
   state="$root/var/e2e"
-  glnet="$root/bin/glnet"
   go build -o "$glnet" ./cmd/glnet
   export GRANTLEDGER_FABRIC="$fabric" GLNET_STATE="$state" GLNET_PORT_OFFSET="${GLNET_PORT_OFFSET:-20000}" GRANTLEDGER_ROOT="$root"
   # Always take down what this run started, however it ends.
