@@ -5,10 +5,11 @@ package chaincode
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/grantledger/grantledger/ledger"
 )
 
 // configKey holds the bootstrap configuration: which MSP is the data authority.
@@ -40,49 +41,57 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 // before anything else; it must be submitted by the authority itself, and a
 // later call (a redeploy's init) is accepted only from that same authority.
 func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, authorityMSP string) error {
+	const op = "bootstrap"
 	caller, err := ctx.GetClientIdentity().GetMSPID()
 	if err != nil {
-		return fmt.Errorf("bootstrap: read caller identity: %w", err)
+		return txError(op, fmt.Errorf("read caller identity: %w", err))
 	}
-	if authorityMSP == "" {
-		return errors.New("bootstrap: authority MSP ID is empty")
+	if err := ledger.CheckID("authorityMsp", authorityMSP); err != nil {
+		return txError(op, err)
 	}
 	if caller != authorityMSP {
-		return fmt.Errorf("bootstrap: caller %s is not the authority %s it names", caller, authorityMSP)
+		return txError(op, ledger.Forbidden("caller %s is not the authority %s it names", caller, authorityMSP))
 	}
 	existing, err := ctx.GetStub().GetState(configKey)
 	if err != nil {
-		return fmt.Errorf("bootstrap: read config: %w", err)
+		return txError(op, fmt.Errorf("read config: %w", err))
 	}
 	if existing != nil {
 		var cfg Config
 		if err := json.Unmarshal(existing, &cfg); err != nil {
-			return fmt.Errorf("bootstrap: decode config: %w", err)
+			return txError(op, fmt.Errorf("decode config: %w", err))
 		}
 		if cfg.AuthorityMSP != authorityMSP {
-			return fmt.Errorf("bootstrap: already bootstrapped with authority %s", cfg.AuthorityMSP)
+			return txError(op, &ledger.RuleError{Kind: ledger.ErrConflict, Msg: "already bootstrapped with authority " + cfg.AuthorityMSP})
 		}
 		return nil
 	}
 	raw, err := json.Marshal(Config{AuthorityMSP: authorityMSP})
 	if err != nil {
-		return fmt.Errorf("bootstrap: encode config: %w", err)
+		return txError(op, fmt.Errorf("encode config: %w", err))
 	}
-	return ctx.GetStub().PutState(configKey, raw)
+	if err := ctx.GetStub().PutState(configKey, raw); err != nil {
+		return txError(op, fmt.Errorf("write config: %w", err))
+	}
+	payload, err := json.Marshal(ledger.Event{Type: "config", ID: configKey, Change: "bootstrapped", TxID: ctx.GetStub().GetTxID(), Actor: caller})
+	if err != nil {
+		return txError(op, fmt.Errorf("encode event: %w", err))
+	}
+	return txError(op, ctx.GetStub().SetEvent("config.bootstrapped", payload))
 }
 
 // GetConfig returns the bootstrap configuration.
 func (c *Contract) GetConfig(ctx contractapi.TransactionContextInterface) (*Config, error) {
 	raw, err := ctx.GetStub().GetState(configKey)
 	if err != nil {
-		return nil, fmt.Errorf("get config: %w", err)
+		return nil, txError("get config", err)
 	}
 	if raw == nil {
-		return nil, errors.New("get config: not bootstrapped")
+		return nil, txError("get config", ledger.Refused("the ledger is not bootstrapped; the authority must run Bootstrap first"))
 	}
 	var cfg Config
 	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, fmt.Errorf("get config: decode: %w", err)
+		return nil, txError("get config", fmt.Errorf("decode: %w", err))
 	}
 	return &cfg, nil
 }

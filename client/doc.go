@@ -2,4 +2,39 @@
 // grantledger API and tools share: it connects an organisation's identity to
 // its peer from a Profile and offers one typed method per contract
 // transaction.
+//
+// # Connections
+//
+// Connect opens one gRPC connection to the organisation's gateway peer
+// (TLS-verified against the peer's root certificate) and one Gateway for the
+// identity; WithConnection shares a connection opened with Dial among several
+// identities. Every call is bounded by the caller's context and by its stage
+// timeout (evaluate, endorse, submit, commit status; see Timeouts).
+//
+// # Errors
+//
+// Every failed call returns an *Error whose Kind is one of ErrNotFound,
+// ErrForbidden, ErrConflict, ErrInvalid, ErrRefused (the contract's kinds,
+// sent as the "<kind>: " prefix of its error message), ErrEndorsement or
+// ErrUnavailable (the network's), or context.Canceled. The *Error also wraps
+// the gateway's own error, so errors.As finds *client.EndorseError,
+// *client.SubmitError, *client.CommitStatusError or *client.CommitError and
+// status.Code reads the gRPC code. The mapping lives in one function,
+// classify.
+//
+// # Retries
+//
+// Submissions are retried, with a new proposal and exponential backoff,
+// only when nothing can have been recorded: a commit invalidated by a read
+// conflict, or an endorsement refused because the peer was unavailable.
+// A failure after the transaction reached the orderer is reported as
+// ErrUnavailable with "outcome unknown" and the transaction ID, and never
+// retried. Queries are retried while the peer is unavailable.
+//
+// # Events
+//
+// FollowEvents delivers the contract's chaincode events one at a time and
+// moves a checkpoint file past each event only when the consumer calls
+// Event.Ack, so that a restarted follower resumes exactly after the last
+// acknowledged event.
 package client

@@ -68,7 +68,9 @@ func LoadProfile(path string) (*Profile, error) {
 	return &p, nil
 }
 
-// Validate reports the first missing field of the profile.
+// Validate reports the first missing or ambiguous field of the profile:
+// organisations are looked up by MSP ID or name and users by name, so those
+// must be unique.
 func (p *Profile) Validate() error {
 	if p.Channel == "" {
 		return errors.New("channel is empty")
@@ -79,6 +81,7 @@ func (p *Profile) Validate() error {
 	if len(p.Orgs) == 0 {
 		return errors.New("no organisations")
 	}
+	orgs := make(map[string]bool)
 	for i, o := range p.Orgs {
 		switch {
 		case o.MSPID == "":
@@ -90,10 +93,24 @@ func (p *Profile) Validate() error {
 		case len(o.Users) == 0:
 			return fmt.Errorf("orgs[%d].users is empty", i)
 		}
+		for _, id := range []string{o.MSPID, o.Name} {
+			if id == "" {
+				continue
+			}
+			if orgs[id] {
+				return fmt.Errorf("orgs[%d]: organisation %q appears twice", i, id)
+			}
+			orgs[id] = true
+		}
+		users := make(map[string]bool)
 		for j, u := range o.Users {
 			if u.Name == "" || u.Cert == "" || u.Key == "" {
 				return fmt.Errorf("orgs[%d].users[%d] needs name, cert and key", i, j)
 			}
+			if users[u.Name] {
+				return fmt.Errorf("orgs[%d].users[%d]: user %q appears twice", i, j, u.Name)
+			}
+			users[u.Name] = true
 		}
 	}
 	return nil

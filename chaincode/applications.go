@@ -1,0 +1,302 @@
+package chaincode
+
+import (
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// SubmitApplication files an application under an open call (申请).
+// Caller: an operator. Event: application.submitted.
+func (c *Contract) SubmitApplication(ctx contractapi.TransactionContextInterface, request string) (*ledger.Application, error) {
+	var out *ledger.Application
+	err := submit(ctx, "submit application", func(tx *txn) error {
+		var req ledger.ApplicationRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		tx.named("submit application", req.ID)
+		in := ledger.ApplicationInputs{}
+		var err error
+		if in.Existing, err = get[ledger.Application](tx, typeApplication, req.ID); err != nil {
+			return err
+		}
+		if in.Operator, err = get[ledger.Participant](tx, typeParticipant, tx.caller.MSP); err != nil {
+			return err
+		}
+		if ledger.CheckID("callId", req.CallID) == nil {
+			if in.Call, err = get[ledger.Call](tx, typeCall, req.CallID); err != nil {
+				return err
+			}
+		}
+		if in.Datasets, err = loadDatasets(tx, req.Scope.DatasetIDs()); err != nil {
+			return err
+		}
+		if ledger.CheckID("renewsGrant", req.RenewsGrant) == nil {
+			if in.Renews, err = get[ledger.Grant](tx, typeGrant, req.RenewsGrant); err != nil {
+				return err
+			}
+		}
+		a, err := ledger.SubmitApplication(tx.caller, req, in, tx.stamp)
+		if err != nil {
+			return err
+		}
+		if err := put(tx, typeApplication, a.ID, a); err != nil {
+			return err
+		}
+		tx.emit(typeApplication, a.ID, "submitted")
+		out = a
+		return nil
+	})
+	return result(out, err)
+}
+
+// WithdrawApplication withdraws an application before it is granted.
+// Caller: its operator. Event: application.withdrawn.
+func (c *Contract) WithdrawApplication(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Application, error) {
+	var out *ledger.Application
+	err := submit(ctx, "withdraw application "+id, func(tx *txn) error {
+		a, err := load[ledger.Application](tx, typeApplication, id)
+		if err != nil {
+			return err
+		}
+		if err := a.Withdraw(tx.caller, reason, tx.stamp); err != nil {
+			return err
+		}
+		if err := put(tx, typeApplication, a.ID, a); err != nil {
+			return err
+		}
+		tx.emit(typeApplication, a.ID, "withdrawn")
+		out = a
+		return nil
+	})
+	return result(out, err)
+}
+
+// GetApplication returns an application to its operator, the authority,
+// the regulator and experts.
+func (c *Contract) GetApplication(ctx contractapi.TransactionContextInterface, id string) (*ledger.Application, error) {
+	var out *ledger.Application
+	err := evaluate(ctx, "get application "+id, func(tx *txn) error {
+		a, err := load[ledger.Application](tx, typeApplication, id)
+		if err != nil {
+			return err
+		}
+		if !a.VisibleTo(tx.caller) {
+			return tx.hidden(typeApplication, id)
+		}
+		out = a
+		return nil
+	})
+	return result(out, err)
+}
+
+// QueryApplications pages through the applications visible to the caller
+// by operator, call or status.
+func (c *Contract) QueryApplications(ctx contractapi.TransactionContextInterface, query string) (*ledger.ApplicationPage, error) {
+	var out *ledger.ApplicationPage
+	err := evaluate(ctx, "query applications", func(tx *txn) error {
+		var q ledger.Query
+		if err := decode(query, &q); err != nil {
+			return err
+		}
+		items, bookmark, err := page(tx, typeApplication, q, []string{"operator", "call", "status"},
+			func(a *ledger.Application) bool { return a.VisibleTo(tx.caller) })
+		out = &ledger.ApplicationPage{Items: items, Bookmark: bookmark}
+		return err
+	})
+	return result(out, err)
+}
+
+// RecordReview records a review (审核). A scenario review decides its
+// application. Caller: the authority. Event: review.recorded (with the
+// application's change in related).
+func (c *Contract) RecordReview(ctx contractapi.TransactionContextInterface, request string) (*ledger.Review, error) {
+	var out *ledger.Review
+	err := submit(ctx, "record review", func(tx *txn) error {
+		var req ledger.ReviewRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		tx.named("record review", req.ID)
+		in := ledger.ReviewInputs{}
+		var err error
+		if in.Existing, err = get[ledger.Review](tx, typeReview, req.ID); err != nil {
+			return err
+		}
+		if ledger.CheckID("subject", req.Subject) == nil {
+			if req.Kind.OnOperator() {
+				in.Operator, err = get[ledger.Participant](tx, typeParticipant, req.Subject)
+			} else {
+				in.Application, err = get[ledger.Application](tx, typeApplication, req.Subject)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		r, app, err := ledger.RecordReview(tx.caller, req, in, tx.stamp)
+		if err != nil {
+			return err
+		}
+		if err := put(tx, typeReview, r.ID, r); err != nil {
+			return err
+		}
+		tx.emit(typeReview, r.ID, "recorded")
+		if app != nil {
+			if err := put(tx, typeApplication, app.ID, app); err != nil {
+				return err
+			}
+			tx.relate(ledger.EventRef{Type: typeApplication, ID: app.ID, Change: string(app.Status)})
+		}
+		out = r
+		return nil
+	})
+	return result(out, err)
+}
+
+// reviewVisible reports whether the caller may read r.
+func (tx *txn) reviewVisible(r *ledger.Review) (bool, error) {
+	var app *ledger.Application
+	if !r.Kind.OnOperator() {
+		var err error
+		if app, err = get[ledger.Application](tx, typeApplication, r.Subject); err != nil {
+			return false, err
+		}
+	}
+	return r.VisibleTo(tx.caller, app), nil
+}
+
+// GetReview returns a review to the authority, the regulator and the
+// operator it concerns.
+func (c *Contract) GetReview(ctx contractapi.TransactionContextInterface, id string) (*ledger.Review, error) {
+	var out *ledger.Review
+	err := evaluate(ctx, "get review "+id, func(tx *txn) error {
+		r, err := load[ledger.Review](tx, typeReview, id)
+		if err != nil {
+			return err
+		}
+		ok, err := tx.reviewVisible(r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return tx.hidden(typeReview, id)
+		}
+		out = r
+		return nil
+	})
+	return result(out, err)
+}
+
+// QueryReviews pages through the reviews visible to the caller by subject
+// (operator MSP ID or application ID) or kind.
+func (c *Contract) QueryReviews(ctx contractapi.TransactionContextInterface, query string) (*ledger.ReviewPage, error) {
+	var out *ledger.ReviewPage
+	err := evaluate(ctx, "query reviews", func(tx *txn) error {
+		var q ledger.Query
+		if err := decode(query, &q); err != nil {
+			return err
+		}
+		var failed error
+		items, bookmark, err := page(tx, typeReview, q, []string{"subject", "kind"}, func(r *ledger.Review) bool {
+			ok, err := tx.reviewVisible(r)
+			if err != nil {
+				failed = err
+			}
+			return ok
+		})
+		if err == nil {
+			err = failed
+		}
+		out = &ledger.ReviewPage{Items: items, Bookmark: bookmark}
+		return err
+	})
+	return result(out, err)
+}
+
+// RecordOpinion records an expert's or the platform's opinion on an
+// application or a product in review. Caller: an expert (applications,
+// products) or the platform (products). Event: opinion.recorded.
+func (c *Contract) RecordOpinion(ctx contractapi.TransactionContextInterface, request string) (*ledger.Opinion, error) {
+	var out *ledger.Opinion
+	err := submit(ctx, "record opinion", func(tx *txn) error {
+		var req ledger.OpinionRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		tx.named("record opinion", req.ID)
+		in := ledger.OpinionInputs{}
+		var err error
+		if in.Existing, err = get[ledger.Opinion](tx, typeOpinion, req.ID); err != nil {
+			return err
+		}
+		if ledger.CheckID("subjectId", req.SubjectID) == nil {
+			switch req.SubjectType {
+			case ledger.SubjectApplication:
+				in.Application, err = get[ledger.Application](tx, typeApplication, req.SubjectID)
+			case ledger.SubjectProduct:
+				in.Product, err = get[ledger.Product](tx, typeProduct, req.SubjectID)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		o, err := ledger.RecordOpinion(tx.caller, req, in, tx.stamp)
+		if err != nil {
+			return err
+		}
+		if err := put(tx, typeOpinion, o.ID, o); err != nil {
+			return err
+		}
+		tx.emit(typeOpinion, o.ID, "recorded", ledger.EventRef{Type: string(o.SubjectType), ID: o.SubjectID, Change: "opinion"})
+		out = o
+		return nil
+	})
+	return result(out, err)
+}
+
+// opinionVisible reports whether the caller may read o.
+func (tx *txn) opinionVisible(o *ledger.Opinion) (bool, error) {
+	owner := ""
+	switch o.SubjectType {
+	case ledger.SubjectApplication:
+		a, err := get[ledger.Application](tx, typeApplication, o.SubjectID)
+		if err != nil || a == nil {
+			return o.VisibleTo(tx.caller, ""), err
+		}
+		owner = a.Operator
+	case ledger.SubjectProduct:
+		p, err := get[ledger.Product](tx, typeProduct, o.SubjectID)
+		if err != nil || p == nil {
+			return o.VisibleTo(tx.caller, ""), err
+		}
+		owner = p.Owner
+	}
+	return o.VisibleTo(tx.caller, owner), nil
+}
+
+// QueryOpinions pages through the opinions visible to the caller, by
+// subject ("application/<id>" or "product/<id>") or author.
+func (c *Contract) QueryOpinions(ctx contractapi.TransactionContextInterface, query string) (*ledger.OpinionPage, error) {
+	var out *ledger.OpinionPage
+	err := evaluate(ctx, "query opinions", func(tx *txn) error {
+		var q ledger.Query
+		if err := decode(query, &q); err != nil {
+			return err
+		}
+		var failed error
+		items, bookmark, err := page(tx, typeOpinion, q, []string{"subject", "author"}, func(o *ledger.Opinion) bool {
+			ok, err := tx.opinionVisible(o)
+			if err != nil {
+				failed = err
+			}
+			return ok
+		})
+		if err == nil {
+			err = failed
+		}
+		out = &ledger.OpinionPage{Items: items, Bookmark: bookmark}
+		return err
+	})
+	return result(out, err)
+}

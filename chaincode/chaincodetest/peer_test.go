@@ -1,0 +1,102 @@
+package chaincodetest_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+
+	"github.com/grantledger/grantledger/chaincode/chaincodetest"
+)
+
+// kv is a tiny chaincode: put k v, get k, count prefix (range read then
+// write), page prefix (paginated read then write).
+type kv struct{}
+
+func (kv) Init(shim.ChaincodeStubInterface) *peer.Response { return shim.Success(nil) }
+
+func (kv) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+	fn, args := stub.GetFunctionAndParameters()
+	switch fn {
+	case "put":
+		k, _ := stub.CreateCompositeKey("kv", []string{args[0]})
+		if err := stub.PutState(k, []byte(args[1])); err != nil {
+			return shim.Error(err.Error())
+		}
+		_ = stub.SetEvent("put", []byte(args[0]))
+	case "get":
+		k, _ := stub.CreateCompositeKey("kv", []string{args[0]})
+		v, _ := stub.GetState(k)
+		return shim.Success(v)
+	case "count":
+		it, err := stub.GetStateByPartialCompositeKey("kv", nil)
+		if err != nil {
+			return shim.Error(err.Error())
+		}
+		n := 0
+		for it.HasNext() {
+			if _, err := it.Next(); err != nil {
+				return shim.Error(err.Error())
+			}
+			n++
+		}
+		if err := stub.PutState("count", []byte{byte('0' + n)}); err != nil {
+			return shim.Error(err.Error())
+		}
+	case "page":
+		if _, _, err := stub.GetStateByPartialCompositeKeyWithPagination("kv", nil, 1, ""); err != nil {
+			return shim.Error(err.Error())
+		}
+		if err := stub.PutState("x", []byte("y")); err != nil {
+			return shim.Error(err.Error())
+		}
+	case "private":
+		if _, err := stub.GetPrivateData("c", "k"); err != nil {
+			return shim.Error(err.Error())
+		}
+	}
+	return shim.Success(nil)
+}
+
+func TestPeer(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := chaincodetest.New(kv{}, t0)
+	if tx := p.Invoke("Org1MSP", "put", "a", "1"); !tx.OK() || len(tx.Events) != 1 || tx.Time != t0 {
+		t.Fatalf("put: got %+v, want success with one event at %s", tx, t0)
+	}
+	if got := p.Now(); !got.Equal(t0.Add(time.Second)) {
+		t.Errorf("got clock %s, want it advanced by a second", got)
+	}
+	if tx := p.Invoke("Org1MSP", "get", "a"); string(tx.Payload) != "1" {
+		t.Errorf("get: got %q, want 1", tx.Payload)
+	}
+
+	t.Run("phantom read", func(t *testing.T) {
+		a := p.Simulate("Org1MSP", "put", "b", "1")
+		read := p.Simulate("Org1MSP", "count")
+		if err := p.Commit(a); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Commit(read); !errors.Is(err, chaincodetest.ErrPhantomRead) {
+			t.Errorf("got %v, want %v", err, chaincodetest.ErrPhantomRead)
+		}
+	})
+	t.Run("paginated queries are read-only", func(t *testing.T) {
+		if tx := p.Invoke("Org1MSP", "page"); tx.OK() {
+			t.Error("got a write after a paginated query accepted, want it refused")
+		}
+	})
+	t.Run("unsupported", func(t *testing.T) {
+		if tx := p.Invoke("Org1MSP", "private"); tx.OK() {
+			t.Error("got private data served, want unsupported")
+		}
+	})
+	t.Run("failed simulation is not committed", func(t *testing.T) {
+		tx := p.Simulate("Org1MSP", "private")
+		if err := p.Commit(tx); err == nil {
+			t.Error("got a failed simulation committed")
+		}
+	})
+}

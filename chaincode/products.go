@@ -1,0 +1,195 @@
+package chaincode
+
+import (
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// productInputs loads the lineage a product request names.
+func productInputs(tx *txn, req ledger.ProductRequest) (ledger.ProductInputs, error) {
+	in := ledger.ProductInputs{Grants: map[string]*ledger.Grant{}, Receipts: map[string]*ledger.Receipt{}}
+	for _, id := range req.Grants {
+		if ledger.CheckID("grants", id) != nil {
+			continue
+		}
+		g, err := get[ledger.Grant](tx, typeGrant, id)
+		if err != nil {
+			return in, err
+		}
+		if g != nil {
+			in.Grants[id] = g
+		}
+	}
+	for _, id := range req.Receipts {
+		if ledger.CheckID("receipts", id) != nil {
+			continue
+		}
+		r, err := get[ledger.Receipt](tx, typeReceipt, id)
+		if err != nil {
+			return in, err
+		}
+		if r != nil {
+			in.Receipts[id] = r
+		}
+	}
+	return in, nil
+}
+
+// RegisterProduct registers a data product or service (数据产品和服务) as a
+// draft, with its lineage. Caller: an operator or developer, over its own
+// grants and receipts. Event: product.registered.
+func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, request string) (*ledger.Product, error) {
+	var out *ledger.Product
+	err := submit(ctx, "register product", func(tx *txn) error {
+		var req ledger.ProductRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		tx.named("register product", req.ID)
+		in, err := productInputs(tx, req)
+		if err != nil {
+			return err
+		}
+		if ledger.CheckID("id", req.ID) == nil {
+			if in.Existing, err = get[ledger.Product](tx, typeProduct, req.ID); err != nil {
+				return err
+			}
+		}
+		p, err := ledger.RegisterProduct(tx.caller, req, in, tx.stamp)
+		if err != nil {
+			return err
+		}
+		out = p
+		return tx.writeProduct(p, "registered")
+	})
+	return result(out, err)
+}
+
+// UpdateProduct replaces a draft product's description and lineage.
+// Caller: its owner. Event: product.updated.
+func (c *Contract) UpdateProduct(ctx contractapi.TransactionContextInterface, request string) (*ledger.Product, error) {
+	var out *ledger.Product
+	err := submit(ctx, "update product", func(tx *txn) error {
+		var req ledger.ProductRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		tx.named("update product", req.ID)
+		p, err := load[ledger.Product](tx, typeProduct, req.ID)
+		if err != nil {
+			return err
+		}
+		in, err := productInputs(tx, req)
+		if err != nil {
+			return err
+		}
+		if err := p.Update(tx.caller, req, in, tx.stamp); err != nil {
+			return err
+		}
+		out = p
+		return tx.writeProduct(p, "updated")
+	})
+	return result(out, err)
+}
+
+// SubmitProduct sends a draft product to review. Caller: its owner.
+// Event: product.in-review.
+func (c *Contract) SubmitProduct(ctx contractapi.TransactionContextInterface, id string) (*ledger.Product, error) {
+	return c.changeProduct(ctx, "submit product "+id, id, func(tx *txn, p *ledger.Product) error {
+		return p.Submit(tx.caller, tx.stamp)
+	})
+}
+
+// DecideProduct approves a product in review (which needs an expert's and
+// the platform's opinion) or returns it to draft with a reason. Caller: the
+// authority. Event: product.approved or product.draft.
+func (c *Contract) DecideProduct(ctx contractapi.TransactionContextInterface, request string) (*ledger.Product, error) {
+	var req ledger.ProductDecision
+	if err := decode(request, &req); err != nil {
+		return nil, txError("decide product", err)
+	}
+	return c.changeProduct(ctx, "decide product "+req.ID, req.ID, func(tx *txn, p *ledger.Product) error {
+		ops, err := scan[ledger.Opinion](tx, typeOpinion, "subject", opinionSubject(ledger.SubjectProduct, p.ID))
+		if err != nil {
+			return err
+		}
+		return p.Decide(tx.caller, req.Approve, req.Reason, deref(ops), tx.stamp)
+	})
+}
+
+// ListProduct records the product's listing on the data exchange with its
+// registration number (登记编号); empty keeps the one recorded before.
+// Caller: its owner. Event: product.listed.
+func (c *Contract) ListProduct(ctx contractapi.TransactionContextInterface, id, registrationNo string) (*ledger.Product, error) {
+	return c.changeProduct(ctx, "list product "+id, id, func(tx *txn, p *ledger.Product) error {
+		return p.List(tx.caller, registrationNo, tx.stamp)
+	})
+}
+
+// DelistProduct takes a listed product off the market. Caller: its owner or
+// the authority. Event: product.delisted.
+func (c *Contract) DelistProduct(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Product, error) {
+	return c.changeProduct(ctx, "delist product "+id, id, func(tx *txn, p *ledger.Product) error {
+		return p.Delist(tx.caller, reason, tx.stamp)
+	})
+}
+
+func (c *Contract) changeProduct(ctx contractapi.TransactionContextInterface, op, id string, change func(*txn, *ledger.Product) error) (*ledger.Product, error) {
+	var out *ledger.Product
+	err := submit(ctx, op, func(tx *txn) error {
+		p, err := load[ledger.Product](tx, typeProduct, id)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, p); err != nil {
+			return err
+		}
+		out = p
+		return tx.writeProduct(p, string(p.Status))
+	})
+	return result(out, err)
+}
+
+func (tx *txn) writeProduct(p *ledger.Product, change string) error {
+	if err := put(tx, typeProduct, p.ID, p); err != nil {
+		return err
+	}
+	tx.emit(typeProduct, p.ID, change)
+	return nil
+}
+
+// GetProduct returns a product to its owner, the authority, the regulator
+// and the reviewers; a listed product to everyone.
+func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, id string) (*ledger.Product, error) {
+	var out *ledger.Product
+	err := evaluate(ctx, "get product "+id, func(tx *txn) error {
+		p, err := load[ledger.Product](tx, typeProduct, id)
+		if err != nil {
+			return err
+		}
+		if !p.VisibleTo(tx.caller) {
+			return tx.hidden(typeProduct, id)
+		}
+		out = p
+		return nil
+	})
+	return result(out, err)
+}
+
+// QueryProducts pages through the products visible to the caller by owner,
+// status or grant.
+func (c *Contract) QueryProducts(ctx contractapi.TransactionContextInterface, query string) (*ledger.ProductPage, error) {
+	var out *ledger.ProductPage
+	err := evaluate(ctx, "query products", func(tx *txn) error {
+		var q ledger.Query
+		if err := decode(query, &q); err != nil {
+			return err
+		}
+		items, bookmark, err := page(tx, typeProduct, q, []string{"owner", "status", "grant"},
+			func(p *ledger.Product) bool { return p.VisibleTo(tx.caller) })
+		out = &ledger.ProductPage{Items: items, Bookmark: bookmark}
+		return err
+	})
+	return result(out, err)
+}

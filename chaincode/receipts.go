@@ -1,0 +1,402 @@
+package chaincode
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// RegisterAttestor registers the secp256k1 address of a trusted processing
+// environment. Caller: the platform. Event: attestor.registered.
+func (c *Contract) RegisterAttestor(ctx contractapi.TransactionContextInterface, request string) (*ledger.Attestor, error) {
+	var out *ledger.Attestor
+	err := submit(ctx, "register attestor", func(tx *txn) error {
+		var req ledger.AttestorRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		tx.named("register attestor", req.Address)
+		addr, err := ledger.NormalizeAttestorAddress("address", req.Address)
+		if err != nil {
+			return err
+		}
+		existing, err := get[ledger.Attestor](tx, typeAttestor, addr)
+		if err != nil {
+			return err
+		}
+		a, err := ledger.RegisterAttestor(tx.caller, req, existing, tx.stamp)
+		if err != nil {
+			return err
+		}
+		if err := put(tx, typeAttestor, a.Address, a); err != nil {
+			return err
+		}
+		tx.emit(typeAttestor, a.Address, "registered")
+		out = a
+		return nil
+	})
+	return result(out, err)
+}
+
+// RetireAttestor retires an attestor: its receipts are refused from then on.
+// Caller: the platform that registered it, or the authority.
+// Event: attestor.retired.
+func (c *Contract) RetireAttestor(ctx contractapi.TransactionContextInterface, address, reason string) (*ledger.Attestor, error) {
+	var out *ledger.Attestor
+	err := submit(ctx, "retire attestor "+address, func(tx *txn) error {
+		addr, err := ledger.NormalizeAttestorAddress("address", address)
+		if err != nil {
+			return err
+		}
+		a, err := load[ledger.Attestor](tx, typeAttestor, addr)
+		if err != nil {
+			return err
+		}
+		if err := a.Retire(tx.caller, reason, tx.stamp); err != nil {
+			return err
+		}
+		if err := put(tx, typeAttestor, a.Address, a); err != nil {
+			return err
+		}
+		tx.emit(typeAttestor, a.Address, "retired")
+		out = a
+		return nil
+	})
+	return result(out, err)
+}
+
+// GetAttestor returns an attestor. Attestors are public.
+func (c *Contract) GetAttestor(ctx contractapi.TransactionContextInterface, address string) (*ledger.Attestor, error) {
+	var out *ledger.Attestor
+	err := evaluate(ctx, "get attestor "+address, func(tx *txn) error {
+		addr, err := ledger.NormalizeAttestorAddress("address", address)
+		if err != nil {
+			return err
+		}
+		out, err = load[ledger.Attestor](tx, typeAttestor, addr)
+		return err
+	})
+	return result(out, err)
+}
+
+// QueryAttestors pages through attestors by status or platform.
+func (c *Contract) QueryAttestors(ctx contractapi.TransactionContextInterface, query string) (*ledger.AttestorPage, error) {
+	var out *ledger.AttestorPage
+	err := evaluate(ctx, "query attestors", func(tx *txn) error {
+		var q ledger.Query
+		if err := decode(query, &q); err != nil {
+			return err
+		}
+		items, bookmark, err := page[ledger.Attestor](tx, typeAttestor, q, []string{"status", "platform"}, nil)
+		out = &ledger.AttestorPage{Items: items, Bookmark: bookmark}
+		return err
+	})
+	return result(out, err)
+}
+
+// receiptState caches what receipts of one transaction need: grants with
+// their agreements, attestors and the usage rows they update. A batch reads
+// each row once and writes each changed usage once.
+type receiptState struct {
+	tx         *txn
+	grants     map[string]*ledger.Grant
+	agreements map[string][]ledger.Agreement
+	attestors  map[string]*ledger.Attestor
+	usages     map[string]*ledger.Usage
+}
+
+func newReceiptState(tx *txn) *receiptState {
+	return &receiptState{
+		tx: tx, grants: map[string]*ledger.Grant{}, agreements: map[string][]ledger.Agreement{},
+		attestors: map[string]*ledger.Attestor{}, usages: map[string]*ledger.Usage{},
+	}
+}
+
+func (rs *receiptState) grant(id string) (*ledger.Grant, []ledger.Agreement, error) {
+	if g, ok := rs.grants[id]; ok {
+		return g, rs.agreements[id], nil
+	}
+	g, err := get[ledger.Grant](rs.tx, typeGrant, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var as []ledger.Agreement
+	if g != nil {
+		if as, err = agreementsOf(rs.tx, id); err != nil {
+			return nil, nil, err
+		}
+	}
+	rs.grants[id], rs.agreements[id] = g, as
+	return g, as, nil
+}
+
+func (rs *receiptState) usage(id string) (*ledger.Usage, error) {
+	if u, ok := rs.usages[id]; ok {
+		return u, nil
+	}
+	u, err := usageOf(rs.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	rs.usages[id] = u
+	return u, nil
+}
+
+// accept loads what a receipt is checked against and lets the ledger decide.
+func (rs *receiptState) accept(field string, req ledger.ReceiptRequest) (*ledger.Receipt, error) {
+	signed, err := ledger.OpenReceipt(field, req)
+	if err != nil {
+		return nil, err
+	}
+	in := ledger.ReceiptInputs{}
+	if in.Existing, err = get[ledger.Receipt](rs.tx, typeReceipt, signed.Statement.ReceiptID); err != nil {
+		return nil, err
+	}
+	a, ok := rs.attestors[signed.Signer]
+	if !ok {
+		if a, err = get[ledger.Attestor](rs.tx, typeAttestor, signed.Signer); err != nil {
+			return nil, err
+		}
+		rs.attestors[signed.Signer] = a
+	}
+	in.Attestor = a
+	if in.Grant, in.Agreements, err = rs.grant(signed.Statement.GrantID); err != nil {
+		return nil, err
+	}
+	var usage, parentUsage *ledger.Usage
+	if in.Grant != nil {
+		if usage, err = rs.usage(in.Grant.ID); err != nil {
+			return nil, err
+		}
+		if in.Grant.ParentID != "" {
+			if in.Parent, in.ParentAgreements, err = rs.grant(in.Grant.ParentID); err != nil {
+				return nil, err
+			}
+			if in.Parent != nil {
+				if parentUsage, err = rs.usage(in.Parent.ID); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if usage == nil {
+		usage = &ledger.Usage{}
+	}
+	return ledger.AcceptReceipt(rs.tx.caller, signed, in, usage, parentUsage, rs.tx.stamp)
+}
+
+// writeUsages writes the usage rows that changed, in grant order.
+func (rs *receiptState) writeUsages() ([]ledger.EventRef, error) {
+	ids := make([]string, 0, len(rs.usages))
+	for id, u := range rs.usages {
+		if u.Updated.TxID == rs.tx.stamp.TxID {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, strings.Compare)
+	var refs []ledger.EventRef
+	for _, id := range ids {
+		if err := put(rs.tx, typeUsage, id, rs.usages[id]); err != nil {
+			return nil, err
+		}
+		refs = append(refs, ledger.EventRef{Type: typeUsage, ID: id, Change: "drawn"})
+	}
+	return refs, nil
+}
+
+// SubmitReceipt accepts one usage receipt (用数凭证) signed by an active
+// attestor. Caller: the grant's holder (or its parent's), or the platform.
+// Event: receipt.accepted (related: the usage rows drawn on).
+func (c *Contract) SubmitReceipt(ctx contractapi.TransactionContextInterface, request string) (*ledger.Receipt, error) {
+	var out *ledger.Receipt
+	err := submit(ctx, "submit receipt", func(tx *txn) error {
+		var req ledger.ReceiptRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		tx.named("submit receipt", req.Statement.ReceiptID)
+		rs := newReceiptState(tx)
+		r, err := rs.accept("", req)
+		if err != nil {
+			return err
+		}
+		if err := put(tx, typeReceipt, r.ID, r); err != nil {
+			return err
+		}
+		refs, err := rs.writeUsages()
+		if err != nil {
+			return err
+		}
+		tx.emit(typeReceipt, r.ID, "accepted", append([]ledger.EventRef{{Type: typeGrant, ID: r.GrantID, Change: "used"}}, refs...)...)
+		out = r
+		return nil
+	})
+	return result(out, err)
+}
+
+// SubmitReceiptBatch accepts many receipts in one transaction, all or none:
+// it stores a record per receipt (for replay detection and provenance),
+// per-grant totals and the Merkle root of the statements' digests.
+// Caller: as SubmitReceipt, for every receipt. Event: batch.accepted
+// (related: the usage rows drawn on).
+func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterface, request string) (*ledger.Batch, error) {
+	var out *ledger.Batch
+	err := submit(ctx, "submit receipt batch", func(tx *txn) error {
+		var req ledger.BatchRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		tx.named("submit receipt batch", req.ID)
+		if err := ledger.CheckBatch(req); err != nil {
+			return err
+		}
+		existing, err := get[ledger.Batch](tx, typeBatch, req.ID)
+		if err != nil {
+			return err
+		}
+		rs := newReceiptState(tx)
+		receipts := make([]*ledger.Receipt, len(req.Receipts))
+		for i, r := range req.Receipts {
+			if receipts[i], err = rs.accept(fmt.Sprintf("receipts[%d]", i), r); err != nil {
+				return fmt.Errorf("receipts[%d] (%s): %w", i, r.Statement.ReceiptID, err)
+			}
+		}
+		b, err := ledger.NewBatch(req.ID, receipts, existing, tx.stamp)
+		if err != nil {
+			return err
+		}
+		for _, r := range receipts {
+			if err := put(tx, typeReceipt, r.ID, r); err != nil {
+				return err
+			}
+		}
+		if err := put(tx, typeBatch, b.ID, b); err != nil {
+			return err
+		}
+		refs, err := rs.writeUsages()
+		if err != nil {
+			return err
+		}
+		tx.emit(typeBatch, b.ID, "accepted", refs...)
+		out = b
+		return nil
+	})
+	return result(out, err)
+}
+
+// receiptVisible reports whether the caller may read r.
+func (tx *txn) receiptVisible(r *ledger.Receipt) (bool, error) {
+	g, err := get[ledger.Grant](tx, typeGrant, r.GrantID)
+	if err != nil {
+		return false, err
+	}
+	return r.VisibleTo(tx.caller, g), nil
+}
+
+// GetReceipt returns a receipt to the authority, the regulator, the
+// platform, and those who may read its grant.
+func (c *Contract) GetReceipt(ctx contractapi.TransactionContextInterface, id string) (*ledger.Receipt, error) {
+	var out *ledger.Receipt
+	err := evaluate(ctx, "get receipt "+id, func(tx *txn) error {
+		r, err := load[ledger.Receipt](tx, typeReceipt, id)
+		if err != nil {
+			return err
+		}
+		ok, err := tx.receiptVisible(r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return tx.hidden(typeReceipt, id)
+		}
+		out = r
+		return nil
+	})
+	return result(out, err)
+}
+
+// QueryReceipts pages through the receipts visible to the caller by grant or batch.
+func (c *Contract) QueryReceipts(ctx contractapi.TransactionContextInterface, query string) (*ledger.ReceiptPage, error) {
+	var out *ledger.ReceiptPage
+	err := evaluate(ctx, "query receipts", func(tx *txn) error {
+		var q ledger.Query
+		if err := decode(query, &q); err != nil {
+			return err
+		}
+		var failed error
+		items, bookmark, err := page(tx, typeReceipt, q, []string{"grant", "batch"}, func(r *ledger.Receipt) bool {
+			ok, err := tx.receiptVisible(r)
+			if err != nil {
+				failed = err
+			}
+			return ok
+		})
+		if err == nil {
+			err = failed
+		}
+		out = &ledger.ReceiptPage{Items: items, Bookmark: bookmark}
+		return err
+	})
+	return result(out, err)
+}
+
+// GetReceiptBatch returns a batch to the authority, the regulator, the
+// platform and those who may read one of its grants.
+func (c *Contract) GetReceiptBatch(ctx contractapi.TransactionContextInterface, id string) (*ledger.Batch, error) {
+	var out *ledger.Batch
+	err := evaluate(ctx, "get receipt batch "+id, func(tx *txn) error {
+		b, err := load[ledger.Batch](tx, typeBatch, id)
+		if err != nil {
+			return err
+		}
+		var grants []*ledger.Grant
+		for _, gid := range b.GrantIDs() {
+			g, err := get[ledger.Grant](tx, typeGrant, gid)
+			if err != nil {
+				return err
+			}
+			grants = append(grants, g)
+		}
+		if !b.VisibleTo(tx.caller, grants) {
+			return tx.hidden(typeBatch, id)
+		}
+		out = b
+		return nil
+	})
+	return result(out, err)
+}
+
+// VerifyReceiptProof checks a Merkle inclusion proof: the statement's digest
+// leads to the batch's root and the ledger recorded that receipt in that
+// batch. Anyone may verify.
+func (c *Contract) VerifyReceiptProof(ctx contractapi.TransactionContextInterface, request string) (*ledger.ProofResult, error) {
+	var out *ledger.ProofResult
+	err := evaluate(ctx, "verify receipt proof", func(tx *txn) error {
+		var req ledger.ProofRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		tx.named("verify proof of receipt", req.Statement.ReceiptID+" in batch "+req.BatchID)
+		if err := ledger.CheckID("batchId", req.BatchID); err != nil {
+			return err
+		}
+		b, err := load[ledger.Batch](tx, typeBatch, req.BatchID)
+		if err != nil {
+			return err
+		}
+		var recorded *ledger.Receipt
+		if ledger.CheckID("statement.receiptId", req.Statement.ReceiptID) == nil {
+			if recorded, err = get[ledger.Receipt](tx, typeReceipt, req.Statement.ReceiptID); err != nil {
+				return err
+			}
+		}
+		res := ledger.VerifyProof(req, b, recorded)
+		out = &res
+		return nil
+	})
+	return result(out, err)
+}

@@ -1,0 +1,340 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
+
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// Object types: each object is stored under the composite key (type, id).
+const (
+	typeParticipant = "participant"
+	typeDataset     = "dataset"
+	typeCall        = "call"
+	typeApplication = "application"
+	typeReview      = "review"
+	typeOpinion     = "opinion"
+	typeGrant       = "grant"
+	typeUsage       = "usage"
+	typeAgreement   = "agreement"
+	typeAttestor    = "attestor"
+	typeReceipt     = "receipt"
+	typeBatch       = "batch"
+	typeProduct     = "product"
+)
+
+// historyTypes are the object types GetHistory serves.
+var historyTypes = []string{
+	typeParticipant, typeDataset, typeCall, typeApplication, typeReview, typeOpinion, typeGrant,
+	typeUsage, typeAgreement, typeAttestor, typeReceipt, typeBatch, typeProduct,
+}
+
+// indexPrefix prefixes the object type of index entries: an entry of index
+// name on type t is the composite key ("idx~"+t, name, value, id).
+const indexPrefix = "idx~"
+
+// indexMarker is the value of every index entry (Fabric treats an empty value as a delete).
+var indexMarker = []byte{0}
+
+// Defaults and bounds of page sizes.
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+type index struct {
+	name, value string
+}
+
+// indexesOf lists the index entries of an object. Every index has one
+// value; each is maintained by the transaction that writes the object.
+func indexesOf(v any) []index {
+	var ix []index
+	add := func(name string, values ...string) {
+		for _, value := range values {
+			if value != "" {
+				ix = append(ix, index{name, value})
+			}
+		}
+	}
+	switch o := v.(type) {
+	case *ledger.Participant:
+		add("role", string(o.Role))
+		add("status", string(o.Status))
+	case *ledger.Dataset:
+		add("owner", o.Owner)
+		add("status", string(o.Status))
+		add("domain", o.Domain)
+	case *ledger.Call:
+		add("status", string(o.Status))
+	case *ledger.Application:
+		add("operator", o.Operator)
+		add("call", o.CallID)
+		add("status", string(o.Status))
+	case *ledger.Review:
+		add("subject", o.Subject)
+		add("kind", string(o.Kind))
+	case *ledger.Opinion:
+		add("subject", opinionSubject(o.SubjectType, o.SubjectID))
+		add("author", o.Author)
+	case *ledger.Grant:
+		add("status", string(o.Status))
+		add("holder", o.Holder)
+		add("provider", o.Providers...)
+		add("parent", o.ParentID)
+		add("application", o.ApplicationID)
+	case *ledger.Agreement:
+		add("grant", o.GrantID)
+		add("operator", o.Operator)
+		add("status", string(o.Status))
+	case *ledger.Attestor:
+		add("status", string(o.Status))
+		add("platform", o.Platform)
+	case *ledger.Receipt:
+		add("grant", o.GrantID)
+		add("batch", o.BatchID)
+	case *ledger.Batch:
+		for _, t := range o.Totals {
+			add("grant", t.GrantID)
+		}
+	case *ledger.Product:
+		add("owner", o.Owner)
+		add("status", string(o.Status))
+		add("grant", o.Grants...)
+	}
+	return ix
+}
+
+func opinionSubject(t ledger.SubjectType, id string) string { return string(t) + "/" + id }
+
+func (tx *txn) key(typ, id string) (string, error) {
+	k, err := tx.ctx.GetStub().CreateCompositeKey(typ, []string{id})
+	if err != nil {
+		return "", ledger.Invalid("id", "%q cannot be used in a key: %s", id, err.Error())
+	}
+	return k, nil
+}
+
+// get loads an object, or returns nil when it does not exist.
+func get[T any](tx *txn, typ, id string) (*T, error) {
+	k, err := tx.key(typ, id)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := tx.ctx.GetStub().GetState(k)
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s: %w", typ, id, err)
+	}
+	if raw == nil {
+		return nil, nil
+	}
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, fmt.Errorf("decode %s %s: %w", typ, id, err)
+	}
+	return v, nil
+}
+
+// load loads an object that must exist.
+func load[T any](tx *txn, typ, id string) (*T, error) {
+	v, err := get[T](tx, typ, id)
+	if err == nil && v == nil {
+		err = ledger.NotFound(typ, id)
+	}
+	return v, err
+}
+
+// put writes an object and brings its index entries up to date. Fabric
+// reads do not see the transaction's own writes, so an object is written at
+// most once per transaction.
+func put[T any](tx *txn, typ, id string, v *T) error {
+	stub := tx.ctx.GetStub()
+	k, err := tx.key(typ, id)
+	if err != nil {
+		return err
+	}
+	old, err := get[T](tx, typ, id)
+	if err != nil {
+		return err
+	}
+	var before []index
+	if old != nil {
+		before = indexesOf(old)
+	}
+	after := indexesOf(v)
+	for _, ix := range before {
+		if !slices.Contains(after, ix) {
+			ik, err := stub.CreateCompositeKey(indexPrefix+typ, []string{ix.name, ix.value, id})
+			if err != nil {
+				return fmt.Errorf("index %s %s: %w", typ, id, err)
+			}
+			if err := stub.DelState(ik); err != nil {
+				return fmt.Errorf("delete index of %s %s: %w", typ, id, err)
+			}
+		}
+	}
+	for _, ix := range after {
+		if !slices.Contains(before, ix) {
+			ik, err := stub.CreateCompositeKey(indexPrefix+typ, []string{ix.name, ix.value, id})
+			if err != nil {
+				return fmt.Errorf("index %s %s: %w", typ, id, err)
+			}
+			if err := stub.PutState(ik, indexMarker); err != nil {
+				return fmt.Errorf("write index of %s %s: %w", typ, id, err)
+			}
+		}
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %s: %w", typ, id, err)
+	}
+	if err := stub.PutState(k, raw); err != nil {
+		return fmt.Errorf("write %s %s: %w", typ, id, err)
+	}
+	return nil
+}
+
+// scan loads every object of an index value, in ID order. It reads the
+// whole index range, so it is used for small sets inside transactions
+// (reviews of a subject, agreements of a grant, products of a grant).
+func scan[T any](tx *txn, typ, name, value string) ([]*T, error) {
+	it, err := tx.ctx.GetStub().GetStateByPartialCompositeKey(indexPrefix+typ, []string{name, value})
+	if err != nil {
+		return nil, fmt.Errorf("scan %s by %s: %w", typ, name, err)
+	}
+	defer it.Close()
+	var out []*T
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return nil, fmt.Errorf("scan %s by %s: %w", typ, name, err)
+		}
+		_, attrs, err := tx.ctx.GetStub().SplitCompositeKey(kv.Key)
+		if err != nil || len(attrs) != 3 {
+			return nil, fmt.Errorf("scan %s by %s: malformed index key %q", typ, name, kv.Key)
+		}
+		v, err := get[T](tx, typ, attrs[2])
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// page returns one page of objects of typ selected by q, keeping those
+// visible to the caller. A page may hold fewer items than its size when
+// some are not visible.
+func page[T any](tx *txn, typ string, q ledger.Query, allowed []string, visible func(*T) bool) ([]T, string, error) {
+	if q.By != "" && !slices.Contains(allowed, q.By) {
+		return nil, "", ledger.Invalid("by", "%q is not an index of %s (one of %v, or empty for all)", q.By, typ, allowed)
+	}
+	if q.By != "" && q.Value == "" {
+		return nil, "", ledger.Invalid("value", "is required with by=%s", q.By)
+	}
+	size := q.PageSize
+	switch {
+	case size == 0:
+		size = defaultPageSize
+	case size < 0 || size > maxPageSize:
+		return nil, "", ledger.Invalid("pageSize", "%d is not between 1 and %d", size, maxPageSize)
+	}
+	stub := tx.ctx.GetStub()
+	objectType, attrs := typ, []string{}
+	if q.By != "" {
+		objectType, attrs = indexPrefix+typ, []string{q.By, q.Value}
+	}
+	it, meta, err := stub.GetStateByPartialCompositeKeyWithPagination(objectType, attrs, size, q.Bookmark)
+	if err != nil {
+		return nil, "", fmt.Errorf("query %s: %w", typ, err)
+	}
+	defer it.Close()
+	out := []T{}
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return nil, "", fmt.Errorf("query %s: %w", typ, err)
+		}
+		var v *T
+		if q.By == "" {
+			v = new(T)
+			if err := json.Unmarshal(kv.Value, v); err != nil {
+				return nil, "", fmt.Errorf("decode %s: %w", typ, err)
+			}
+		} else {
+			_, attrs, err := stub.SplitCompositeKey(kv.Key)
+			if err != nil || len(attrs) != 3 {
+				return nil, "", fmt.Errorf("query %s: malformed index key %q", typ, kv.Key)
+			}
+			if v, err = get[T](tx, typ, attrs[2]); err != nil {
+				return nil, "", err
+			}
+		}
+		if v != nil && (visible == nil || visible(v)) {
+			out = append(out, *v)
+		}
+	}
+	bookmark := ""
+	if meta != nil && meta.FetchedRecordsCount >= size {
+		bookmark = meta.Bookmark
+	}
+	return out, bookmark, nil
+}
+
+func (tx *txn) history(typ, id string) ([]ledger.HistoryEntry, error) {
+	k, err := tx.key(typ, id)
+	if err != nil {
+		return nil, err
+	}
+	it, err := tx.ctx.GetStub().GetHistoryForKey(k)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s %s: %w", typ, id, err)
+	}
+	defer it.Close()
+	out := []ledger.HistoryEntry{}
+	for it.HasNext() {
+		m, err := it.Next()
+		if err != nil {
+			return nil, fmt.Errorf("history of %s %s: %w", typ, id, err)
+		}
+		e := ledger.HistoryEntry{TxID: m.TxId, Deleted: m.IsDelete}
+		if m.Timestamp != nil {
+			e.Time = m.Timestamp.AsTime().UTC()
+		}
+		if !m.IsDelete && len(m.Value) > 0 {
+			e.Value = json.RawMessage(m.Value)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// endorsedBy sets the key-level endorsement policy of an object: every
+// change of it must from now on be endorsed by the peers of all orgs.
+func (tx *txn) endorsedBy(typ, id string, orgs ...string) error {
+	k, err := tx.key(typ, id)
+	if err != nil {
+		return err
+	}
+	ep, err := statebased.NewStateEP(nil)
+	if err != nil {
+		return fmt.Errorf("endorsement policy of %s %s: %w", typ, id, err)
+	}
+	if err := ep.AddOrgs(statebased.RoleTypePeer, orgs...); err != nil {
+		return fmt.Errorf("endorsement policy of %s %s: %w", typ, id, err)
+	}
+	policy, err := ep.Policy()
+	if err != nil {
+		return fmt.Errorf("endorsement policy of %s %s: %w", typ, id, err)
+	}
+	if err := tx.ctx.GetStub().SetStateValidationParameter(k, policy); err != nil {
+		return fmt.Errorf("set endorsement policy of %s %s: %w", typ, id, err)
+	}
+	return nil
+}

@@ -1,0 +1,365 @@
+package client
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/hash"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+)
+
+// Timeouts bound each gateway call. A zero field keeps the default.
+type Timeouts struct {
+	// Evaluate bounds a query (default 5s).
+	Evaluate time.Duration
+	// Endorse bounds collecting endorsements (default 15s).
+	Endorse time.Duration
+	// Submit bounds handing the endorsed transaction to the orderer (default 5s).
+	Submit time.Duration
+	// CommitStatus bounds waiting for the transaction to commit (default 1m).
+	CommitStatus time.Duration
+}
+
+// Retry is the policy for attempts that may safely be repeated (see
+// retryable). The delay before attempt n+1 is BaseDelay·2^(n-1), capped at
+// MaxDelay, of which a random half is jitter so that clients that collided
+// on a read conflict do not collide again.
+type Retry struct {
+	// MaxAttempts counts the first attempt: 1 disables retries (default 5).
+	MaxAttempts int
+	// BaseDelay is the delay before the second attempt (default 200ms).
+	BaseDelay time.Duration
+	// MaxDelay caps the delay (default 5s).
+	MaxDelay time.Duration
+}
+
+// Option configures Connect.
+type Option func(*options)
+
+type options struct {
+	timeouts Timeouts
+	retry    Retry
+	conn     grpc.ClientConnInterface
+}
+
+// defaultOptions holds the defaults documented on Timeouts and Retry.
+func defaultOptions() options {
+	return options{
+		timeouts: Timeouts{
+			Evaluate:     5 * time.Second,
+			Endorse:      15 * time.Second,
+			Submit:       5 * time.Second,
+			CommitStatus: time.Minute,
+		},
+		retry: Retry{MaxAttempts: 5, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second},
+	}
+}
+
+// WithTimeouts overrides the default timeouts; zero fields keep the default.
+func WithTimeouts(t Timeouts) Option {
+	return func(o *options) {
+		setPositive(&o.timeouts.Evaluate, t.Evaluate)
+		setPositive(&o.timeouts.Endorse, t.Endorse)
+		setPositive(&o.timeouts.Submit, t.Submit)
+		setPositive(&o.timeouts.CommitStatus, t.CommitStatus)
+	}
+}
+
+// WithRetry overrides the default retry policy; zero fields keep the default.
+func WithRetry(r Retry) Option {
+	return func(o *options) {
+		if r.MaxAttempts > 0 {
+			o.retry.MaxAttempts = r.MaxAttempts
+		}
+		setPositive(&o.retry.BaseDelay, r.BaseDelay)
+		setPositive(&o.retry.MaxDelay, r.MaxDelay)
+	}
+}
+
+func setPositive(dst *time.Duration, v time.Duration) {
+	if v > 0 {
+		*dst = v
+	}
+}
+
+// WithConnection makes the Client use an existing gRPC connection to the
+// organisation's peer instead of opening its own, so that several identities
+// of one organisation share one connection. Close leaves it open.
+func WithConnection(conn grpc.ClientConnInterface) Option {
+	return func(o *options) { o.conn = conn }
+}
+
+// Client is one identity's connection to the grantledger contract through its
+// organisation's gateway peer. It is safe for concurrent use.
+type Client struct {
+	conn      *grpc.ClientConn // nil when the connection is shared (WithConnection)
+	gateway   *client.Gateway
+	network   *client.Network
+	contract  *client.Contract
+	chaincode string
+	timeouts  Timeouts
+	retry     Retry
+	// sleep waits between attempts; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+	// jitter returns a random duration in [0, d); tests replace it.
+	jitter func(d time.Duration) time.Duration
+}
+
+// Connect connects the named user of an organisation (MSP ID or short name)
+// to the organisation's gateway peer as described by the profile: one gRPC
+// connection, TLS-verified against the peer's root certificate, and one
+// Gateway for the identity with all four call timeouts set. The connection is
+// established lazily, on the first call.
+func Connect(ctx context.Context, profile *Profile, org, user string, opts ...Option) (*Client, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("connect %s/%s: %w", org, user, err)
+	}
+	if profile == nil {
+		return nil, fmt.Errorf("connect %s/%s: no profile", org, user)
+	}
+	if err := profile.Validate(); err != nil {
+		return nil, fmt.Errorf("connect %s/%s: profile: %w", org, user, err)
+	}
+	o, err := profile.Org(org)
+	if err != nil {
+		return nil, fmt.Errorf("connect %s/%s: %w", org, user, err)
+	}
+	u, err := o.User(user)
+	if err != nil {
+		return nil, fmt.Errorf("connect %s/%s: %w", org, user, err)
+	}
+	id, sign, err := loadIdentity(o.MSPID, u)
+	if err != nil {
+		return nil, fmt.Errorf("connect %s/%s: %w", org, user, err)
+	}
+	cfg := defaultOptions()
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	var own *grpc.ClientConn
+	if cfg.conn == nil {
+		own, err = Dial(o.Peer)
+		if err != nil {
+			return nil, fmt.Errorf("connect %s/%s: %w", org, user, err)
+		}
+		cfg.conn = own
+	}
+	c, err := newClient(cfg, id, sign, profile.Channel, profile.Chaincode)
+	if err != nil {
+		if own != nil {
+			_ = own.Close()
+		}
+		return nil, fmt.Errorf("connect %s/%s: %w", org, user, err)
+	}
+	c.conn = own
+	return c, nil
+}
+
+// Dial opens a gRPC connection to a peer's gateway service, verifying the
+// peer's TLS certificate against its root certificate and, when set, the
+// HostOverride name. Use it with WithConnection to share one connection
+// among the identities of an organisation.
+func Dial(p PeerProfile) (*grpc.ClientConn, error) {
+	pemCert, err := os.ReadFile(p.TLSRootCert)
+	if err != nil {
+		return nil, fmt.Errorf("dial peer %s: read TLS root certificate: %w", p.Address, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemCert) {
+		return nil, fmt.Errorf("dial peer %s: no PEM certificate in %s", p.Address, p.TLSRootCert)
+	}
+	creds := credentials.NewClientTLSFromCert(pool, p.HostOverride)
+	conn, err := grpc.NewClient(p.Address, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, fmt.Errorf("dial peer %s: %w", p.Address, err)
+	}
+	return conn, nil
+}
+
+// loadIdentity reads a user's X.509 certificate and PKCS#8 private key.
+func loadIdentity(mspID string, u *UserProfile) (*identity.X509Identity, identity.Sign, error) {
+	certPEM, err := os.ReadFile(u.Cert)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read certificate of %s: %w", u.Name, err)
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse certificate %s: %w", u.Cert, err)
+	}
+	id, err := identity.NewX509Identity(mspID, cert)
+	if err != nil {
+		return nil, nil, fmt.Errorf("identity of %s: %w", u.Name, err)
+	}
+	keyPEM, err := os.ReadFile(u.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read private key of %s: %w", u.Name, err)
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse private key %s: %w", u.Key, err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signer of %s: %w", u.Name, err)
+	}
+	return id, sign, nil
+}
+
+// newClient builds a Client over an open connection.
+func newClient(cfg options, id identity.Identity, sign identity.Sign, channel, chaincode string) (*Client, error) {
+	gw, err := client.Connect(id,
+		client.WithSign(sign),
+		client.WithHash(hash.SHA256),
+		client.WithClientConnection(cfg.conn),
+		client.WithEvaluateTimeout(cfg.timeouts.Evaluate),
+		client.WithEndorseTimeout(cfg.timeouts.Endorse),
+		client.WithSubmitTimeout(cfg.timeouts.Submit),
+		client.WithCommitStatusTimeout(cfg.timeouts.CommitStatus),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	network := gw.GetNetwork(channel)
+	return &Client{
+		gateway:   gw,
+		network:   network,
+		contract:  network.GetContract(chaincode),
+		chaincode: chaincode,
+		timeouts:  cfg.timeouts,
+		retry:     cfg.retry,
+		sleep:     sleepContext,
+		jitter:    func(d time.Duration) time.Duration { return rand.N(d) },
+	}, nil
+}
+
+// Close releases the Gateway and, unless it was shared, the connection.
+func (c *Client) Close() error {
+	errGateway := c.gateway.Close()
+	var errConn error
+	if c.conn != nil {
+		errConn = c.conn.Close()
+	}
+	if err := errors.Join(errGateway, errConn); err != nil {
+		return fmt.Errorf("close client: %w", err)
+	}
+	return nil
+}
+
+// Network returns the channel handle, for block and chaincode events.
+func (c *Client) Network() *client.Network { return c.network }
+
+// Contract returns the grantledger contract handle. Prefer the typed
+// methods: they set timeouts, retry what is safe and classify errors.
+func (c *Client) Contract() *client.Contract { return c.contract }
+
+// evaluate runs a query on the gateway peer. The Gateway's configured
+// timeouts do not apply to the …WithContext calls, so each call bounds the
+// caller's context itself.
+func (c *Client) evaluate(ctx context.Context, name string, args ...string) ([]byte, error) {
+	var result []byte
+	err := c.withRetry(ctx, name, retryableRead, func() error {
+		callCtx, cancel := context.WithTimeout(ctx, c.timeouts.Evaluate)
+		defer cancel()
+		var err error
+		result, err = c.contract.EvaluateWithContext(callCtx, name, client.WithArguments(args...))
+		return err
+	})
+	return result, err
+}
+
+// submit endorses, submits and waits for the commit of a transaction,
+// retrying with a new proposal what retryable allows.
+func (c *Client) submit(ctx context.Context, name string, args ...string) ([]byte, error) {
+	var result []byte
+	err := c.withRetry(ctx, name, retryable, func() error {
+		var err error
+		result, err = c.submitOnce(ctx, name, args)
+		return err
+	})
+	return result, err
+}
+
+// submitOnce is one attempt: a new proposal (new transaction ID), endorsed,
+// submitted and awaited, each stage under its own timeout.
+func (c *Client) submitOnce(ctx context.Context, name string, args []string) ([]byte, error) {
+	proposal, err := c.contract.NewProposal(name, client.WithArguments(args...))
+	if err != nil {
+		return nil, err
+	}
+	endorseCtx, cancel := context.WithTimeout(ctx, c.timeouts.Endorse)
+	tx, err := proposal.EndorseWithContext(endorseCtx)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	submitCtx, cancel := context.WithTimeout(ctx, c.timeouts.Submit)
+	commit, err := tx.SubmitWithContext(submitCtx)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	statusCtx, cancel := context.WithTimeout(ctx, c.timeouts.CommitStatus)
+	st, err := commit.StatusWithContext(statusCtx)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Successful {
+		// fabric-gateway builds this error's text internally; classify
+		// writes the message, errors.As still finds the code.
+		return nil, &client.CommitError{TransactionID: st.TransactionID, Code: st.Code}
+	}
+	return tx.Result(), nil
+}
+
+// withRetry runs attempt until it succeeds, fails in a way again does not
+// accept, runs out of attempts or ctx ends, and classifies the last error.
+func (c *Client) withRetry(ctx context.Context, op string, again func(error) bool, attempt func() error) error {
+	for n := 1; ; n++ {
+		err := attempt()
+		if err == nil {
+			return nil
+		}
+		if n >= c.retry.MaxAttempts || !again(err) {
+			return classify(op, err)
+		}
+		if serr := c.sleep(ctx, c.backoff(n)); serr != nil {
+			return classify(op, err)
+		}
+	}
+}
+
+// backoff returns the delay after the n-th failed attempt: half of
+// min(MaxDelay, BaseDelay·2^(n-1)) plus a random part of the other half.
+func (c *Client) backoff(n int) time.Duration {
+	d := c.retry.BaseDelay
+	for i := 1; i < n && d < c.retry.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, c.retry.MaxDelay)
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return d - half + c.jitter(half)
+}
+
+// sleepContext waits for d or until ctx ends.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,405 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// statusCodes returns a status hook answering the given codes in turn, then VALID.
+func statusCodes(cs ...peer.TxValidationCode) func(int) (peer.TxValidationCode, error) {
+	return func(n int) (peer.TxValidationCode, error) {
+		if n <= len(cs) {
+			return cs[n-1], nil
+		}
+		return peer.TxValidationCode_VALID, nil
+	}
+}
+
+const mvcc = peer.TxValidationCode_MVCC_READ_CONFLICT
+
+func TestSubmit(t *testing.T) {
+	unavailableOnce := func(n int, c call) ([]byte, error) {
+		if n == 1 {
+			return nil, status.Error(codes.Unavailable, "peer0 is down")
+		}
+		return []byte("done"), nil
+	}
+	tests := []struct {
+		name         string
+		gw           *fakeGateway
+		wantResult   string
+		wantKind     error // nil: success
+		wantAs       any   // pointer to the gateway error type errors.As must find
+		wantCode     codes.Code
+		wantMessage  string // part of the error text
+		wantAttempts int
+		wantSlept    []time.Duration // with no jitter: half of each delay
+	}{
+		{
+			name:         "committed",
+			gw:           &fakeGateway{endorse: func(int, call) ([]byte, error) { return []byte("done"), nil }},
+			wantResult:   "done",
+			wantAttempts: 1,
+		},
+		{
+			name:         "read conflict twice then committed",
+			gw:           &fakeGateway{status: statusCodes(mvcc, mvcc)},
+			wantResult:   "ok",
+			wantAttempts: 3,
+			wantSlept:    []time.Duration{50 * time.Millisecond, 100 * time.Millisecond},
+		},
+		{
+			name:         "phantom read conflict then committed",
+			gw:           &fakeGateway{status: statusCodes(peer.TxValidationCode_PHANTOM_READ_CONFLICT)},
+			wantResult:   "ok",
+			wantAttempts: 2,
+			wantSlept:    []time.Duration{50 * time.Millisecond},
+		},
+		{
+			name:         "read conflict every time",
+			gw:           &fakeGateway{status: statusCodes(mvcc, mvcc, mvcc, mvcc, mvcc)},
+			wantKind:     ErrConflict,
+			wantAs:       new(*client.CommitError),
+			wantMessage:  "MVCC_READ_CONFLICT",
+			wantAttempts: 4,
+			wantSlept:    []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 150 * time.Millisecond},
+		},
+		{
+			name:         "peer unavailable at endorsement then committed",
+			gw:           &fakeGateway{endorse: unavailableOnce},
+			wantResult:   "done",
+			wantAttempts: 2,
+			wantSlept:    []time.Duration{50 * time.Millisecond},
+		},
+		{
+			name:         "endorsement policy failure",
+			gw:           &fakeGateway{status: statusCodes(peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE)},
+			wantKind:     ErrEndorsement,
+			wantAs:       new(*client.CommitError),
+			wantMessage:  "ENDORSEMENT_POLICY_FAILURE",
+			wantAttempts: 1,
+		},
+		{
+			name:         "duplicate transaction ID",
+			gw:           &fakeGateway{status: statusCodes(peer.TxValidationCode_DUPLICATE_TXID)},
+			wantKind:     ErrConflict,
+			wantAs:       new(*client.CommitError),
+			wantAttempts: 1,
+		},
+		{
+			name: "contract forbids",
+			gw: &fakeGateway{endorse: func(int, call) ([]byte, error) {
+				return nil, gatewayError(codes.Aborted, "failed to endorse transaction, see attached details for more info",
+					"chaincode response 500, forbidden: bootstrap: caller OperatorMSP is not the authority AuthorityMSP")
+			}},
+			wantKind:     ErrForbidden,
+			wantAs:       new(*client.EndorseError),
+			wantCode:     codes.Aborted,
+			wantMessage:  "Bootstrap: forbidden: bootstrap: caller OperatorMSP is not the authority AuthorityMSP",
+			wantAttempts: 1,
+		},
+		{
+			name: "contract error without kind",
+			gw: &fakeGateway{endorse: func(int, call) ([]byte, error) {
+				return nil, gatewayError(codes.Aborted, "failed to endorse transaction, see attached details for more info",
+					"chaincode response 500, bootstrap: authority MSP ID is empty")
+			}},
+			wantKind:     ErrEndorsement,
+			wantAs:       new(*client.EndorseError),
+			wantCode:     codes.Aborted,
+			wantMessage:  "Bootstrap: endorsement failed: bootstrap: authority MSP ID is empty",
+			wantAttempts: 1,
+		},
+		{
+			name: "orderer unavailable: outcome unknown, not retried",
+			gw: &fakeGateway{submit: func(int) error {
+				return status.Error(codes.Unavailable, "no orderer nodes available")
+			}},
+			wantKind:     ErrUnavailable,
+			wantAs:       new(*client.SubmitError),
+			wantCode:     codes.Unavailable,
+			wantMessage:  "outcome unknown",
+			wantAttempts: 1,
+		},
+		{
+			name: "commit status times out: outcome unknown, not retried",
+			gw: &fakeGateway{status: func(int) (peer.TxValidationCode, error) {
+				return 0, status.Error(codes.DeadlineExceeded, "commit status timeout")
+			}},
+			wantKind:     ErrUnavailable,
+			wantAs:       new(*client.CommitStatusError),
+			wantCode:     codes.DeadlineExceeded,
+			wantMessage:  "outcome unknown",
+			wantAttempts: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newFakeClient(t, tt.gw, WithRetry(Retry{MaxAttempts: 4, BaseDelay: 100 * time.Millisecond, MaxDelay: 300 * time.Millisecond}))
+			got, err := c.submit(context.Background(), "Bootstrap", "AuthorityMSP")
+			if tt.wantKind == nil {
+				if err != nil || string(got) != tt.wantResult {
+					t.Fatalf("submit() = %q, %v; want %q, nil", got, err, tt.wantResult)
+				}
+			} else {
+				checkError(t, err, tt.wantKind, tt.wantAs, tt.wantCode, tt.wantMessage)
+			}
+			endorsed := tt.gw.stages("endorse")
+			if len(endorsed) != tt.wantAttempts {
+				t.Errorf("got %d endorsements, want %d", len(endorsed), tt.wantAttempts)
+			}
+			ids := map[string]bool{}
+			for _, e := range endorsed {
+				if e.Name != "Bootstrap" || !slices.Equal(e.Args, []string{"AuthorityMSP"}) {
+					t.Errorf("endorsed %s%q, want Bootstrap[\"AuthorityMSP\"]", e.Name, e.Args)
+				}
+				if ids[e.TxID] {
+					t.Errorf("transaction ID %s endorsed twice, want a new proposal per attempt", e.TxID)
+				}
+				ids[e.TxID] = true
+			}
+			if !slices.Equal(c.slept, tt.wantSlept) {
+				t.Errorf("slept %v, want %v", c.slept, tt.wantSlept)
+			}
+		})
+	}
+}
+
+// checkError asserts the kind, the gateway error type, the gRPC code and a
+// part of the text of a classified error.
+func checkError(t *testing.T, err error, kind error, as any, code codes.Code, message string) {
+	t.Helper()
+	if !errors.Is(err, kind) {
+		t.Fatalf("got error %v, want kind %v", err, kind)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Errorf("got error %T, want *Error", err)
+	}
+	if as != nil && !errors.As(err, as) {
+		t.Errorf("errors.As(%v, %T) = false, want true", err, as)
+	}
+	if code != codes.OK {
+		if got := status.Code(err); got != code {
+			t.Errorf("status.Code() = %v, want %v", got, code)
+		}
+	}
+	if !strings.Contains(err.Error(), message) {
+		t.Errorf("got error %q, want it to contain %q", err, message)
+	}
+}
+
+func TestEvaluate(t *testing.T) {
+	tests := []struct {
+		name         string
+		gw           *fakeGateway
+		wantResult   string
+		wantKind     error
+		wantCode     codes.Code
+		wantMessage  string
+		wantAttempts int
+	}{
+		{
+			name:         "result",
+			gw:           &fakeGateway{evaluate: func(int, call) ([]byte, error) { return []byte(`{"authorityMsp":"AuthorityMSP"}`), nil }},
+			wantResult:   `{"authorityMsp":"AuthorityMSP"}`,
+			wantAttempts: 1,
+		},
+		{
+			name: "contract not found",
+			gw: &fakeGateway{evaluate: func(int, call) ([]byte, error) {
+				return nil, gatewayError(codes.Unknown,
+					"evaluate call to endorser returned error: chaincode response 500, not found: grant g-1 does not exist",
+					"chaincode response 500, not found: grant g-1 does not exist")
+			}},
+			wantKind:     ErrNotFound,
+			wantCode:     codes.Unknown,
+			wantMessage:  "GetConfig: not found: grant g-1 does not exist",
+			wantAttempts: 1,
+		},
+		{
+			name: "contract kind in the status message only",
+			gw: &fakeGateway{evaluate: func(int, call) ([]byte, error) {
+				return nil, gatewayError(codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, invalid: grant.id: is empty")
+			}},
+			wantKind:     ErrInvalid,
+			wantMessage:  "GetConfig: invalid: grant.id: is empty",
+			wantAttempts: 1,
+		},
+		{
+			name: "unavailable then result",
+			gw: &fakeGateway{evaluate: func(n int, _ call) ([]byte, error) {
+				if n < 3 {
+					return nil, status.Error(codes.Unavailable, "connection refused")
+				}
+				return []byte("late"), nil
+			}},
+			wantResult:   "late",
+			wantAttempts: 3,
+		},
+		{
+			name: "unavailable every time",
+			gw: &fakeGateway{evaluate: func(int, call) ([]byte, error) {
+				return nil, status.Error(codes.Unavailable, "connection refused")
+			}},
+			wantKind:     ErrUnavailable,
+			wantCode:     codes.Unavailable,
+			wantMessage:  "connection refused",
+			wantAttempts: 3,
+		},
+		{
+			name: "access denied",
+			gw: &fakeGateway{evaluate: func(int, call) ([]byte, error) {
+				return nil, status.Error(codes.PermissionDenied, "access denied")
+			}},
+			wantKind:     ErrForbidden,
+			wantAttempts: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newFakeClient(t, tt.gw, WithRetry(Retry{MaxAttempts: 3, BaseDelay: time.Millisecond}))
+			got, err := c.evaluate(context.Background(), "GetConfig")
+			if tt.wantKind == nil {
+				if err != nil || string(got) != tt.wantResult {
+					t.Fatalf("evaluate() = %q, %v; want %q, nil", got, err, tt.wantResult)
+				}
+			} else {
+				checkError(t, err, tt.wantKind, nil, tt.wantCode, tt.wantMessage)
+			}
+			if n := len(tt.gw.stages("evaluate")); n != tt.wantAttempts {
+				t.Errorf("got %d evaluations, want %d", n, tt.wantAttempts)
+			}
+		})
+	}
+}
+
+func TestTimeouts(t *testing.T) {
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	wait := func() { <-block }
+	tests := []struct {
+		name     string
+		gw       *fakeGateway
+		run      func(*Client, context.Context) error
+		ctx      func() (context.Context, context.CancelFunc)
+		wantKind error
+		wantCode codes.Code
+	}{
+		{
+			name:     "endorse timeout",
+			gw:       &fakeGateway{endorse: func(int, call) ([]byte, error) { wait(); return nil, nil }},
+			run:      func(c *Client, ctx context.Context) error { _, err := c.submit(ctx, "Bootstrap", "A"); return err },
+			ctx:      func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+			wantKind: ErrUnavailable,
+			wantCode: codes.DeadlineExceeded,
+		},
+		{
+			name:     "commit status timeout",
+			gw:       &fakeGateway{status: func(int) (peer.TxValidationCode, error) { wait(); return 0, nil }},
+			run:      func(c *Client, ctx context.Context) error { _, err := c.submit(ctx, "Bootstrap", "A"); return err },
+			ctx:      func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+			wantKind: ErrUnavailable,
+			wantCode: codes.DeadlineExceeded,
+		},
+		{
+			name:     "evaluate timeout",
+			gw:       &fakeGateway{evaluate: func(int, call) ([]byte, error) { wait(); return nil, nil }},
+			run:      func(c *Client, ctx context.Context) error { _, err := c.evaluate(ctx, "GetConfig"); return err },
+			ctx:      func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+			wantKind: ErrUnavailable,
+			wantCode: codes.DeadlineExceeded,
+		},
+		{
+			name: "caller cancels",
+			gw:   &fakeGateway{evaluate: func(int, call) ([]byte, error) { wait(); return nil, nil }},
+			run:  func(c *Client, ctx context.Context) error { _, err := c.evaluate(ctx, "GetConfig"); return err },
+			ctx: func() (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(context.Background())
+				time.AfterFunc(20*time.Millisecond, cancel)
+				return ctx, cancel
+			},
+			wantKind: context.Canceled,
+			wantCode: codes.Canceled,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			short := 50 * time.Millisecond
+			c := newFakeClient(t, tt.gw,
+				WithTimeouts(Timeouts{Evaluate: short, Endorse: short, Submit: short, CommitStatus: short}),
+				WithRetry(Retry{MaxAttempts: 1}))
+			ctx, cancel := tt.ctx()
+			defer cancel()
+			start := time.Now()
+			err := tt.run(c.Client, ctx)
+			if elapsed := time.Since(start); elapsed > 5*time.Second {
+				t.Errorf("call took %v, want it bounded by the %v timeout", elapsed, short)
+			}
+			checkError(t, err, tt.wantKind, nil, tt.wantCode, "")
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	policy := Retry{MaxAttempts: 10, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
+	tests := []struct {
+		name    string
+		failure int
+		jitter  func(time.Duration) time.Duration
+		want    time.Duration
+	}{
+		{name: "first, no jitter", failure: 1, jitter: func(time.Duration) time.Duration { return 0 }, want: 50 * time.Millisecond},
+		{name: "first, most jitter", failure: 1, jitter: func(d time.Duration) time.Duration { return d - 1 }, want: 100*time.Millisecond - 1},
+		{name: "third doubles twice", failure: 3, jitter: func(d time.Duration) time.Duration { return d / 2 }, want: 300 * time.Millisecond},
+		{name: "capped", failure: 5, jitter: func(time.Duration) time.Duration { return 0 }, want: 500 * time.Millisecond},
+		{name: "far past the cap", failure: 200, jitter: func(d time.Duration) time.Duration { return d / 2 }, want: 750 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Client{retry: policy, jitter: tt.jitter}
+			if got := c.backoff(tt.failure); got != tt.want {
+				t.Errorf("backoff(%d) = %v, want %v", tt.failure, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRetryStopsWhenContextEnds(t *testing.T) {
+	gw := &fakeGateway{status: statusCodes(mvcc, mvcc, mvcc)}
+	c := newFakeClient(t, gw)
+	ctx, cancel := context.WithCancel(context.Background())
+	c.sleep = func(context.Context, time.Duration) error { cancel(); return context.Canceled }
+	_, err := c.submit(ctx, "Bootstrap", "A")
+	if !errors.Is(err, ErrConflict) {
+		t.Errorf("submit() error = %v, want the last attempt's ErrConflict", err)
+	}
+	if n := len(gw.stages("endorse")); n != 1 {
+		t.Errorf("got %d attempts, want 1", n)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c := newFakeClient(t, &fakeGateway{}, WithTimeouts(Timeouts{Submit: time.Second}), WithRetry(Retry{MaxDelay: time.Minute}))
+	want := defaultOptions()
+	want.timeouts.Submit = time.Second
+	want.retry.MaxDelay = time.Minute
+	if c.timeouts != want.timeouts {
+		t.Errorf("timeouts = %+v, want %+v", c.timeouts, want.timeouts)
+	}
+	if c.retry != want.retry {
+		t.Errorf("retry = %+v, want %+v", c.retry, want.retry)
+	}
+	if c.Network().Name() != "grantledger" || c.Contract().ChaincodeName() != "grantledger" {
+		t.Errorf("Network() %s, Contract() %s; want grantledger, grantledger", c.Network().Name(), c.Contract().ChaincodeName())
+	}
+}

@@ -1,0 +1,337 @@
+package ledger
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ProductType is the kind of a data product or service (数据产品和服务).
+type ProductType string
+
+// Product types.
+const (
+	ProductDataset ProductType = "dataset" // 数据集
+	ProductAPI     ProductType = "api"     // 数据接口
+	ProductReport  ProductType = "report"  // 数据报告
+	ProductModel   ProductType = "model"   // 模型
+)
+
+// ProductStatus is the state of a product.
+type ProductStatus string
+
+// Product states: draft → in-review → approved → listed ⇄ delisted; a
+// rejected review returns the product to draft.
+const (
+	ProductDraft    ProductStatus = "draft"     // 草稿
+	ProductInReview ProductStatus = "in-review" // 合规安全审核中
+	ProductApproved ProductStatus = "approved"  // 审核通过
+	ProductListed   ProductStatus = "listed"    // 已在数据交易所登记上架
+	ProductDelisted ProductStatus = "delisted"  // 已下架
+)
+
+// Mark records that a grant in a product's lineage was suspended or revoked.
+// An uncleared mark blocks listing; a suspension mark is cleared when the
+// grant resumes, a revocation mark never is.
+type Mark struct {
+	// GrantID is the grant that was suspended or revoked.
+	GrantID string `json:"grantId"`
+	// Via is the sub-grant of GrantID the product was built from, if any.
+	Via     string      `json:"via,omitempty" metadata:",optional"`
+	Change  GrantStatus `json:"change"`
+	Reason  string      `json:"reason"`
+	Marked  Stamp       `json:"marked"`
+	Cleared Stamp       `json:"cleared,omitzero" metadata:",optional"`
+}
+
+// Product is a data product or service built by an operator or developer,
+// with its lineage: the grants and receipts it was built from.
+type Product struct {
+	ID                string        `json:"id"`
+	Owner             string        `json:"owner"`
+	Type              ProductType   `json:"type"`
+	Name              string        `json:"name"`
+	DescriptionDigest string        `json:"descriptionDigest"`
+	Grants            []string      `json:"grants"`
+	Receipts          []string      `json:"receipts"`
+	Status            ProductStatus `json:"status"`
+	StatusReason      string        `json:"statusReason,omitempty" metadata:",optional"`
+	// RegistrationNo is the data exchange's registration number (数据交易所登记编号).
+	RegistrationNo string    `json:"registrationNo,omitempty" metadata:",optional"`
+	Submitted      time.Time `json:"submitted,omitzero" metadata:",optional"`
+	Listed         time.Time `json:"listed,omitzero" metadata:",optional"`
+	Marks          []Mark    `json:"marks,omitempty" metadata:",optional"`
+	Created        Stamp     `json:"created"`
+	Updated        Stamp     `json:"updated"`
+}
+
+// ProductRequest registers or updates a product.
+type ProductRequest struct {
+	ID                string      `json:"id"`
+	Type              ProductType `json:"type"`
+	Name              string      `json:"name"`
+	DescriptionDigest string      `json:"descriptionDigest"`
+	Grants            []string    `json:"grants"`
+	Receipts          []string    `json:"receipts"`
+}
+
+// ProductInputs are the objects a product's lineage is checked against.
+type ProductInputs struct {
+	Existing *Product
+	// Grants and Receipts hold the lineage objects that exist.
+	Grants   map[string]*Grant
+	Receipts map[string]*Receipt
+}
+
+// RegisterProduct registers a product as a draft. Its lineage must be the
+// caller's own: grants it holds that have been in force and are not
+// suspended or revoked, and receipts accepted under those grants.
+func RegisterProduct(c Caller, req ProductRequest, in ProductInputs, st Stamp) (*Product, error) {
+	if !c.Is(RoleOperator, RoleDeveloper) {
+		return nil, forbidden("only operators and developers register products; %s is %s", c.MSP, roleName(c.Role))
+	}
+	p := &Product{ID: req.ID, Owner: c.MSP, Status: ProductDraft, Created: st}
+	if err := p.apply(req, in, st); err != nil {
+		return nil, err
+	}
+	if in.Existing != nil {
+		return nil, conflict("product %s already exists", req.ID)
+	}
+	return p, nil
+}
+
+// Update replaces a draft product's description and lineage.
+func (p *Product) Update(c Caller, req ProductRequest, in ProductInputs, st Stamp) error {
+	if c.MSP != p.Owner {
+		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.MSP)
+	}
+	if req.ID != p.ID {
+		return invalid("id", "%q does not match product %s", req.ID, p.ID)
+	}
+	if p.Status != ProductDraft {
+		return conflict("product %s is %s; only a draft can be changed", p.ID, p.Status)
+	}
+	next := *p
+	if err := next.apply(req, in, st); err != nil {
+		return err
+	}
+	*p = next
+	return nil
+}
+
+func (p *Product) apply(req ProductRequest, in ProductInputs, st Stamp) error {
+	if err := CheckID("id", req.ID); err != nil {
+		return err
+	}
+	switch req.Type {
+	case ProductDataset, ProductAPI, ProductReport, ProductModel:
+	default:
+		return invalid("type", "%q is not one of dataset, api, report, model", req.Type)
+	}
+	if err := checkText("name", req.Name, MaxNameLen, true); err != nil {
+		return err
+	}
+	if err := checkDigest("descriptionDigest", req.DescriptionDigest); err != nil {
+		return err
+	}
+	grants, err := checkIDs("grants", req.Grants, true)
+	if err != nil {
+		return err
+	}
+	receipts, err := checkIDs("receipts", req.Receipts, true)
+	if err != nil {
+		return err
+	}
+	for _, id := range grants {
+		g := in.Grants[id]
+		if g == nil {
+			return NotFound("grant", id)
+		}
+		if g.Holder != p.Owner {
+			return forbidden("grant %s is held by %s; a product's lineage must be its owner's own", id, g.Holder)
+		}
+		switch s := g.EffectiveStatus(st.Time); {
+		case s == GrantActive:
+		case s == GrantExpired && slices.ContainsFunc(g.History, func(h StatusChange) bool { return h.Status == GrantActive }):
+		default:
+			return refused("grant %s is %s; a product can only be built from a grant that was in force", id, s)
+		}
+	}
+	for _, id := range receipts {
+		r := in.Receipts[id]
+		if r == nil {
+			return NotFound("receipt", id)
+		}
+		if !slices.Contains(grants, r.GrantID) {
+			return refused("receipt %s was recorded under grant %s, which is not in the product's lineage", id, r.GrantID)
+		}
+	}
+	p.Type, p.Name, p.DescriptionDigest = req.Type, req.Name, req.DescriptionDigest
+	p.Grants, p.Receipts, p.Updated = grants, receipts, st
+	return nil
+}
+
+// Submit sends a draft product to review (合规安全审核).
+func (p *Product) Submit(c Caller, st Stamp) error {
+	if c.MSP != p.Owner {
+		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.MSP)
+	}
+	if p.Status != ProductDraft {
+		return conflict("product %s is %s, not a draft", p.ID, p.Status)
+	}
+	if err := p.checkUnmarked(); err != nil {
+		return err
+	}
+	p.Status, p.StatusReason, p.Submitted, p.Updated = ProductInReview, "", st.Time, st
+	return nil
+}
+
+// Decide records the authority's review decision. Approval needs at least
+// one expert opinion and one platform opinion recorded since the product was
+// submitted (会同专家咨询委员会和平台运营主体); rejection returns the product to
+// draft with the reason.
+func (p *Product) Decide(c Caller, approve bool, reason string, opinions []Opinion, st Stamp) error {
+	if !c.Is(RoleAuthority) {
+		return forbidden("only the authority decides product reviews")
+	}
+	if err := checkText("reason", reason, MaxTextLen, !approve); err != nil {
+		return err
+	}
+	if p.Status != ProductInReview {
+		return conflict("product %s is %s, not in review", p.ID, p.Status)
+	}
+	if !approve {
+		p.Status, p.StatusReason, p.Updated = ProductDraft, reason, st
+		return nil
+	}
+	for _, role := range []Role{RoleExpert, RolePlatform} {
+		if !slices.ContainsFunc(opinions, func(o Opinion) bool {
+			return o.SubjectType == SubjectProduct && o.SubjectID == p.ID && o.AuthorRole == role && !o.Created.Time.Before(p.Submitted)
+		}) {
+			return refused("product %s has no %s opinion since it was submitted; approval needs expert and platform opinions", p.ID, role)
+		}
+	}
+	if err := p.checkUnmarked(); err != nil {
+		return err
+	}
+	p.Status, p.StatusReason, p.Updated = ProductApproved, reason, st
+	return nil
+}
+
+// List records the product's listing on the data exchange with its
+// registration number (数据交易所登记). A marked product cannot be listed.
+func (p *Product) List(c Caller, registrationNo string, st Stamp) error {
+	if c.MSP != p.Owner {
+		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.MSP)
+	}
+	if registrationNo == "" {
+		registrationNo = p.RegistrationNo
+	}
+	if err := checkText("registrationNo", registrationNo, MaxNameLen, true); err != nil {
+		return err
+	}
+	if p.Status != ProductApproved && p.Status != ProductDelisted {
+		return conflict("product %s is %s; only an approved or delisted product can be listed", p.ID, p.Status)
+	}
+	if err := p.checkUnmarked(); err != nil {
+		return err
+	}
+	p.Status, p.StatusReason, p.RegistrationNo, p.Listed, p.Updated = ProductListed, "", registrationNo, st.Time, st
+	return nil
+}
+
+// Delist takes a listed product off the market; its owner or the authority may.
+func (p *Product) Delist(c Caller, reason string, st Stamp) error {
+	if c.MSP != p.Owner && !c.Is(RoleAuthority) {
+		return forbidden("product %s is delisted by its owner %s or the authority, not %s", p.ID, p.Owner, c.MSP)
+	}
+	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
+		return err
+	}
+	if p.Status != ProductListed {
+		return conflict("product %s is %s, not listed", p.ID, p.Status)
+	}
+	p.Status, p.StatusReason, p.Updated = ProductDelisted, reason, st
+	return nil
+}
+
+// Blocking returns the marks that block listing.
+func (p *Product) Blocking() []Mark {
+	var ms []Mark
+	for _, m := range p.Marks {
+		if m.Cleared.Time.IsZero() {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+func (p *Product) checkUnmarked() error {
+	if ms := p.Blocking(); len(ms) > 0 {
+		return refused("product %s is marked: grant %s was %s (%s)", p.ID, ms[0].GrantID, ms[0].Change, ms[0].Reason)
+	}
+	return nil
+}
+
+// Mark records that grant (reached through the sub-grant via, if any) was
+// suspended or revoked. A listed product is delisted. It reports whether the
+// product changed.
+func (p *Product) Mark(grantID, via string, change GrantStatus, reason string, st Stamp) bool {
+	for _, m := range p.Marks {
+		if m.GrantID == grantID && m.Via == via && m.Change == change && m.Cleared.Time.IsZero() {
+			return false
+		}
+	}
+	p.Marks = append(p.Marks, Mark{GrantID: grantID, Via: via, Change: change, Reason: reason, Marked: st})
+	if p.Status == ProductListed {
+		p.Status, p.StatusReason = ProductDelisted, fmt.Sprintf("grant %s %s: %s", grantID, change, reason)
+	}
+	p.Updated = st
+	return true
+}
+
+// ClearSuspension clears the suspension marks of a grant that resumed and
+// reports whether the product changed. The product stays delisted until its
+// owner lists it again.
+func (p *Product) ClearSuspension(grantID string, st Stamp) bool {
+	changed := false
+	for i, m := range p.Marks {
+		if m.GrantID == grantID && m.Change == GrantSuspended && m.Cleared.Time.IsZero() {
+			p.Marks[i].Cleared = st
+			changed = true
+		}
+	}
+	if changed {
+		p.Updated = st
+	}
+	return changed
+}
+
+// VisibleTo reports whether c may read the product: its owner, the
+// authority, the regulator and the reviewers (experts, platform) always;
+// everyone once it is listed.
+func (p *Product) VisibleTo(c Caller) bool {
+	return p.Status == ProductListed || c.readsAll() || c.Is(RoleExpert, RolePlatform) || c.MSP == p.Owner
+}
+
+// ProductSummary is the public disclosure of a listed product.
+type ProductSummary struct {
+	ID             string      `json:"id"`
+	Owner          string      `json:"owner"`
+	Type           ProductType `json:"type"`
+	Name           string      `json:"name"`
+	RegistrationNo string      `json:"registrationNo"`
+	Grants         []string    `json:"grants"`
+	Listed         time.Time   `json:"listed"`
+}
+
+// Summary returns the product's public summary.
+func (p *Product) Summary() ProductSummary {
+	return ProductSummary{ID: p.ID, Owner: p.Owner, Type: p.Type, Name: p.Name, RegistrationNo: p.RegistrationNo, Grants: p.Grants, Listed: p.Listed}
+}
+
+// VisibleTo reports whether c may read the opinion: its author, the
+// authority, the regulator, and the owner of the subject.
+func (o *Opinion) VisibleTo(c Caller, subjectOwner string) bool {
+	return c.readsAll() || c.MSP == o.Author || c.MSP == subjectOwner
+}

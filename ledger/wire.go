@@ -1,0 +1,147 @@
+package ledger
+
+import "time"
+
+// Query selects a page of objects through one of their indexes: By names the
+// index (empty for all objects of the type), Value the indexed value.
+// Bookmark is the one returned with the previous page; an empty bookmark in
+// a response means there are no more pages.
+type Query struct {
+	By       string `json:"by,omitempty"`
+	Value    string `json:"value,omitempty"`
+	PageSize int32  `json:"pageSize,omitempty"`
+	Bookmark string `json:"bookmark,omitempty"`
+}
+
+// ProductDecision is the authority's decision on a product in review.
+type ProductDecision struct {
+	ID      string `json:"id"`
+	Approve bool   `json:"approve"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// EventRef names another object a transaction changed.
+type EventRef struct {
+	Type   string `json:"type"`
+	ID     string `json:"id"`
+	Change string `json:"change"`
+}
+
+// Event is the payload of the one chaincode event every state-changing
+// transaction emits. Its name is "<type>.<change>", e.g. "grant.revoked".
+// Transactions that change several objects name the primary object and list
+// the others in Related.
+type Event struct {
+	Type    string     `json:"type"`
+	ID      string     `json:"id"`
+	Change  string     `json:"change"`
+	TxID    string     `json:"txId"`
+	Actor   string     `json:"actor"`
+	Related []EventRef `json:"related,omitempty"`
+}
+
+// HistoryEntry is one version of an object, from the ledger's history.
+type HistoryEntry struct {
+	TxID    string    `json:"txId"`
+	Time    time.Time `json:"time"`
+	Deleted bool      `json:"deleted"`
+	// Value is the object as that transaction wrote it.
+	Value any `json:"value,omitempty" metadata:",optional"`
+}
+
+// The contract's wire types: what transactions take and return besides
+// the domain objects. Clients marshal and unmarshal these; the contract
+// metadata names them too.
+
+// Pages of query results. Items is never null; an empty Bookmark means
+// there is no further page.
+
+// ParticipantPage is a page of participants.
+type ParticipantPage struct {
+	Items    []Participant `json:"items"`
+	Bookmark string        `json:"bookmark"`
+}
+
+// DatasetPage is a page of datasets.
+type DatasetPage struct {
+	Items    []Dataset `json:"items"`
+	Bookmark string    `json:"bookmark"`
+}
+
+// CallPage is a page of calls.
+type CallPage struct {
+	Items    []Call `json:"items"`
+	Bookmark string `json:"bookmark"`
+}
+
+// ApplicationPage is a page of applications.
+type ApplicationPage struct {
+	Items    []Application `json:"items"`
+	Bookmark string        `json:"bookmark"`
+}
+
+// ReviewPage is a page of reviews.
+type ReviewPage struct {
+	Items    []Review `json:"items"`
+	Bookmark string   `json:"bookmark"`
+}
+
+// OpinionPage is a page of opinions.
+type OpinionPage struct {
+	Items    []Opinion `json:"items"`
+	Bookmark string    `json:"bookmark"`
+}
+
+// GrantPage is a page of grants.
+type GrantPage struct {
+	Items    []Grant `json:"items"`
+	Bookmark string  `json:"bookmark"`
+}
+
+// AgreementPage is a page of agreements.
+type AgreementPage struct {
+	Items    []Agreement `json:"items"`
+	Bookmark string      `json:"bookmark"`
+}
+
+// AttestorPage is a page of attestors.
+type AttestorPage struct {
+	Items    []Attestor `json:"items"`
+	Bookmark string     `json:"bookmark"`
+}
+
+// ReceiptPage is a page of receipts.
+type ReceiptPage struct {
+	Items    []Receipt `json:"items"`
+	Bookmark string    `json:"bookmark"`
+}
+
+// ProductPage is a page of products.
+type ProductPage struct {
+	Items    []Product `json:"items"`
+	Bookmark string    `json:"bookmark"`
+}
+
+// OperatorDisclosurePage is a page of disclosed operators.
+type OperatorDisclosurePage struct {
+	Items    []OperatorDisclosure `json:"items"`
+	Bookmark string               `json:"bookmark"`
+}
+
+// GrantSummaryPage is a page of disclosed grants.
+type GrantSummaryPage struct {
+	Items    []GrantSummary `json:"items"`
+	Bookmark string         `json:"bookmark"`
+}
+
+// AgreementSummaryPage is a page of disclosed agreements.
+type AgreementSummaryPage struct {
+	Items    []AgreementSummary `json:"items"`
+	Bookmark string             `json:"bookmark"`
+}
+
+// ProductSummaryPage is a page of disclosed products.
+type ProductSummaryPage struct {
+	Items    []ProductSummary `json:"items"`
+	Bookmark string           `json:"bookmark"`
+}
