@@ -45,7 +45,7 @@ e2e() {
   echo "== end-to-end tests"
   local fabric state status=0
   fabric=$(scripts/fabric-bins.sh)
-  state="$root/var/e2e"
+  state="${GLNET_STATE:-$root/var/e2e}"
   go build -o "$glnet" ./cmd/glnet
   export GRANTLEDGER_FABRIC="$fabric" GLNET_STATE="$state" GLNET_PORT_OFFSET="${GLNET_PORT_OFFSET:-20000}" GRANTLEDGER_ROOT="$root"
   # Always take down what this run started, however it ends.
