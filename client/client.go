@@ -28,10 +28,12 @@ type Timeouts struct {
 	CommitStatus time.Duration
 }
 
-// Retry is the policy for attempts that may safely be repeated (see
-// retryable). The delay before attempt n+1 is BaseDelay·2^(n-1), capped at
-// MaxDelay, of which a random half is jitter so that clients that collided
-// on a read conflict do not collide again.
+// Retry is the policy for attempts that may safely be repeated: a
+// submission invalidated by a read conflict or refused at endorsement by an
+// unavailable peer, a query on an unavailable peer. The delay before attempt
+// n+1 is BaseDelay·2^(n-1), capped at MaxDelay, of which a random half is
+// jitter so that clients that collided on a read conflict do not collide
+// again. The event follower uses the same delays to reconnect.
 type Retry struct {
 	// MaxAttempts counts the first attempt: 1 disables retries (default 5).
 	MaxAttempts int

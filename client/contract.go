@@ -15,42 +15,6 @@ type Config struct {
 	AuthorityMSP string `json:"authorityMsp"`
 }
 
-// Query selects one page of objects, optionally through one of the indexes
-// the transaction documents (By) and its value; it is the ledger's wire type.
-type Query = ledger.Query
-
-// PageRequest selects one page of a public disclosure list, which takes no
-// index: the contract refuses a Query with By or Value for those.
-type PageRequest struct {
-	// PageSize is 1 to 100; zero means the contract's default (20).
-	PageSize int32 `json:"pageSize,omitempty"`
-	// Bookmark is the previous page's Bookmark; empty for the first page.
-	Bookmark string `json:"bookmark,omitempty"`
-}
-
-// Page is one page of query results, the generic form of the ledger's
-// page types (ledger.GrantPage...), which have the same JSON. An empty
-// Bookmark means it is the last page.
-type Page[T any] struct {
-	Items    []T    `json:"items"`
-	Bookmark string `json:"bookmark"`
-}
-
-// ProductDecision approves a product in review, or returns it to draft with
-// a reason; it is the ledger's wire type.
-type ProductDecision = ledger.ProductDecision
-
-// HistoryEntry is one version of an object: the transaction that wrote it,
-// when, and the object as written, as raw JSON of the ledger type named in
-// the GetHistory call (absent when the object was deleted). It is
-// ledger.HistoryEntry with Value kept as JSON.
-type HistoryEntry struct {
-	TxID    string          `json:"txId"`
-	Time    time.Time       `json:"time"`
-	Deleted bool            `json:"deleted"`
-	Value   json.RawMessage `json:"value,omitempty"`
-}
-
 // Bootstrap fixes the data authority of the channel. It must be submitted by
 // an identity of that authority; repeating it with the same authority is
 // accepted, with another one is ErrConflict.
@@ -67,13 +31,30 @@ func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
 // GetHistory returns every version of an object, newest first, to those who
 // may read the object now. objectType is one of participant, dataset, call,
 // application, review, opinion, grant, usage, agreement, attestor, receipt,
-// batch or product.
-func (c *Client) GetHistory(ctx context.Context, objectType, id string) ([]HistoryEntry, error) {
-	h, err := evaluateArgs[[]HistoryEntry](ctx, c, "GetHistory", objectType, id)
+// batch or product. Each entry's Value is the object as written, a
+// json.RawMessage to decode into the ledger type of objectType (nil when the
+// version is a deletion).
+func (c *Client) GetHistory(ctx context.Context, objectType, id string) ([]ledger.HistoryEntry, error) {
+	raw, err := evaluateArgs[[]historyEntry](ctx, c, "GetHistory", objectType, id)
 	if err != nil {
 		return nil, err
 	}
-	return *h, nil
+	out := make([]ledger.HistoryEntry, len(*raw))
+	for i, e := range *raw {
+		out[i] = ledger.HistoryEntry{TxID: e.TxID, Time: e.Time, Deleted: e.Deleted}
+		if len(e.Value) > 0 {
+			out[i].Value = e.Value
+		}
+	}
+	return out, nil
+}
+
+// historyEntry is ledger.HistoryEntry with its value kept as raw JSON.
+type historyEntry struct {
+	TxID    string          `json:"txId"`
+	Time    time.Time       `json:"time"`
+	Deleted bool            `json:"deleted"`
+	Value   json.RawMessage `json:"value"`
 }
 
 // submitArgs submits a transaction with string arguments and decodes its

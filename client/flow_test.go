@@ -145,17 +145,17 @@ func TestContractFlow(t *testing.T) {
 	if u.Records != 22 || u.Calls != 3 {
 		t.Errorf("GetGrantUsage() = %d records in %d calls, want 22 in 3", u.Records, u.Calls)
 	}
-	page, err := w.as(lt.HealthMSP).QueryReceipts(ctx, Query{By: "grant", Value: "grant-1", PageSize: 2})
+	page, err := w.as(lt.HealthMSP).QueryReceipts(ctx, ledger.Query{By: "grant", Value: "grant-1", PageSize: 2})
 	must(t, err)
 	if len(page.Items) != 2 || page.Bookmark == "" {
 		t.Fatalf("QueryReceipts(page size 2) = %d items, bookmark %q; want 2 and a bookmark", len(page.Items), page.Bookmark)
 	}
-	next, err := w.as(lt.HealthMSP).QueryReceipts(ctx, Query{By: "grant", Value: "grant-1", PageSize: 2, Bookmark: page.Bookmark})
+	next, err := w.as(lt.HealthMSP).QueryReceipts(ctx, ledger.Query{By: "grant", Value: "grant-1", PageSize: 2, Bookmark: page.Bookmark})
 	must(t, err)
 	if len(next.Items) != 1 {
 		t.Errorf("QueryReceipts(second page) = %d items, want 1", len(next.Items))
 	}
-	disclosed, err := w.as(lt.StrangerMSP).DisclosedGrants(ctx, PageRequest{})
+	disclosed, err := w.as(lt.StrangerMSP).DisclosedGrants(ctx, ledger.Query{})
 	must(t, err)
 	if len(disclosed.Items) != 1 || disclosed.Items[0].ID != "grant-1" {
 		t.Errorf("DisclosedGrants() = %+v, want grant-1", disclosed.Items)
@@ -165,9 +165,10 @@ func TestContractFlow(t *testing.T) {
 	if len(history) < 2 {
 		t.Fatalf("GetHistory(grant-1) = %d versions, want at least issue and approvals", len(history))
 	}
+	raw, ok := history[len(history)-1].Value.(json.RawMessage)
 	var first ledger.Grant
-	if err := json.Unmarshal(history[len(history)-1].Value, &first); err != nil || first.Status != ledger.GrantProposed {
-		t.Errorf("GetHistory(grant-1) oldest = %s (%v), want the proposed grant", history[len(history)-1].Value, err)
+	if !ok || json.Unmarshal(raw, &first) != nil || first.Status != ledger.GrantProposed {
+		t.Errorf("GetHistory(grant-1) oldest = %v, want the proposed grant as raw JSON", history[len(history)-1].Value)
 	}
 }
 
@@ -188,7 +189,7 @@ func TestContractErrors(t *testing.T) {
 			return err
 		}},
 		{name: "invalid", want: ErrInvalid, call: func() error {
-			_, err := w.as(lt.AuthorityMSP).QueryGrants(ctx, Query{PageSize: 1000})
+			_, err := w.as(lt.AuthorityMSP).QueryGrants(ctx, ledger.Query{PageSize: 1000})
 			return err
 		}},
 		{name: "refused: outside the grant's scope", want: ErrRefused, call: func() error {
@@ -294,26 +295,26 @@ func TestEveryTransactionReachesContract(t *testing.T) {
 		"SetOperatorStatus":   func() error { return drop(c.SetOperatorStatus(ctx, ledger.OperatorStatusRequest{})) },
 		"RecordEvaluation":    func() error { return drop(c.RecordEvaluation(ctx, ledger.EvaluationRequest{})) },
 		"GetParticipant":      func() error { return drop(c.GetParticipant(ctx, "")) },
-		"QueryParticipants":   func() error { return drop(c.QueryParticipants(ctx, Query{})) },
+		"QueryParticipants":   func() error { return drop(c.QueryParticipants(ctx, ledger.Query{})) },
 		"CreateDataset":       func() error { return drop(c.CreateDataset(ctx, ledger.DatasetRequest{})) },
 		"UpdateDataset":       func() error { return drop(c.UpdateDataset(ctx, ledger.DatasetRequest{})) },
 		"WithdrawDataset":     func() error { return drop(c.WithdrawDataset(ctx, "", "")) },
 		"RelistDataset":       func() error { return drop(c.RelistDataset(ctx, "")) },
 		"GetDataset":          func() error { return drop(c.GetDataset(ctx, "")) },
-		"QueryDatasets":       func() error { return drop(c.QueryDatasets(ctx, Query{})) },
+		"QueryDatasets":       func() error { return drop(c.QueryDatasets(ctx, ledger.Query{})) },
 		"PublishCall":         func() error { return drop(c.PublishCall(ctx, ledger.CallRequest{})) },
 		"CancelCall":          func() error { return drop(c.CancelCall(ctx, "", "")) },
 		"GetCall":             func() error { return drop(c.GetCall(ctx, "")) },
-		"QueryCalls":          func() error { return drop(c.QueryCalls(ctx, Query{})) },
+		"QueryCalls":          func() error { return drop(c.QueryCalls(ctx, ledger.Query{})) },
 		"SubmitApplication":   func() error { return drop(c.SubmitApplication(ctx, ledger.ApplicationRequest{})) },
 		"WithdrawApplication": func() error { return drop(c.WithdrawApplication(ctx, "", "")) },
 		"GetApplication":      func() error { return drop(c.GetApplication(ctx, "")) },
-		"QueryApplications":   func() error { return drop(c.QueryApplications(ctx, Query{})) },
+		"QueryApplications":   func() error { return drop(c.QueryApplications(ctx, ledger.Query{})) },
 		"RecordReview":        func() error { return drop(c.RecordReview(ctx, ledger.ReviewRequest{})) },
 		"GetReview":           func() error { return drop(c.GetReview(ctx, "")) },
-		"QueryReviews":        func() error { return drop(c.QueryReviews(ctx, Query{})) },
+		"QueryReviews":        func() error { return drop(c.QueryReviews(ctx, ledger.Query{})) },
 		"RecordOpinion":       func() error { return drop(c.RecordOpinion(ctx, ledger.OpinionRequest{})) },
-		"QueryOpinions":       func() error { return drop(c.QueryOpinions(ctx, Query{})) },
+		"QueryOpinions":       func() error { return drop(c.QueryOpinions(ctx, ledger.Query{})) },
 		"IssueGrant":          func() error { return drop(c.IssueGrant(ctx, ledger.GrantRequest{})) },
 		"ApproveGrant":        func() error { return drop(c.ApproveGrant(ctx, "")) },
 		"RejectGrant":         func() error { return drop(c.RejectGrant(ctx, "", "")) },
@@ -325,33 +326,33 @@ func TestEveryTransactionReachesContract(t *testing.T) {
 		"ProposeSubGrant":     func() error { return drop(c.ProposeSubGrant(ctx, ledger.SubGrantRequest{})) },
 		"GetGrant":            func() error { return drop(c.GetGrant(ctx, "")) },
 		"GetGrantUsage":       func() error { return drop(c.GetGrantUsage(ctx, "")) },
-		"QueryGrants":         func() error { return drop(c.QueryGrants(ctx, Query{})) },
+		"QueryGrants":         func() error { return drop(c.QueryGrants(ctx, ledger.Query{})) },
 		"ProposeAgreement":    func() error { return drop(c.ProposeAgreement(ctx, ledger.AgreementRequest{})) },
 		"SignAgreement":       func() error { return drop(c.SignAgreement(ctx, "")) },
 		"GetAgreement":        func() error { return drop(c.GetAgreement(ctx, "")) },
-		"QueryAgreements":     func() error { return drop(c.QueryAgreements(ctx, Query{})) },
+		"QueryAgreements":     func() error { return drop(c.QueryAgreements(ctx, ledger.Query{})) },
 		"RegisterAttestor":    func() error { return drop(c.RegisterAttestor(ctx, ledger.AttestorRequest{})) },
 		"RetireAttestor":      func() error { return drop(c.RetireAttestor(ctx, "", "")) },
 		"GetAttestor":         func() error { return drop(c.GetAttestor(ctx, "")) },
-		"QueryAttestors":      func() error { return drop(c.QueryAttestors(ctx, Query{})) },
+		"QueryAttestors":      func() error { return drop(c.QueryAttestors(ctx, ledger.Query{})) },
 		"SubmitReceipt":       func() error { return drop(c.SubmitReceipt(ctx, ledger.ReceiptRequest{})) },
 		"SubmitReceiptBatch":  func() error { return drop(c.SubmitReceiptBatch(ctx, ledger.BatchRequest{})) },
 		"GetReceipt":          func() error { return drop(c.GetReceipt(ctx, "")) },
-		"QueryReceipts":       func() error { return drop(c.QueryReceipts(ctx, Query{})) },
+		"QueryReceipts":       func() error { return drop(c.QueryReceipts(ctx, ledger.Query{})) },
 		"GetReceiptBatch":     func() error { return drop(c.GetReceiptBatch(ctx, "")) },
 		"VerifyReceiptProof":  func() error { return drop(c.VerifyReceiptProof(ctx, ledger.ProofRequest{})) },
 		"RegisterProduct":     func() error { return drop(c.RegisterProduct(ctx, ledger.ProductRequest{})) },
 		"UpdateProduct":       func() error { return drop(c.UpdateProduct(ctx, ledger.ProductRequest{})) },
 		"SubmitProduct":       func() error { return drop(c.SubmitProduct(ctx, "")) },
-		"DecideProduct":       func() error { return drop(c.DecideProduct(ctx, ProductDecision{})) },
+		"DecideProduct":       func() error { return drop(c.DecideProduct(ctx, ledger.ProductDecision{})) },
 		"ListProduct":         func() error { return drop(c.ListProduct(ctx, "", "")) },
 		"DelistProduct":       func() error { return drop(c.DelistProduct(ctx, "", "")) },
 		"GetProduct":          func() error { return drop(c.GetProduct(ctx, "")) },
-		"QueryProducts":       func() error { return drop(c.QueryProducts(ctx, Query{})) },
-		"DisclosedOperators":  func() error { return drop(c.DisclosedOperators(ctx, PageRequest{})) },
-		"DisclosedGrants":     func() error { return drop(c.DisclosedGrants(ctx, PageRequest{})) },
-		"DisclosedAgreements": func() error { return drop(c.DisclosedAgreements(ctx, PageRequest{})) },
-		"DisclosedProducts":   func() error { return drop(c.DisclosedProducts(ctx, PageRequest{})) },
+		"QueryProducts":       func() error { return drop(c.QueryProducts(ctx, ledger.Query{})) },
+		"DisclosedOperators":  func() error { return drop(c.DisclosedOperators(ctx, ledger.Query{})) },
+		"DisclosedGrants":     func() error { return drop(c.DisclosedGrants(ctx, ledger.Query{})) },
+		"DisclosedAgreements": func() error { return drop(c.DisclosedAgreements(ctx, ledger.Query{})) },
+		"DisclosedProducts":   func() error { return drop(c.DisclosedProducts(ctx, ledger.Query{})) },
 		"GetProvenance":       func() error { return drop(c.GetProvenance(ctx, "")) },
 		"GetHistory":          func() error { return drop(c.GetHistory(ctx, "", "")) },
 	}

@@ -40,8 +40,8 @@ func (c *Client) GetParticipant(ctx context.Context, msp string) (*ledger.Partic
 }
 
 // QueryParticipants pages through participants by role or status.
-func (c *Client) QueryParticipants(ctx context.Context, q Query) (*Page[ledger.Participant], error) {
-	return evaluateJSON[Page[ledger.Participant]](ctx, c, "QueryParticipants", q)
+func (c *Client) QueryParticipants(ctx context.Context, q ledger.Query) (*ledger.ParticipantPage, error) {
+	return evaluateJSON[ledger.ParticipantPage](ctx, c, "QueryParticipants", q)
 }
 
 // Catalogue (数据资源目录) and calls (通告).
@@ -72,8 +72,8 @@ func (c *Client) GetDataset(ctx context.Context, id string) (*ledger.Dataset, er
 }
 
 // QueryDatasets pages through the catalogue by owner, status or domain.
-func (c *Client) QueryDatasets(ctx context.Context, q Query) (*Page[ledger.Dataset], error) {
-	return evaluateJSON[Page[ledger.Dataset]](ctx, c, "QueryDatasets", q)
+func (c *Client) QueryDatasets(ctx context.Context, q ledger.Query) (*ledger.DatasetPage, error) {
+	return evaluateJSON[ledger.DatasetPage](ctx, c, "QueryDatasets", q)
 }
 
 // PublishCall publishes a call for operators. Caller: the authority.
@@ -92,8 +92,8 @@ func (c *Client) GetCall(ctx context.Context, id string) (*ledger.Call, error) {
 }
 
 // QueryCalls pages through calls by status.
-func (c *Client) QueryCalls(ctx context.Context, q Query) (*Page[ledger.Call], error) {
-	return evaluateJSON[Page[ledger.Call]](ctx, c, "QueryCalls", q)
+func (c *Client) QueryCalls(ctx context.Context, q ledger.Query) (*ledger.CallPage, error) {
+	return evaluateJSON[ledger.CallPage](ctx, c, "QueryCalls", q)
 }
 
 // Applications (申请), reviews (审核) and opinions.
@@ -114,8 +114,8 @@ func (c *Client) GetApplication(ctx context.Context, id string) (*ledger.Applica
 }
 
 // QueryApplications pages through the applications visible to the caller.
-func (c *Client) QueryApplications(ctx context.Context, q Query) (*Page[ledger.Application], error) {
-	return evaluateJSON[Page[ledger.Application]](ctx, c, "QueryApplications", q)
+func (c *Client) QueryApplications(ctx context.Context, q ledger.Query) (*ledger.ApplicationPage, error) {
+	return evaluateJSON[ledger.ApplicationPage](ctx, c, "QueryApplications", q)
 }
 
 // RecordReview records a review.
@@ -129,8 +129,8 @@ func (c *Client) GetReview(ctx context.Context, id string) (*ledger.Review, erro
 }
 
 // QueryReviews pages through the reviews visible to the caller.
-func (c *Client) QueryReviews(ctx context.Context, q Query) (*Page[ledger.Review], error) {
-	return evaluateJSON[Page[ledger.Review]](ctx, c, "QueryReviews", q)
+func (c *Client) QueryReviews(ctx context.Context, q ledger.Query) (*ledger.ReviewPage, error) {
+	return evaluateJSON[ledger.ReviewPage](ctx, c, "QueryReviews", q)
 }
 
 // RecordOpinion records an expert's or the platform's opinion.
@@ -139,8 +139,8 @@ func (c *Client) RecordOpinion(ctx context.Context, req ledger.OpinionRequest) (
 }
 
 // QueryOpinions pages through the opinions visible to the caller.
-func (c *Client) QueryOpinions(ctx context.Context, q Query) (*Page[ledger.Opinion], error) {
-	return evaluateJSON[Page[ledger.Opinion]](ctx, c, "QueryOpinions", q)
+func (c *Client) QueryOpinions(ctx context.Context, q ledger.Query) (*ledger.OpinionPage, error) {
+	return evaluateJSON[ledger.OpinionPage](ctx, c, "QueryOpinions", q)
 }
 
 // Grants (授权) and agreements (协议).
@@ -201,8 +201,8 @@ func (c *Client) GetGrantUsage(ctx context.Context, id string) (*ledger.Usage, e
 }
 
 // QueryGrants pages through the grants visible to the caller.
-func (c *Client) QueryGrants(ctx context.Context, q Query) (*Page[ledger.Grant], error) {
-	return evaluateJSON[Page[ledger.Grant]](ctx, c, "QueryGrants", q)
+func (c *Client) QueryGrants(ctx context.Context, q ledger.Query) (*ledger.GrantPage, error) {
+	return evaluateJSON[ledger.GrantPage](ctx, c, "QueryGrants", q)
 }
 
 // ProposeAgreement records the agreement the authority proposes for a first-level grant.
@@ -221,8 +221,8 @@ func (c *Client) GetAgreement(ctx context.Context, id string) (*ledger.Agreement
 }
 
 // QueryAgreements pages through the agreements visible to the caller.
-func (c *Client) QueryAgreements(ctx context.Context, q Query) (*Page[ledger.Agreement], error) {
-	return evaluateJSON[Page[ledger.Agreement]](ctx, c, "QueryAgreements", q)
+func (c *Client) QueryAgreements(ctx context.Context, q ledger.Query) (*ledger.AgreementPage, error) {
+	return evaluateJSON[ledger.AgreementPage](ctx, c, "QueryAgreements", q)
 }
 
 // Attestors (可信执行环境) and usage receipts (用数凭证).
@@ -243,8 +243,8 @@ func (c *Client) GetAttestor(ctx context.Context, address string) (*ledger.Attes
 }
 
 // QueryAttestors pages through attestors by status or platform.
-func (c *Client) QueryAttestors(ctx context.Context, q Query) (*Page[ledger.Attestor], error) {
-	return evaluateJSON[Page[ledger.Attestor]](ctx, c, "QueryAttestors", q)
+func (c *Client) QueryAttestors(ctx context.Context, q ledger.Query) (*ledger.AttestorPage, error) {
+	return evaluateJSON[ledger.AttestorPage](ctx, c, "QueryAttestors", q)
 }
 
 // SubmitReceipt records one signed usage receipt. A receipt ID is accepted once: resubmitting a recorded receipt fails with ErrConflict.
@@ -263,8 +263,8 @@ func (c *Client) GetReceipt(ctx context.Context, id string) (*ledger.Receipt, er
 }
 
 // QueryReceipts pages through the receipts visible to the caller by grant or batch.
-func (c *Client) QueryReceipts(ctx context.Context, q Query) (*Page[ledger.Receipt], error) {
-	return evaluateJSON[Page[ledger.Receipt]](ctx, c, "QueryReceipts", q)
+func (c *Client) QueryReceipts(ctx context.Context, q ledger.Query) (*ledger.ReceiptPage, error) {
+	return evaluateJSON[ledger.ReceiptPage](ctx, c, "QueryReceipts", q)
 }
 
 // GetReceiptBatch returns a batch to those who may read it.
@@ -295,7 +295,7 @@ func (c *Client) SubmitProduct(ctx context.Context, id string) (*ledger.Product,
 }
 
 // DecideProduct approves a product in review or returns it to draft. Caller: the authority.
-func (c *Client) DecideProduct(ctx context.Context, req ProductDecision) (*ledger.Product, error) {
+func (c *Client) DecideProduct(ctx context.Context, req ledger.ProductDecision) (*ledger.Product, error) {
 	return submitJSON[ledger.Product](ctx, c, "DecideProduct", req)
 }
 
@@ -315,28 +315,28 @@ func (c *Client) GetProduct(ctx context.Context, id string) (*ledger.Product, er
 }
 
 // QueryProducts pages through the products visible to the caller.
-func (c *Client) QueryProducts(ctx context.Context, q Query) (*Page[ledger.Product], error) {
-	return evaluateJSON[Page[ledger.Product]](ctx, c, "QueryProducts", q)
+func (c *Client) QueryProducts(ctx context.Context, q ledger.Query) (*ledger.ProductPage, error) {
+	return evaluateJSON[ledger.ProductPage](ctx, c, "QueryProducts", q)
 }
 
 // DisclosedOperators pages through the admitted operators. Public.
-func (c *Client) DisclosedOperators(ctx context.Context, p PageRequest) (*Page[ledger.OperatorDisclosure], error) {
-	return evaluateJSON[Page[ledger.OperatorDisclosure]](ctx, c, "DisclosedOperators", p)
+func (c *Client) DisclosedOperators(ctx context.Context, q ledger.Query) (*ledger.OperatorDisclosurePage, error) {
+	return evaluateJSON[ledger.OperatorDisclosurePage](ctx, c, "DisclosedOperators", q)
 }
 
 // DisclosedGrants pages through summaries of the grants in force. Public.
-func (c *Client) DisclosedGrants(ctx context.Context, p PageRequest) (*Page[ledger.GrantSummary], error) {
-	return evaluateJSON[Page[ledger.GrantSummary]](ctx, c, "DisclosedGrants", p)
+func (c *Client) DisclosedGrants(ctx context.Context, q ledger.Query) (*ledger.GrantSummaryPage, error) {
+	return evaluateJSON[ledger.GrantSummaryPage](ctx, c, "DisclosedGrants", q)
 }
 
 // DisclosedAgreements pages through summaries of the agreements in force. Public.
-func (c *Client) DisclosedAgreements(ctx context.Context, p PageRequest) (*Page[ledger.AgreementSummary], error) {
-	return evaluateJSON[Page[ledger.AgreementSummary]](ctx, c, "DisclosedAgreements", p)
+func (c *Client) DisclosedAgreements(ctx context.Context, q ledger.Query) (*ledger.AgreementSummaryPage, error) {
+	return evaluateJSON[ledger.AgreementSummaryPage](ctx, c, "DisclosedAgreements", q)
 }
 
 // DisclosedProducts pages through summaries of the listed products. Public.
-func (c *Client) DisclosedProducts(ctx context.Context, p PageRequest) (*Page[ledger.ProductSummary], error) {
-	return evaluateJSON[Page[ledger.ProductSummary]](ctx, c, "DisclosedProducts", p)
+func (c *Client) DisclosedProducts(ctx context.Context, q ledger.Query) (*ledger.ProductSummaryPage, error) {
+	return evaluateJSON[ledger.ProductSummaryPage](ctx, c, "DisclosedProducts", q)
 }
 
 // GetProvenance returns a product's path back to its providers.
