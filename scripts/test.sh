@@ -53,7 +53,8 @@ e2e() {
   local t0=$SECONDS
   "$glnet" up
   echo "e2e network up in $((SECONDS - t0))s"
-  go test -tags e2e -count=1 -timeout 20m -v ./test/e2e/... || status=$?
+  # E2E_RUN narrows the run to matching tests (go test -run).
+  go test -tags e2e -count=1 -timeout 20m -v -run "${E2E_RUN:-.}" ./test/e2e/... || status=$?
   "$glnet" status || true
   "$glnet" down
   trap - EXIT
