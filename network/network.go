@@ -196,7 +196,10 @@ func (n *Network) Up(ctx context.Context) error {
 	if err := n.Deploy(ctx); err != nil {
 		return err
 	}
-	n.logf("grantledger network is up: profile %s, logs %s", n.ProfilePath(), n.LogDir())
+	if err := n.startAPIs(ctx); err != nil {
+		return err
+	}
+	n.logf("grantledger network is up: profile %s, logs %s, API tokens in %s", n.ProfilePath(), n.LogDir(), filepath.Join(n.cfg.State, "api", "<org>", "tokens.env"))
 	return nil
 }
 
@@ -483,7 +486,14 @@ func (n *Network) allRunning() bool {
 			}
 		}
 	}
-	for _, name := range append(names, chaincodeProcess) {
+	names = append(names, chaincodeProcess)
+	for i := range n.topo.Orgs {
+		o := &n.topo.Orgs[i]
+		if host, _, err := splitHostPort(o.API); err == nil && isLocal(host) {
+			names = append(names, apiProcess(o))
+		}
+	}
+	for _, name := range names {
 		if _, ok := n.pid(name); !ok {
 			return false
 		}

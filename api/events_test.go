@@ -1,0 +1,214 @@
+package api
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sseEvent is one event parsed from a text/event-stream body.
+type sseEvent struct {
+	id, event, data string
+}
+
+func parseSSE(t *testing.T, body string) []sseEvent {
+	t.Helper()
+	var out []sseEvent
+	var cur sseEvent
+	sc := bufio.NewScanner(strings.NewReader(body))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur.id != "" || cur.data != "" {
+				out = append(out, cur)
+			}
+			cur = sseEvent{}
+		case strings.HasPrefix(line, "id: "):
+			cur.id = strings.TrimPrefix(line, "id: ")
+		case strings.HasPrefix(line, "event: "):
+			cur.event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			cur.data = strings.TrimPrefix(line, "data: ")
+		}
+	}
+	return out
+}
+
+func ledgerEvents() []ChainEvent {
+	ev := func(block uint64, tx, name string) ChainEvent {
+		return ChainEvent{BlockNumber: block, TransactionID: tx, Name: name, Payload: []byte(`{"type":"grant","id":"g-1","change":"` + name + `"}`)}
+	}
+	return []ChainEvent{
+		ev(5, "tx-a", "grant.issued"), ev(5, "tx-b", "grant.approved"), ev(5, "tx-c", "grant.activated"),
+		ev(6, "tx-d", "agreement.signed"),
+		ev(7, "tx-e", "receipt.accepted"), ev(7, "tx-f", "receipt.accepted"),
+	}
+}
+
+func TestEventStreamResumes(t *testing.T) {
+	all := []string{"5:0", "5:1", "5:2", "6:0", "7:0", "7:1"}
+	tests := []struct {
+		name      string
+		header    string
+		query     string
+		wantStart string // "" = nil
+		wantIDs   []string
+	}{
+		{name: "from the next block", wantIDs: all},
+		{name: "after the middle of a block", header: "5:1", wantStart: "5", wantIDs: []string{"5:2", "6:0", "7:0", "7:1"}},
+		{name: "after the last event of a block", header: "5:2", wantStart: "5", wantIDs: []string{"6:0", "7:0", "7:1"}},
+		{name: "after the last event", header: "7:1", wantStart: "7", wantIDs: nil},
+		{name: "lastEventId query for clients without headers", query: "?lastEventId=6:0", wantStart: "6", wantIDs: []string{"7:0", "7:1"}},
+		{name: "header wins over the query", header: "7:0", query: "?lastEventId=5:0", wantStart: "7", wantIDs: []string{"7:1"}},
+		{name: "from a block", query: "?fromBlock=6", wantStart: "6", wantIDs: []string{"6:0", "7:0", "7:1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.state.events = ledgerEvents()
+			h := map[string]string{}
+			if tt.header != "" {
+				h["Last-Event-ID"] = tt.header
+			}
+			rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events" + tt.query, user: "User1", header: h})
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status: got %d, want 200; body %s", rec.Code, rec.Body)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "text/event-stream" {
+				t.Errorf("Content-Type: got %q, want text/event-stream", ct)
+			}
+			var ids []string
+			for _, ev := range parseSSE(t, rec.Body.String()) {
+				ids = append(ids, ev.id)
+			}
+			if strings.Join(ids, " ") != strings.Join(tt.wantIDs, " ") {
+				t.Errorf("event IDs: got %v, want %v", ids, tt.wantIDs)
+			}
+			starts := ts.state.eventsStart
+			if len(starts) != 1 {
+				t.Fatalf("streams opened: got %d, want 1", len(starts))
+			}
+			got := ""
+			if starts[0] != nil {
+				got = strconv.FormatUint(*starts[0], 10)
+			}
+			if got != tt.wantStart {
+				t.Errorf("stream opened at block: got %q, want %q", got, tt.wantStart)
+			}
+			if calls := ts.state.recorded(); calls[0].User != "User1" {
+				t.Errorf("stream opened as %s, want User1", calls[0].User)
+			}
+		})
+	}
+}
+
+func TestEventData(t *testing.T) {
+	ts := newTestServer(t)
+	ts.state.events = []ChainEvent{
+		{BlockNumber: 9, TransactionID: "tx-1", Name: "grant.revoked", Payload: []byte(`{"type":"grant","id":"g-1","change":"revoked"}`)},
+		{BlockNumber: 9, TransactionID: "tx-2", Name: "odd\nname", Payload: []byte("not json")},
+	}
+	rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events", user: "Admin"})
+	events := parseSSE(t, rec.Body.String())
+	if len(events) != 2 {
+		t.Fatalf("events: got %d, want 2; body %s", len(events), rec.Body)
+	}
+	var first struct {
+		ID      string          `json:"id"`
+		Block   uint64          `json:"block"`
+		Index   int             `json:"index"`
+		TxID    string          `json:"txId"`
+		Name    string          `json:"name"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal([]byte(events[0].data), &first); err != nil {
+		t.Fatalf("data %q: %v", events[0].data, err)
+	}
+	if first.ID != "9:0" || first.Block != 9 || first.TxID != "tx-1" || first.Name != "grant.revoked" || string(first.Payload) != `{"type":"grant","id":"g-1","change":"revoked"}` {
+		t.Errorf("first event data: got %+v", first)
+	}
+	if events[0].event != "grant.revoked" {
+		t.Errorf("event type: got %q, want grant.revoked", events[0].event)
+	}
+	if events[1].event != "oddname" || !strings.Contains(events[1].data, `"payloadText":"not json"`) || events[1].id != "9:1" {
+		t.Errorf("second event: got %+v, want sanitised name and the payload as text", events[1])
+	}
+}
+
+func TestEventStreamOutlivesRequestTimeout(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) { o.RequestTimeout = 20 * time.Millisecond })
+	ts.state.events = ledgerEvents()[:2]
+	ts.state.eventsDelay = 40 * time.Millisecond
+	rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events", user: "Admin"})
+	if got := len(parseSSE(t, rec.Body.String())); got != 2 {
+		t.Errorf("events delivered after the request timeout: got %d, want 2", got)
+	}
+}
+
+func TestEventStreamStopsOnShutdown(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) { o.Heartbeat = 10 * time.Millisecond })
+	ts.state.events = ledgerEvents()[:1]
+	ts.state.eventsHold = true
+	srv := httptest.NewServer(ts.Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+ts.tokens["Admin"])
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	lines := bufio.NewScanner(resp.Body)
+	var sawEvent, sawKeepAlive bool
+	for lines.Scan() && !(sawEvent && sawKeepAlive) {
+		sawEvent = sawEvent || lines.Text() == "id: 5:0"
+		sawKeepAlive = sawKeepAlive || lines.Text() == ": keep-alive"
+	}
+	if !sawEvent || !sawKeepAlive {
+		t.Fatalf("stream: event seen %v, keep-alive seen %v; want both", sawEvent, sawKeepAlive)
+	}
+	ended := make(chan struct{})
+	go func() {
+		for lines.Scan() {
+		}
+		close(ended)
+	}()
+	ts.StopStreams()
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("stream still open after StopStreams")
+	}
+}
+
+func TestParseEventPosition(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    EventPosition
+		wantErr bool
+	}{
+		{in: "0:0", want: EventPosition{}},
+		{in: "18446744073709551615:3", want: EventPosition{Block: 18446744073709551615, Index: 3}},
+		{in: "12", wantErr: true},
+		{in: "a:1", wantErr: true},
+		{in: "1:-1", wantErr: true},
+		{in: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseEventPosition(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("ParseEventPosition(%q): got %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+			if err == nil && got.String() != tt.in {
+				t.Errorf("String: got %q, want %q", got.String(), tt.in)
+			}
+		})
+	}
+}

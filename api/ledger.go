@@ -1,0 +1,154 @@
+package api
+
+import (
+	"context"
+
+	"github.com/grantledger/grantledger/client"
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// Identities gives the ledger as one of the organisation's users: every
+// request runs as the Fabric identity its bearer token maps to, so that the
+// ledger records who acted. Pool implements it, connecting a user on first
+// use and reusing the connection.
+type Identities interface {
+	As(ctx context.Context, user string) (Ledger, error)
+}
+
+// Ledger is everything the API asks of the grantledger contract on behalf of
+// one identity: the client library's typed methods, one per contract
+// transaction (docs/domain.md), grouped below by the handlers that use them,
+// and the event stream. *client.Client provides all but ChaincodeEvents,
+// which cmd/grantledger-api adds over client.Client.Network. Every method
+// returns errors that wrap the client sentinels (client.ErrNotFound,
+// ErrForbidden, ErrConflict, ErrInvalid, ErrRefused, ErrEndorsement,
+// ErrUnavailable).
+type Ledger interface {
+	MetaLedger
+	ParticipantLedger
+	CatalogueLedger
+	ApplicationLedger
+	GrantLedger
+	ReceiptLedger
+	ProductLedger
+	EventSource
+}
+
+// MetaLedger reads the contract's configuration, the caller as the ledger
+// sees it, and the history of any object. /readyz uses GetConfig as the
+// cheapest query that proves the peer and the contract answer.
+type MetaLedger interface {
+	GetConfig(ctx context.Context) (*client.Config, error)
+	WhoAmI(ctx context.Context) (*ledger.Caller, error)
+	GetHistory(ctx context.Context, objectType, id string) ([]ledger.HistoryEntry, error)
+}
+
+// ParticipantLedger is the participants registry (参与方名录).
+type ParticipantLedger interface {
+	RegisterParticipant(ctx context.Context, req ledger.ParticipantRequest) (*ledger.Participant, error)
+	SetOperatorStatus(ctx context.Context, req ledger.OperatorStatusRequest) (*ledger.Participant, error)
+	RecordEvaluation(ctx context.Context, req ledger.EvaluationRequest) (*ledger.Participant, error)
+	GetParticipant(ctx context.Context, msp string) (*ledger.Participant, error)
+	QueryParticipants(ctx context.Context, q ledger.Query) (*ledger.ParticipantPage, error)
+}
+
+// CatalogueLedger is the public data resource catalogue (数据资源目录) and
+// the authority's calls for operators (通告).
+type CatalogueLedger interface {
+	CreateDataset(ctx context.Context, req ledger.DatasetRequest) (*ledger.Dataset, error)
+	UpdateDataset(ctx context.Context, req ledger.DatasetRequest) (*ledger.Dataset, error)
+	WithdrawDataset(ctx context.Context, id, reason string) (*ledger.Dataset, error)
+	RelistDataset(ctx context.Context, id string) (*ledger.Dataset, error)
+	GetDataset(ctx context.Context, id string) (*ledger.Dataset, error)
+	QueryDatasets(ctx context.Context, q ledger.Query) (*ledger.DatasetPage, error)
+	PublishCall(ctx context.Context, req ledger.CallRequest) (*ledger.Call, error)
+	CancelCall(ctx context.Context, id, reason string) (*ledger.Call, error)
+	GetCall(ctx context.Context, id string) (*ledger.Call, error)
+	QueryCalls(ctx context.Context, q ledger.Query) (*ledger.CallPage, error)
+}
+
+// ApplicationLedger is the operators' applications (申请), the authority's
+// reviews (审核) and the experts' and platform's opinions (意见).
+type ApplicationLedger interface {
+	SubmitApplication(ctx context.Context, req ledger.ApplicationRequest) (*ledger.Application, error)
+	WithdrawApplication(ctx context.Context, id, reason string) (*ledger.Application, error)
+	GetApplication(ctx context.Context, id string) (*ledger.Application, error)
+	QueryApplications(ctx context.Context, q ledger.Query) (*ledger.ApplicationPage, error)
+	RecordReview(ctx context.Context, req ledger.ReviewRequest) (*ledger.Review, error)
+	GetReview(ctx context.Context, id string) (*ledger.Review, error)
+	QueryReviews(ctx context.Context, q ledger.Query) (*ledger.ReviewPage, error)
+	RecordOpinion(ctx context.Context, req ledger.OpinionRequest) (*ledger.Opinion, error)
+	QueryOpinions(ctx context.Context, q ledger.Query) (*ledger.OpinionPage, error)
+}
+
+// GrantLedger is the grants (授权) with their providers' decisions, life
+// cycle and sub-grants (分级授权), and the agreements (授权运营协议).
+type GrantLedger interface {
+	IssueGrant(ctx context.Context, req ledger.GrantRequest) (*ledger.Grant, error)
+	ApproveGrant(ctx context.Context, id string) (*ledger.Grant, error)
+	RejectGrant(ctx context.Context, id, reason string) (*ledger.Grant, error)
+	SuspendGrant(ctx context.Context, id, reason string) (*ledger.Grant, error)
+	ResumeGrant(ctx context.Context, id string) (*ledger.Grant, error)
+	RevokeGrant(ctx context.Context, id, reason string) (*ledger.Grant, error)
+	ExpireGrant(ctx context.Context, id string) (*ledger.Grant, error)
+	ProposeSubGrant(ctx context.Context, req ledger.SubGrantRequest) (*ledger.Grant, error)
+	ActivateSubGrant(ctx context.Context, id string) (*ledger.Grant, error)
+	GetGrant(ctx context.Context, id string) (*ledger.Grant, error)
+	GetGrantUsage(ctx context.Context, id string) (*ledger.Usage, error)
+	QueryGrants(ctx context.Context, q ledger.Query) (*ledger.GrantPage, error)
+	ProposeAgreement(ctx context.Context, req ledger.AgreementRequest) (*ledger.Agreement, error)
+	SignAgreement(ctx context.Context, id string) (*ledger.Agreement, error)
+	GetAgreement(ctx context.Context, id string) (*ledger.Agreement, error)
+	QueryAgreements(ctx context.Context, q ledger.Query) (*ledger.AgreementPage, error)
+}
+
+// ReceiptLedger is the platform's attestors and the usage receipts (用数凭证),
+// alone or in batches, with their inclusion proofs.
+type ReceiptLedger interface {
+	RegisterAttestor(ctx context.Context, req ledger.AttestorRequest) (*ledger.Attestor, error)
+	RetireAttestor(ctx context.Context, address, reason string) (*ledger.Attestor, error)
+	GetAttestor(ctx context.Context, address string) (*ledger.Attestor, error)
+	QueryAttestors(ctx context.Context, q ledger.Query) (*ledger.AttestorPage, error)
+	SubmitReceipt(ctx context.Context, req ledger.ReceiptRequest) (*ledger.Receipt, error)
+	SubmitReceiptBatch(ctx context.Context, req ledger.BatchRequest) (*ledger.Batch, error)
+	GetReceipt(ctx context.Context, id string) (*ledger.Receipt, error)
+	QueryReceipts(ctx context.Context, q ledger.Query) (*ledger.ReceiptPage, error)
+	GetReceiptBatch(ctx context.Context, id string) (*ledger.Batch, error)
+	VerifyReceiptProof(ctx context.Context, req ledger.ProofRequest) (*ledger.ProofResult, error)
+}
+
+// ProductLedger is the data products (数据产品和服务): registration, review,
+// listing on the data exchange, provenance (溯源), and the public
+// disclosure (公开结果).
+type ProductLedger interface {
+	RegisterProduct(ctx context.Context, req ledger.ProductRequest) (*ledger.Product, error)
+	UpdateProduct(ctx context.Context, req ledger.ProductRequest) (*ledger.Product, error)
+	SubmitProduct(ctx context.Context, id string) (*ledger.Product, error)
+	DecideProduct(ctx context.Context, req ledger.ProductDecision) (*ledger.Product, error)
+	ListProduct(ctx context.Context, id, registrationNo string) (*ledger.Product, error)
+	DelistProduct(ctx context.Context, id, reason string) (*ledger.Product, error)
+	GetProduct(ctx context.Context, id string) (*ledger.Product, error)
+	QueryProducts(ctx context.Context, q ledger.Query) (*ledger.ProductPage, error)
+	GetProvenance(ctx context.Context, productID string) (*ledger.Provenance, error)
+	DisclosedOperators(ctx context.Context, p ledger.Query) (*ledger.OperatorDisclosurePage, error)
+	DisclosedGrants(ctx context.Context, p ledger.Query) (*ledger.GrantSummaryPage, error)
+	DisclosedAgreements(ctx context.Context, p ledger.Query) (*ledger.AgreementSummaryPage, error)
+	DisclosedProducts(ctx context.Context, p ledger.Query) (*ledger.ProductSummaryPage, error)
+}
+
+// ChainEvent is one chaincode event of the grantledger contract as the
+// organisation's peer delivers it.
+type ChainEvent struct {
+	BlockNumber   uint64
+	TransactionID string
+	Name          string
+	Payload       []byte
+}
+
+// EventSource streams the contract's chaincode events in ledger order,
+// starting with the first event of block start, or with the next block to
+// be committed when start is nil. The channel closes when ctx ends or the
+// peer ends the stream.
+type EventSource interface {
+	ChaincodeEvents(ctx context.Context, start *uint64) (<-chan ChainEvent, error)
+}

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus collectors, registered on the
+// registry the caller gives (never the global one).
+type metrics struct {
+	requests      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	ledgerCalls   *prometheus.CounterVec
+	ledgerLatency *prometheus.HistogramVec
+	registry      *prometheus.Registry
+}
+
+func newMetrics(reg *prometheus.Registry) (*metrics, error) {
+	m := &metrics{
+		registry: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "grantledger_api_requests_total",
+			Help: "HTTP requests by route template, method and status code.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "grantledger_api_request_duration_seconds",
+			Help:    "HTTP request latency by route template and method.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route", "method"}),
+		ledgerCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "grantledger_api_ledger_calls_total",
+			Help: "Calls to the ledger by contract operation and outcome (ok, or the error code).",
+		}, []string{"op", "outcome"}),
+		ledgerLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "grantledger_api_ledger_call_duration_seconds",
+			Help:    "Latency of calls to the ledger by contract operation.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"op"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ledgerCalls, m.ledgerLatency} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// measure counts every request by route template (not raw path, so that
+// IDs do not explode the label space), method and status.
+func (m *metrics) measure(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
+	m.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+}
+
+// ledgerCall records one call to the ledger.
+func (m *metrics) ledgerCall(op string, start time.Time, err error) {
+	outcome := "ok"
+	if err != nil {
+		_, outcome = errorStatus(err)
+	}
+	m.ledgerCalls.WithLabelValues(op, outcome).Inc()
+	m.ledgerLatency.WithLabelValues(op).Observe(time.Since(start).Seconds())
+}
+
+// handler serves the registry in the Prometheus text format.
+func (m *metrics) handler() gin.HandlerFunc {
+	h := promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	return gin.WrapH(h)
+}

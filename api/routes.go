@@ -1,0 +1,269 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/grantledger/grantledger/client"
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// route is one endpoint: how the router registers it and how the OpenAPI
+// document describes it. The router and the document are both built from
+// the route table, so neither can list an endpoint the other lacks.
+type route struct {
+	Method string
+	// Path is in gin syntax: /v1/datasets/:id.
+	Path string
+	// Op names the operation: the OpenAPI operationId and the "op" label
+	// of the ledger-call metrics.
+	Op      string
+	Summary string
+	Tag     string
+	// Public routes need no bearer token.
+	Public bool
+	// Stream routes (Server-Sent Events) have no request deadline.
+	Stream bool
+	// Status is the status of a successful answer.
+	Status int
+	// Request is a zero value of the request body type; nil: no body.
+	Request any
+	// Response is a zero value of the response body type.
+	Response any
+	// List marks paginated lists (pageSize, bookmark).
+	List bool
+	// Indexes are the filters a list offers, one at a time: each is a
+	// query parameter named after the contract index it selects by.
+	Indexes []string
+	Handler gin.HandlerFunc
+}
+
+// historyKinds are the kinds of object whose history can be read: the
+// object's path, its ID parameter and the kind GetHistory calls it.
+var historyKinds = []struct{ path, param, kind string }{
+	{"/v1/participants/:msp", "msp", "participant"},
+	{"/v1/datasets/:id", "id", "dataset"},
+	{"/v1/calls/:id", "id", "call"},
+	{"/v1/applications/:id", "id", "application"},
+	{"/v1/reviews/:id", "id", "review"},
+	{"/v1/opinions/:id", "id", "opinion"},
+	{"/v1/grants/:id", "id", "grant"},
+	{"/v1/grants/:id/usage", "id", "usage"},
+	{"/v1/agreements/:id", "id", "agreement"},
+	{"/v1/attestors/:address", "address", "attestor"},
+	{"/v1/receipts/:id", "id", "receipt"},
+	{"/v1/batches/:id", "id", "batch"},
+	{"/v1/products/:id", "id", "product"},
+}
+
+// routeTable lists every endpoint of the API.
+func (s *Server) routeTable() []route {
+	b := s.base()
+	hp := health{ids: s.ids, user: s.readyUser, timeout: s.readyWait}
+	mt := meta{base: b, org: s.org}
+	pa := participants{b}
+	ds := datasets{b}
+	ca := calls{b}
+	ap := applications{b}
+	rv := reviews{b}
+	gr := grants{b}
+	ag := agreements{b}
+	at := attestors{b}
+	rc := receipts{b}
+	pr := products{b}
+	di := disclosure{b}
+	ev := events{base: b, heartbeat: s.heartbeat, stop: s.stop}
+
+	const (
+		get  = http.MethodGet
+		post = http.MethodPost
+		put  = http.MethodPut
+		ok   = http.StatusOK
+		made = http.StatusCreated
+	)
+	type (
+		participant = ledger.Participant
+		dataset     = ledger.Dataset
+		call        = ledger.Call
+		application = ledger.Application
+		review      = ledger.Review
+		opinion     = ledger.Opinion
+		grant       = ledger.Grant
+		agreement   = ledger.Agreement
+		attestor    = ledger.Attestor
+		receipt     = ledger.Receipt
+		batch       = ledger.Batch
+		product     = ledger.Product
+	)
+	rs := []route{
+		{Method: get, Path: "/healthz", Op: "Healthz", Tag: "operations", Public: true, Status: ok, Response: Status{}, Handler: hp.alive,
+			Summary: "The process is alive"},
+		{Method: get, Path: "/readyz", Op: "Readyz", Tag: "operations", Public: true, Status: ok, Response: Status{}, Handler: hp.ready,
+			Summary: "The organisation's peer answers a query of the contract"},
+		{Method: get, Path: "/metrics", Op: "Metrics", Tag: "operations", Public: true, Status: ok, Handler: s.m.handler(),
+			Summary: "Prometheus metrics (text format)"},
+		{Method: get, Path: "/v1/openapi.json", Op: "OpenAPI", Tag: "operations", Public: true, Status: ok, Response: map[string]any{}, Handler: s.openapi,
+			Summary: "This document"},
+		{Method: get, Path: "/v1/me", Op: "WhoAmI", Tag: "meta", Status: ok, Response: Identity{}, Handler: mt.me,
+			Summary: "The organisation and user the bearer token acts as, and the caller as the ledger sees it"},
+		{Method: get, Path: "/v1/config", Op: "GetConfig", Tag: "meta", Status: ok, Response: client.Config{}, Handler: mt.config,
+			Summary: "The contract's bootstrap configuration (the data authority)"},
+		{Method: get, Path: "/v1/events", Op: "Events", Tag: "meta", Stream: true, Status: ok, Handler: ev.stream,
+			Summary: "The contract's chaincode events as Server-Sent Events, resumable with Last-Event-ID"},
+
+		{Method: post, Path: "/v1/participants", Op: "RegisterParticipant", Tag: "participants", Status: made, Request: participantRequest{}, Response: participant{}, Handler: pa.register,
+			Summary: "Register an organisation with its role (authority)"},
+		{Method: get, Path: "/v1/participants", Op: "QueryParticipants", Tag: "participants", Status: ok, List: true, Indexes: []string{"role", "status"}, Response: ledger.ParticipantPage{}, Handler: pa.list,
+			Summary: "List participants"},
+		{Method: get, Path: "/v1/participants/:msp", Op: "GetParticipant", Tag: "participants", Status: ok, Response: participant{}, Handler: pa.get,
+			Summary: "Read a participant"},
+		{Method: post, Path: "/v1/participants/:msp/status", Op: "SetOperatorStatus", Tag: "participants", Status: ok, Request: operatorStatusRequest{}, Response: participant{}, Handler: pa.setStatus,
+			Summary: "Admit, suspend or exit an operator (authority)"},
+		{Method: post, Path: "/v1/participants/:msp/evaluations", Op: "RecordEvaluation", Tag: "participants", Status: made, Request: evaluationRequest{}, Response: participant{}, Handler: pa.addEvaluation,
+			Summary: "Record a dynamic evaluation of an operator (authority)"},
+
+		{Method: post, Path: "/v1/datasets", Op: "CreateDataset", Tag: "datasets", Status: made, Request: datasetRequest{}, Response: dataset{}, Handler: ds.create,
+			Summary: "Add a dataset to the catalogue (provider)"},
+		{Method: get, Path: "/v1/datasets", Op: "QueryDatasets", Tag: "datasets", Status: ok, List: true, Indexes: []string{"owner", "status", "domain"}, Response: ledger.DatasetPage{}, Handler: ds.list,
+			Summary: "List the catalogue"},
+		{Method: get, Path: "/v1/datasets/:id", Op: "GetDataset", Tag: "datasets", Status: ok, Response: dataset{}, Handler: ds.get,
+			Summary: "Read a dataset"},
+		{Method: put, Path: "/v1/datasets/:id", Op: "UpdateDataset", Tag: "datasets", Status: ok, Request: datasetUpdateRequest{}, Response: dataset{}, Handler: ds.update,
+			Summary: "Replace a dataset's description (its owner)"},
+		{Method: post, Path: "/v1/datasets/:id/withdraw", Op: "WithdrawDataset", Tag: "datasets", Status: ok, Request: reasonRequest{}, Response: dataset{}, Handler: ds.withdraw,
+			Summary: "Take a dataset out of the catalogue (its owner)"},
+		{Method: post, Path: "/v1/datasets/:id/relist", Op: "RelistDataset", Tag: "datasets", Status: ok, Response: dataset{}, Handler: ds.relist,
+			Summary: "Put a withdrawn dataset back in the catalogue (its owner)"},
+
+		{Method: post, Path: "/v1/calls", Op: "PublishCall", Tag: "calls", Status: made, Request: callRequest{}, Response: call{}, Handler: ca.publish,
+			Summary: "Publish a call for operators (authority)"},
+		{Method: get, Path: "/v1/calls", Op: "QueryCalls", Tag: "calls", Status: ok, List: true, Indexes: []string{"status"}, Response: ledger.CallPage{}, Handler: ca.list,
+			Summary: "List calls"},
+		{Method: get, Path: "/v1/calls/:id", Op: "GetCall", Tag: "calls", Status: ok, Response: call{}, Handler: ca.get,
+			Summary: "Read a call"},
+		{Method: post, Path: "/v1/calls/:id/cancel", Op: "CancelCall", Tag: "calls", Status: ok, Request: reasonRequest{}, Response: call{}, Handler: ca.cancel,
+			Summary: "Cancel a call (authority)"},
+
+		{Method: post, Path: "/v1/applications", Op: "SubmitApplication", Tag: "applications", Status: made, Request: applicationRequest{}, Response: application{}, Handler: ap.submit,
+			Summary: "File an application under an open call (operator)"},
+		{Method: get, Path: "/v1/applications", Op: "QueryApplications", Tag: "applications", Status: ok, List: true, Indexes: []string{"operator", "call", "status"}, Response: ledger.ApplicationPage{}, Handler: ap.list,
+			Summary: "List the applications the caller may read"},
+		{Method: get, Path: "/v1/applications/:id", Op: "GetApplication", Tag: "applications", Status: ok, Response: application{}, Handler: ap.get,
+			Summary: "Read an application"},
+		{Method: post, Path: "/v1/applications/:id/withdraw", Op: "WithdrawApplication", Tag: "applications", Status: ok, Request: optionalReasonRequest{}, Response: application{}, Handler: ap.withdraw,
+			Summary: "Withdraw an application before it is granted (its operator)"},
+
+		{Method: post, Path: "/v1/reviews", Op: "RecordReview", Tag: "reviews", Status: made, Request: reviewRequest{}, Response: review{}, Handler: rv.record,
+			Summary: "Record a review of an operator or an application (authority)"},
+		{Method: get, Path: "/v1/reviews", Op: "QueryReviews", Tag: "reviews", Status: ok, List: true, Indexes: []string{"subject", "kind"}, Response: ledger.ReviewPage{}, Handler: rv.list,
+			Summary: "List reviews"},
+		{Method: get, Path: "/v1/reviews/:id", Op: "GetReview", Tag: "reviews", Status: ok, Response: review{}, Handler: rv.get,
+			Summary: "Read a review"},
+		{Method: post, Path: "/v1/opinions", Op: "RecordOpinion", Tag: "reviews", Status: made, Request: opinionRequest{}, Response: opinion{}, Handler: rv.recordOpinion,
+			Summary: "Record an opinion on an application or a product (expert, platform)"},
+		{Method: get, Path: "/v1/opinions", Op: "QueryOpinions", Tag: "reviews", Status: ok, List: true, Indexes: []string{"subject", "author"}, Response: ledger.OpinionPage{}, Handler: rv.listOpinions,
+			Summary: "List opinions"},
+
+		{Method: post, Path: "/v1/grants", Op: "IssueGrant", Tag: "grants", Status: made, Request: grantRequest{}, Response: grant{}, Handler: gr.issue,
+			Summary: "Issue a grant from an approved application (authority)"},
+		{Method: get, Path: "/v1/grants", Op: "QueryGrants", Tag: "grants", Status: ok, List: true, Indexes: []string{"status", "holder", "provider", "parent", "application"}, Response: ledger.GrantPage{}, Handler: gr.list,
+			Summary: "List the grants the caller may read"},
+		{Method: get, Path: "/v1/grants/:id", Op: "GetGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.get,
+			Summary: "Read a grant"},
+		{Method: get, Path: "/v1/grants/:id/usage", Op: "GetGrantUsage", Tag: "grants", Status: ok, Response: ledger.Usage{}, Handler: gr.usage,
+			Summary: "What has been used of a grant's quota"},
+		{Method: post, Path: "/v1/grants/:id/approve", Op: "ApproveGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.approve,
+			Summary: "Approve a grant over the caller's datasets (provider)"},
+		{Method: post, Path: "/v1/grants/:id/reject", Op: "RejectGrant", Tag: "grants", Status: ok, Request: reasonRequest{}, Response: grant{}, Handler: gr.reject,
+			Summary: "Refuse a grant over the caller's datasets (provider)"},
+		{Method: post, Path: "/v1/grants/:id/suspend", Op: "SuspendGrant", Tag: "grants", Status: ok, Request: reasonRequest{}, Response: grant{}, Handler: gr.suspend,
+			Summary: "Suspend an active grant (authority)"},
+		{Method: post, Path: "/v1/grants/:id/resume", Op: "ResumeGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.resume,
+			Summary: "Resume a suspended grant (authority)"},
+		{Method: post, Path: "/v1/grants/:id/revoke", Op: "RevokeGrant", Tag: "grants", Status: ok, Request: reasonRequest{}, Response: grant{}, Handler: gr.revoke,
+			Summary: "Revoke a grant for good (authority)"},
+		{Method: post, Path: "/v1/grants/:id/expire", Op: "ExpireGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.expire,
+			Summary: "Record that a grant's term has ended"},
+		{Method: post, Path: "/v1/grants/:id/subgrants", Op: "ProposeSubGrant", Tag: "grants", Status: made, Request: subGrantRequest{}, Response: grant{}, Handler: gr.proposeSubGrant,
+			Summary: "Propose a sub-grant of this grant to a developer (its holder)"},
+		{Method: post, Path: "/v1/grants/:id/activate", Op: "ActivateSubGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.activate,
+			Summary: "Activate a proposed sub-grant (authority)"},
+
+		{Method: post, Path: "/v1/agreements", Op: "ProposeAgreement", Tag: "agreements", Status: made, Request: agreementRequest{}, Response: agreement{}, Handler: ag.propose,
+			Summary: "Propose the agreement of a first-level grant (authority)"},
+		{Method: get, Path: "/v1/agreements", Op: "QueryAgreements", Tag: "agreements", Status: ok, List: true, Indexes: []string{"grant", "operator", "status"}, Response: ledger.AgreementPage{}, Handler: ag.list,
+			Summary: "List the agreements the caller may read"},
+		{Method: get, Path: "/v1/agreements/:id", Op: "GetAgreement", Tag: "agreements", Status: ok, Response: agreement{}, Handler: ag.get,
+			Summary: "Read an agreement"},
+		{Method: post, Path: "/v1/agreements/:id/sign", Op: "SignAgreement", Tag: "agreements", Status: ok, Response: agreement{}, Handler: ag.sign,
+			Summary: "Sign an agreement (authority, its operator)"},
+
+		{Method: post, Path: "/v1/attestors", Op: "RegisterAttestor", Tag: "attestors", Status: made, Request: attestorRequest{}, Response: attestor{}, Handler: at.register,
+			Summary: "Register a trusted environment's address (platform)"},
+		{Method: get, Path: "/v1/attestors", Op: "QueryAttestors", Tag: "attestors", Status: ok, List: true, Indexes: []string{"status", "platform"}, Response: ledger.AttestorPage{}, Handler: at.list,
+			Summary: "List attestors"},
+		{Method: get, Path: "/v1/attestors/:address", Op: "GetAttestor", Tag: "attestors", Status: ok, Response: attestor{}, Handler: at.get,
+			Summary: "Read an attestor"},
+		{Method: post, Path: "/v1/attestors/:address/retire", Op: "RetireAttestor", Tag: "attestors", Status: ok, Request: reasonRequest{}, Response: attestor{}, Handler: at.retire,
+			Summary: "Retire an attestor (its platform, authority)"},
+
+		{Method: post, Path: "/v1/receipts", Op: "SubmitReceipt", Tag: "receipts", Status: made, Request: receiptRequest{}, Response: receipt{}, Handler: rc.submit,
+			Summary: "Submit one signed usage receipt (grant holder, platform)"},
+		{Method: get, Path: "/v1/receipts", Op: "QueryReceipts", Tag: "receipts", Status: ok, List: true, Indexes: []string{"grant", "batch"}, Response: ledger.ReceiptPage{}, Handler: rc.list,
+			Summary: "List the receipts the caller may read"},
+		{Method: get, Path: "/v1/receipts/:id", Op: "GetReceipt", Tag: "receipts", Status: ok, Response: receipt{}, Handler: rc.get,
+			Summary: "Read a receipt"},
+		{Method: get, Path: "/v1/receipts/:id/proof", Op: "GetReceiptProof", Tag: "receipts", Status: ok, Response: ReceiptProof{}, Handler: rc.proof,
+			Summary: "The Merkle inclusion proof of a receipt accepted in a batch"},
+		{Method: post, Path: "/v1/batches", Op: "SubmitReceiptBatch", Tag: "receipts", Status: made, Request: batchRequest{}, Response: batch{}, Handler: rc.submitBatch,
+			Summary: "Submit up to 500 signed receipts in one transaction (grant holder, platform)"},
+		{Method: get, Path: "/v1/batches/:id", Op: "GetReceiptBatch", Tag: "receipts", Status: ok, Response: batch{}, Handler: rc.getBatch,
+			Summary: "Read a batch: its Merkle root and per-grant totals"},
+		{Method: post, Path: "/v1/batches/:id/verify", Op: "VerifyReceiptProof", Tag: "receipts", Status: ok, Request: proofRequest{}, Response: ledger.ProofResult{}, Handler: rc.verify,
+			Summary: "Check that a statement was accepted in this batch (an inclusion proof)"},
+
+		{Method: post, Path: "/v1/products", Op: "RegisterProduct", Tag: "products", Status: made, Request: productRequest{}, Response: product{}, Handler: pr.register,
+			Summary: "Register a product as a draft (operator, developer)"},
+		{Method: get, Path: "/v1/products", Op: "QueryProducts", Tag: "products", Status: ok, List: true, Indexes: []string{"owner", "status", "grant"}, Response: ledger.ProductPage{}, Handler: pr.list,
+			Summary: "List the products the caller may read"},
+		{Method: get, Path: "/v1/products/:id", Op: "GetProduct", Tag: "products", Status: ok, Response: product{}, Handler: pr.get,
+			Summary: "Read a product"},
+		{Method: put, Path: "/v1/products/:id", Op: "UpdateProduct", Tag: "products", Status: ok, Request: productUpdateRequest{}, Response: product{}, Handler: pr.update,
+			Summary: "Replace a draft product's description and lineage (its owner)"},
+		{Method: post, Path: "/v1/products/:id/submit", Op: "SubmitProduct", Tag: "products", Status: ok, Response: product{}, Handler: pr.submit,
+			Summary: "Send a draft product to review (its owner)"},
+		{Method: post, Path: "/v1/products/:id/review", Op: "DecideProduct", Tag: "products", Status: ok, Request: decisionRequest{}, Response: product{}, Handler: pr.review,
+			Summary: "Approve or reject a product in review (authority)"},
+		{Method: post, Path: "/v1/products/:id/list", Op: "ListProduct", Tag: "products", Status: ok, Request: listingRequest{}, Response: product{}, Handler: pr.listOnExchange,
+			Summary: "Record the product's listing on the data exchange (its owner)"},
+		{Method: post, Path: "/v1/products/:id/delist", Op: "DelistProduct", Tag: "products", Status: ok, Request: reasonRequest{}, Response: product{}, Handler: pr.delist,
+			Summary: "Take a listed product off the market (its owner, authority)"},
+		{Method: get, Path: "/v1/products/:id/provenance", Op: "GetProvenance", Tag: "products", Status: ok, Response: ledger.Provenance{}, Handler: pr.provenance,
+			Summary: "A product's path back to receipts, grants, datasets and providers (溯源)"},
+
+		{Method: get, Path: "/v1/disclosure/grants", Op: "DisclosedGrants", Tag: "disclosure", Status: ok, List: true, Response: ledger.GrantSummaryPage{}, Handler: di.grants,
+			Summary: "Public summaries of the grants in force"},
+		{Method: get, Path: "/v1/disclosure/agreements", Op: "DisclosedAgreements", Tag: "disclosure", Status: ok, List: true, Response: ledger.AgreementSummaryPage{}, Handler: di.agreements,
+			Summary: "Public summaries of the agreements in force"},
+		{Method: get, Path: "/v1/disclosure/operators", Op: "DisclosedOperators", Tag: "disclosure", Status: ok, List: true, Response: ledger.OperatorDisclosurePage{}, Handler: di.operators,
+			Summary: "Admitted operators with the domains and scenarios they hold grants for"},
+		{Method: get, Path: "/v1/disclosure/products", Op: "DisclosedProducts", Tag: "disclosure", Status: ok, List: true, Response: ledger.ProductSummaryPage{}, Handler: di.products,
+			Summary: "Public summaries of the listed products"},
+	}
+	for _, k := range historyKinds {
+		h := history{base: b, kind: k.kind, param: k.param}
+		rs = append(rs, route{
+			Method: get, Path: k.path + "/history", Op: historyOp(k.kind), Tag: "history",
+			Status: ok, List: true, Response: HistoryPage{}, Handler: h.list,
+			Summary: "Every recorded version of the " + k.kind + ", from GetHistory",
+		})
+	}
+	return rs
+}
+
+// historyOp names the history operation of a kind: "grant" → "GrantHistory".
+func historyOp(kind string) string {
+	return strings.ToUpper(kind[:1]) + kind[1:] + "History"
+}

@@ -1,0 +1,200 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grantledger/grantledger/attest"
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// TestRoutesReachTheLedger sends a valid request to every route and checks
+// that it reaches the contract transaction it documents, with the path and
+// body turned into the transaction's arguments.
+func TestRoutesReachTheLedger(t *testing.T) {
+	date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	stmt := attest.Statement{
+		ReceiptID: "r-1", GrantID: "g-1", Datasets: []attest.DatasetUse{{ID: "ds-1", Fields: []string{"visits"}}},
+		Operation: "statistics", Purpose: "research", Records: 10, InputDigest: digest, OutputDigest: digest, Time: 1767225600,
+	}
+	scope := ledger.Scope{Datasets: []ledger.DatasetScope{{ID: "ds-1", Fields: []string{"visits"}}}, Purposes: []string{"research"}, Operations: []ledger.Operation{"statistics"}}
+	term := ledger.Term{ValidFrom: date, ValidTo: date.AddDate(1, 0, 0)}
+	dataset := ledger.DatasetRequest{ID: "ds-1", Name: "Clinics", Domain: "health", Fields: []ledger.Field{{Name: "visits", Sensitivity: 2}}, Classification: "general"}
+	product := ledger.ProductRequest{ID: "p-1", Type: "report", Name: "Report", DescriptionDigest: digest, Grants: []string{"g-1"}, Receipts: []string{"r-1"}}
+	productBody := `"type":"report","name":"Report","descriptionDigest":"` + digest + `","grants":["g-1"],"receipts":["r-1"]}`
+
+	tests := []struct {
+		route    string // "METHOD /gin/path"
+		path     string
+		body     string
+		wantOp   string
+		wantArgs []any
+		status   int
+	}{
+		{route: "GET /v1/me", path: "/v1/me", wantOp: "WhoAmI"},
+		{route: "GET /v1/config", path: "/v1/config", wantOp: "GetConfig"},
+		{route: "GET /v1/events", path: "/v1/events", wantOp: "ChaincodeEvents", wantArgs: []any{(*uint64)(nil)}},
+
+		{route: "POST /v1/participants", body: `{"msp":"HealthMSP","role":"provider","name":"Health"}`, wantOp: "RegisterParticipant",
+			wantArgs: []any{ledger.ParticipantRequest{MSP: "HealthMSP", Role: "provider", Name: "Health"}}, status: 201},
+		{route: "GET /v1/participants", path: "/v1/participants?role=operator&pageSize=5", wantOp: "QueryParticipants",
+			wantArgs: []any{ledger.Query{By: "role", Value: "operator", PageSize: 5}}},
+		{route: "GET /v1/participants/:msp", path: "/v1/participants/HealthMSP", wantOp: "GetParticipant", wantArgs: []any{"HealthMSP"}},
+		{route: "POST /v1/participants/:msp/status", path: "/v1/participants/OperatorMSP/status", body: `{"status":"suspended","reason":"audit"}`,
+			wantOp: "SetOperatorStatus", wantArgs: []any{ledger.OperatorStatusRequest{MSP: "OperatorMSP", Status: "suspended", Reason: "audit"}}},
+		{route: "POST /v1/participants/:msp/evaluations", path: "/v1/participants/OperatorMSP/evaluations",
+			body:   `{"id":"ev-1","date":"2026-01-01T00:00:00Z","result":"qualified","reportDigest":"` + digest + `"}`,
+			wantOp: "RecordEvaluation", wantArgs: []any{ledger.EvaluationRequest{MSP: "OperatorMSP", ID: "ev-1", Date: date, Result: "qualified", ReportDigest: digest}}, status: 201},
+
+		{route: "POST /v1/datasets", body: datasetBody, wantOp: "CreateDataset", wantArgs: []any{dataset}, status: 201},
+		{route: "GET /v1/datasets", path: "/v1/datasets?bookmark=b1", wantOp: "QueryDatasets", wantArgs: []any{ledger.Query{PageSize: DefaultPageSize, Bookmark: "b1"}}},
+		{route: "GET /v1/datasets/:id", path: "/v1/datasets/ds-1", wantOp: "GetDataset", wantArgs: []any{"ds-1"}},
+		{route: "PUT /v1/datasets/:id", path: "/v1/datasets/ds-1", body: strings.Replace(datasetBody, `"id":"ds-1",`, "", 1), wantOp: "UpdateDataset", wantArgs: []any{dataset}},
+		{route: "POST /v1/datasets/:id/withdraw", path: "/v1/datasets/ds-1/withdraw", body: `{"reason":"obsolete"}`, wantOp: "WithdrawDataset", wantArgs: []any{"ds-1", "obsolete"}},
+		{route: "POST /v1/datasets/:id/relist", path: "/v1/datasets/ds-1/relist", wantOp: "RelistDataset", wantArgs: []any{"ds-1"}},
+
+		{route: "POST /v1/calls", body: `{"id":"c-1","title":"Health","mode":"domain","domains":["health"],"conditions":"c","criteria":"k","opens":"2026-01-01T00:00:00Z","closes":"2026-02-01T00:00:00Z"}`,
+			wantOp: "PublishCall", status: 201},
+		{route: "GET /v1/calls", path: "/v1/calls?status=published", wantOp: "QueryCalls", wantArgs: []any{ledger.Query{By: "status", Value: "published", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/calls/:id", path: "/v1/calls/c-1", wantOp: "GetCall", wantArgs: []any{"c-1"}},
+		{route: "POST /v1/calls/:id/cancel", path: "/v1/calls/c-1/cancel", body: `{"reason":"budget"}`, wantOp: "CancelCall", wantArgs: []any{"c-1", "budget"}},
+
+		{route: "POST /v1/applications", body: `{"id":"a-1","callId":"c-1","scenario":{"name":"Clinic load","domain":"health","description":"d"},"scope":` + scopeJSON +
+			`,"termMonths":12,"emergencyPlanDigest":"` + digest + `","securityDocsDigest":"` + digest + `"}`,
+			wantOp: "SubmitApplication", status: 201, wantArgs: []any{ledger.ApplicationRequest{
+				ID: "a-1", CallID: "c-1", Scenario: ledger.Scenario{Name: "Clinic load", Domain: "health", Description: "d"}, Scope: scope,
+				TermMonths: 12, EmergencyPlanDigest: digest, SecurityDocsDigest: digest}}},
+		{route: "GET /v1/applications", path: "/v1/applications?call=c-1", wantOp: "QueryApplications", wantArgs: []any{ledger.Query{By: "call", Value: "c-1", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/applications/:id", path: "/v1/applications/a-1", wantOp: "GetApplication", wantArgs: []any{"a-1"}},
+		{route: "POST /v1/applications/:id/withdraw", path: "/v1/applications/a-1/withdraw", body: `{}`, wantOp: "WithdrawApplication", wantArgs: []any{"a-1", ""}},
+
+		{route: "POST /v1/reviews", body: `{"id":"rv-1","kind":"scenario","subject":"a-1","outcome":"pass","date":"2026-01-01T00:00:00Z","reportDigest":"` + digest + `"}`,
+			wantOp: "RecordReview", status: 201},
+		{route: "GET /v1/reviews", path: "/v1/reviews?subject=a-1", wantOp: "QueryReviews", wantArgs: []any{ledger.Query{By: "subject", Value: "a-1", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/reviews/:id", path: "/v1/reviews/rv-1", wantOp: "GetReview", wantArgs: []any{"rv-1"}},
+		{route: "POST /v1/opinions", body: `{"id":"op-1","subjectType":"product","subjectId":"p-1","recommendation":"approve","digest":"` + digest + `"}`,
+			wantOp: "RecordOpinion", status: 201},
+		{route: "GET /v1/opinions", path: "/v1/opinions?subject=product/p-1", wantOp: "QueryOpinions", wantArgs: []any{ledger.Query{By: "subject", Value: "product/p-1", PageSize: DefaultPageSize}}},
+
+		{route: "POST /v1/grants", body: `{"id":"g-1","applicationId":"a-1","scope":` + scopeJSON + `,"quota":{"records":100,"calls":10},"term":` + termJSON + `}`,
+			wantOp: "IssueGrant", status: 201, wantArgs: []any{ledger.GrantRequest{ID: "g-1", ApplicationID: "a-1", Scope: scope, Quota: ledger.Quota{Records: 100, Calls: 10}, Term: term}}},
+		{route: "GET /v1/grants", path: "/v1/grants?holder=OperatorMSP", wantOp: "QueryGrants", wantArgs: []any{ledger.Query{By: "holder", Value: "OperatorMSP", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/grants/:id", path: "/v1/grants/g-1", wantOp: "GetGrant", wantArgs: []any{"g-1"}},
+		{route: "GET /v1/grants/:id/usage", path: "/v1/grants/g-1/usage", wantOp: "GetGrantUsage", wantArgs: []any{"g-1"}},
+		{route: "POST /v1/grants/:id/approve", path: "/v1/grants/g-1/approve", wantOp: "ApproveGrant", wantArgs: []any{"g-1"}},
+		{route: "POST /v1/grants/:id/reject", path: "/v1/grants/g-1/reject", body: `{"reason":"no"}`, wantOp: "RejectGrant", wantArgs: []any{"g-1", "no"}},
+		{route: "POST /v1/grants/:id/suspend", path: "/v1/grants/g-1/suspend", body: `{"reason":"audit"}`, wantOp: "SuspendGrant", wantArgs: []any{"g-1", "audit"}},
+		{route: "POST /v1/grants/:id/resume", path: "/v1/grants/g-1/resume", wantOp: "ResumeGrant", wantArgs: []any{"g-1"}},
+		{route: "POST /v1/grants/:id/revoke", path: "/v1/grants/g-1/revoke", body: `{"reason":"breach"}`, wantOp: "RevokeGrant", wantArgs: []any{"g-1", "breach"}},
+		{route: "POST /v1/grants/:id/expire", path: "/v1/grants/g-1/expire", wantOp: "ExpireGrant", wantArgs: []any{"g-1"}},
+		{route: "POST /v1/grants/:id/subgrants", path: "/v1/grants/g-1/subgrants",
+			body:   `{"id":"g-2","developer":"DevMSP","scope":` + scopeJSON + `,"quota":{"records":10,"calls":1},"term":` + termJSON + `}`,
+			wantOp: "ProposeSubGrant", status: 201, wantArgs: []any{ledger.SubGrantRequest{ID: "g-2", ParentID: "g-1", Developer: "DevMSP", Scope: scope, Quota: ledger.Quota{Records: 10, Calls: 1}, Term: term}}},
+		{route: "POST /v1/grants/:id/activate", path: "/v1/grants/g-2/activate", wantOp: "ActivateSubGrant", wantArgs: []any{"g-2"}},
+
+		{route: "POST /v1/agreements", body: `{"id":"ag-1","grantId":"g-1","textDigest":"` + digest + `","term":` + termJSON + `}`,
+			wantOp: "ProposeAgreement", status: 201, wantArgs: []any{ledger.AgreementRequest{ID: "ag-1", GrantID: "g-1", TextDigest: digest, Term: term}}},
+		{route: "GET /v1/agreements", path: "/v1/agreements?grant=g-1", wantOp: "QueryAgreements", wantArgs: []any{ledger.Query{By: "grant", Value: "g-1", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/agreements/:id", path: "/v1/agreements/ag-1", wantOp: "GetAgreement", wantArgs: []any{"ag-1"}},
+		{route: "POST /v1/agreements/:id/sign", path: "/v1/agreements/ag-1/sign", wantOp: "SignAgreement", wantArgs: []any{"ag-1"}},
+
+		{route: "POST /v1/attestors", body: `{"address":"0x00000000000000000000000000000000000000Ab","name":"TEE 1"}`, wantOp: "RegisterAttestor", status: 201,
+			wantArgs: []any{ledger.AttestorRequest{Address: "0x00000000000000000000000000000000000000Ab", Name: "TEE 1"}}},
+		{route: "GET /v1/attestors", path: "/v1/attestors?platform=PlatformMSP", wantOp: "QueryAttestors", wantArgs: []any{ledger.Query{By: "platform", Value: "PlatformMSP", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/attestors/:address", path: "/v1/attestors/0x00000000000000000000000000000000000000ab", wantOp: "GetAttestor", wantArgs: []any{"0x00000000000000000000000000000000000000ab"}},
+		{route: "POST /v1/attestors/:address/retire", path: "/v1/attestors/0x00000000000000000000000000000000000000ab/retire", body: `{"reason":"key rotated"}`,
+			wantOp: "RetireAttestor", wantArgs: []any{"0x00000000000000000000000000000000000000ab", "key rotated"}},
+
+		{route: "POST /v1/receipts", body: `{"statement":` + statement + `,"signature":"` + signature + `"}`, wantOp: "SubmitReceipt", status: 201,
+			wantArgs: []any{ledger.ReceiptRequest{Statement: stmt, Signature: signature}}},
+		{route: "GET /v1/receipts", path: "/v1/receipts?batch=b-1", wantOp: "QueryReceipts", wantArgs: []any{ledger.Query{By: "batch", Value: "b-1", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/receipts/:id", path: "/v1/receipts/r-1", wantOp: "GetReceipt", wantArgs: []any{"r-1"}},
+		{route: "GET /v1/receipts/:id/proof", path: "/v1/receipts/r-1/proof", wantOp: "GetReceipt", wantArgs: []any{"r-1"}, status: http.StatusConflict},
+		{route: "POST /v1/batches", body: `{"id":"b-1","receipts":[{"statement":` + statement + `,"signature":"` + signature + `"}]}`, wantOp: "SubmitReceiptBatch", status: 201,
+			wantArgs: []any{ledger.BatchRequest{ID: "b-1", Receipts: []ledger.ReceiptRequest{{Statement: stmt, Signature: signature}}}}},
+		{route: "GET /v1/batches/:id", path: "/v1/batches/b-1", wantOp: "GetReceiptBatch", wantArgs: []any{"b-1"}},
+		{route: "POST /v1/batches/:id/verify", path: "/v1/batches/b-1/verify", body: `{"statement":` + statement + `,"proof":[{"hash":"` + digest + `","left":true}]}`,
+			wantOp: "VerifyReceiptProof", wantArgs: []any{ledger.ProofRequest{BatchID: "b-1", Statement: stmt, Proof: []attest.ProofStep{{Hash: digest, Left: true}}}}},
+
+		{route: "POST /v1/products", body: `{"id":"p-1",` + productBody, wantOp: "RegisterProduct", status: 201, wantArgs: []any{product}},
+		{route: "GET /v1/products", path: "/v1/products?status=listed", wantOp: "QueryProducts", wantArgs: []any{ledger.Query{By: "status", Value: "listed", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/products/:id", path: "/v1/products/p-1", wantOp: "GetProduct", wantArgs: []any{"p-1"}},
+		{route: "PUT /v1/products/:id", path: "/v1/products/p-1", body: `{` + productBody, wantOp: "UpdateProduct", wantArgs: []any{product}},
+		{route: "POST /v1/products/:id/submit", path: "/v1/products/p-1/submit", wantOp: "SubmitProduct", wantArgs: []any{"p-1"}},
+		{route: "POST /v1/products/:id/review", path: "/v1/products/p-1/review", body: `{"approve":false,"reason":"lineage"}`,
+			wantOp: "DecideProduct", wantArgs: []any{ledger.ProductDecision{ID: "p-1", Approve: false, Reason: "lineage"}}},
+		{route: "POST /v1/products/:id/list", path: "/v1/products/p-1/list", body: `{"registrationNo":"HZDE-1"}`, wantOp: "ListProduct", wantArgs: []any{"p-1", "HZDE-1"}},
+		{route: "POST /v1/products/:id/delist", path: "/v1/products/p-1/delist", body: `{"reason":"stale"}`, wantOp: "DelistProduct", wantArgs: []any{"p-1", "stale"}},
+		{route: "GET /v1/products/:id/provenance", path: "/v1/products/p-1/provenance", wantOp: "GetProvenance", wantArgs: []any{"p-1"}},
+
+		{route: "GET /v1/disclosure/grants", path: "/v1/disclosure/grants?pageSize=100", wantOp: "DisclosedGrants", wantArgs: []any{ledger.Query{PageSize: 100}}},
+		{route: "GET /v1/disclosure/agreements", path: "/v1/disclosure/agreements", wantOp: "DisclosedAgreements", wantArgs: []any{ledger.Query{PageSize: DefaultPageSize}}},
+		{route: "GET /v1/disclosure/operators", path: "/v1/disclosure/operators", wantOp: "DisclosedOperators", wantArgs: []any{ledger.Query{PageSize: DefaultPageSize}}},
+		{route: "GET /v1/disclosure/products", path: "/v1/disclosure/products", wantOp: "DisclosedProducts", wantArgs: []any{ledger.Query{PageSize: DefaultPageSize}}},
+	}
+	for _, k := range historyKinds {
+		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab").Replace(k.path)
+		id := "x-1"
+		switch k.param {
+		case "msp":
+			id = "HealthMSP"
+		case "address":
+			id = "0xab"
+		}
+		tests = append(tests, struct {
+			route    string
+			path     string
+			body     string
+			wantOp   string
+			wantArgs []any
+			status   int
+		}{route: "GET " + k.path + "/history", path: path + "/history", wantOp: "GetHistory", wantArgs: []any{k.kind, id}})
+	}
+
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.route] = true
+		t.Run(tt.route, func(t *testing.T) {
+			ts := newTestServer(t)
+			method, ginPath, _ := strings.Cut(tt.route, " ")
+			path := tt.path
+			if path == "" {
+				path = ginPath
+			}
+			rec := ts.do(t, request{method: method, path: path, body: tt.body, user: "Admin"})
+			want := tt.status
+			if want == 0 {
+				want = http.StatusOK
+			}
+			if rec.Code != want {
+				t.Fatalf("status: got %d, want %d; body %s", rec.Code, want, rec.Body)
+			}
+			if want == http.StatusCreated && rec.Header().Get("Location") == "" {
+				t.Errorf("201 without Location")
+			}
+			if want < 300 && !json.Valid(rec.Body.Bytes()) && method != http.MethodGet {
+				t.Errorf("body is not JSON: %s", rec.Body)
+			}
+			calls := ts.state.recorded()
+			if len(calls) == 0 || calls[0].Op != tt.wantOp {
+				t.Fatalf("ledger calls: got %v, want %s first", ts.state.ops(), tt.wantOp)
+			}
+			if tt.wantArgs != nil && !reflect.DeepEqual(calls[0].Args, tt.wantArgs) {
+				t.Errorf("%s arguments:\n got %#v\nwant %#v", tt.wantOp, calls[0].Args, tt.wantArgs)
+			}
+		})
+	}
+	ts := newTestServer(t)
+	for _, r := range ts.routes {
+		if r.Public {
+			continue
+		}
+		if key := r.Method + " " + r.Path; !covered[key] {
+			t.Errorf("route %s has no case in this test", key)
+		}
+	}
+}

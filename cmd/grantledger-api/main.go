@@ -1,0 +1,285 @@
+// Command grantledger-api serves one organisation's grantledger REST API
+// (package api) over its Fabric identities, and issues the bearer tokens
+// that map callers to those identities.
+//
+//	grantledger-api [serve] [flags]        serve the API (docs/config.md)
+//	grantledger-api tokens -profile P -org O -hashed OUT.json -plain OUT.env [-rotate]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/grantledger/grantledger/api"
+	"github.com/grantledger/grantledger/client"
+)
+
+const usage = `usage: grantledger-api [COMMAND] [flags]
+
+Commands:
+  serve    serve one organisation's REST API (the default); see serve -h
+  tokens   issue one bearer token per user of an organisation; see tokens -h
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		switch args[0] {
+		case "serve", "tokens":
+			cmd, args = args[0], args[1:]
+		case "help", "-h", "-help", "--help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+	}
+	if cmd == "tokens" {
+		return tokens(args, stdout, stderr)
+	}
+	cfg, err := loadConfig(args, os.LookupEnv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "grantledger-api: %v\n", err)
+		return 2
+	}
+	if err := serve(ctx, cfg, stdout); err != nil {
+		fmt.Fprintf(stderr, "grantledger-api: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// tokens issues (or keeps) the bearer tokens of an organisation's users.
+func tokens(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("grantledger-api tokens", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profilePath := fs.String("profile", "var/network.json", "connection profile")
+	org := fs.String("org", "", "organisation, by MSP ID or short name (required)")
+	hashed := fs.String("hashed", "", "hashed token file the server loads (required)")
+	plain := fs.String("plain", "", "plain token file, lines USER=token, mode 0600 (required)")
+	rotate := fs.Bool("rotate", false, "issue new tokens even when both files already hold valid ones")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: grantledger-api tokens -profile P -org O -hashed OUT.json -plain OUT.env [-rotate]
+
+Issues one random bearer token per user of the organisation (Admin, User1, ...)
+and writes the SHA-256 hashes to the hashed file, which the server loads, and the
+tokens to the plain file, for local tooling. When both files already hold tokens
+for exactly these users, they are kept (unless -rotate).
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *org == "" || *hashed == "" || *plain == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	profile, err := client.LoadProfile(*profilePath)
+	if err != nil {
+		fmt.Fprintf(stderr, "grantledger-api tokens: %v\n", err)
+		return 1
+	}
+	o, err := profile.Org(*org)
+	if err != nil {
+		fmt.Fprintf(stderr, "grantledger-api tokens: %v\n", err)
+		return 1
+	}
+	users := make([]string, len(o.Users))
+	for i, u := range o.Users {
+		users[i] = u.Name
+	}
+	issued, err := api.EnsureTokens(*hashed, *plain, o.MSPID, users, *rotate)
+	if err != nil {
+		fmt.Fprintf(stderr, "grantledger-api tokens: %v\n", err)
+		return 1
+	}
+	verb := "kept the tokens"
+	if issued {
+		verb = "issued new tokens"
+	}
+	fmt.Fprintf(stdout, "%s of %d users of %s: hashes in %s, tokens in %s\n", verb, len(users), o.MSPID, *hashed, *plain)
+	return 0
+}
+
+// serve runs the API until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
+	level, err := parseLevel(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level}))
+	log.Info("starting grantledger-api", "config", cfg)
+
+	profile, err := client.LoadProfile(cfg.Profile)
+	if err != nil {
+		return err
+	}
+	org, err := profile.Org(cfg.Org)
+	if err != nil {
+		return err
+	}
+	auth, err := api.LoadAuthenticator(cfg.Tokens)
+	if err != nil {
+		return err
+	}
+	if auth.Org() != org.MSPID {
+		return fmt.Errorf("token file %s was issued for %s, not %s", cfg.Tokens, auth.Org(), org.MSPID)
+	}
+	for _, u := range auth.Users() {
+		if _, err := org.User(u); err != nil {
+			return fmt.Errorf("token file %s: %w", cfg.Tokens, err)
+		}
+	}
+	readyUser := cfg.ReadyUser
+	if readyUser == "" {
+		readyUser = auth.Users()[0]
+	}
+	listen := cfg.Listen
+	if listen == "" {
+		listen = org.API
+	}
+	if listen == "" {
+		listen = "127.0.0.1:8080"
+	}
+
+	keys, err := api.OpenIdempotencyStore(cfg.IdempotencyFile, api.IdempotencyTTL, time.Now)
+	if err != nil {
+		return err
+	}
+	defer closeLogged(log, "idempotency store", keys)
+	if cfg.IdempotencyFile == "" {
+		log.Warn("idempotency keys are kept in memory only: a restart forgets them (set " + envPrefix + "IDEMPOTENCY_FILE)")
+	}
+
+	// One gRPC connection to the organisation's peer, shared by one
+	// Gateway per user, each connected on the user's first request.
+	conn, err := client.Dial(org.Peer)
+	if err != nil {
+		return err
+	}
+	defer closeLogged(log, "peer connection", conn)
+	pool := api.NewPool(auth.Users(), func(ctx context.Context, user string) (api.Ledger, error) {
+		c, err := client.Connect(ctx, profile, org.MSPID, user, client.WithConnection(conn))
+		if err != nil {
+			return nil, err
+		}
+		return &fabricLedger{Client: c, chaincode: profile.Chaincode}, nil
+	})
+	defer closeLogged(log, "gateways", pool)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gin.SetMode(gin.ReleaseMode)
+	srv, err := api.New(api.Options{
+		Org: org.MSPID, Identities: pool, Tokens: auth, Idempotency: keys, Logger: log, Registry: reg,
+		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
+		ReadyTimeout: cfg.ReadyTimeout, ReadyUser: readyUser,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	hs.RegisterOnShutdown(srv.StopStreams)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("listening", "address", ln.Addr().String(), "org", org.MSPID, "users", auth.Users())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func closeLogged(log *slog.Logger, what string, c io.Closer) {
+	if err := c.Close(); err != nil {
+		log.Error("close "+what, "error", err.Error())
+	}
+}
+
+// fabricLedger is one identity's api.Ledger: the client's typed methods,
+// and the contract's chaincode events from a chosen block, which the
+// client library offers only as a checkpointed follower.
+type fabricLedger struct {
+	*client.Client
+	chaincode string
+}
+
+// ChaincodeEvents streams the contract's events from block start (nil: the
+// next block committed) until ctx ends.
+func (l *fabricLedger) ChaincodeEvents(ctx context.Context, start *uint64) (<-chan api.ChainEvent, error) {
+	var opts []gateway.ChaincodeEventsOption
+	if start != nil {
+		opts = append(opts, gateway.WithStartBlock(*start))
+	}
+	events, err := l.Network().ChaincodeEvents(ctx, l.chaincode, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: chaincode events: %w", client.ErrUnavailable, err)
+	}
+	out := make(chan api.ChainEvent)
+	go func() {
+		defer close(out)
+		// The gateway's goroutine sends without watching ctx: drain what
+		// it still sends once nobody reads.
+		defer func() {
+			go func() {
+				for range events {
+				}
+			}()
+		}()
+		for ev := range events {
+			select {
+			case out <- api.ChainEvent{BlockNumber: ev.BlockNumber, TransactionID: ev.TransactionID, Name: ev.EventName, Payload: ev.Payload}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
