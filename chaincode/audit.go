@@ -189,7 +189,11 @@ func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, objec
 		if !slices.Contains(historyTypes, objectType) {
 			return ledger.Invalid("objectType", "%q is not one of %v", objectType, historyTypes)
 		}
-		if err := ledger.CheckID("id", id); err != nil {
+		check := ledger.CheckID
+		if objectType == typeExpert {
+			check = ledger.CheckClientIdentity
+		}
+		if err := check("id", id); err != nil {
 			return err
 		}
 		ok, err := tx.visible(objectType, id)
@@ -214,8 +218,8 @@ func (tx *txn) visible(objectType, id string) (bool, error) {
 	switch objectType {
 	case typeParticipant:
 		_, err := tx.exists(objectType, id)
-		return err == nil && (tx.caller.Is(ledger.RoleAuthority, ledger.RoleRegulator) || tx.caller.MSP == id), err
-	case typeDataset, typeCall, typeAttestor:
+		return err == nil && (tx.caller.Is(ledger.RoleAuthority, ledger.RoleRegulator) || tx.caller.ActsFor(id)), err
+	case typeExpert, typeDataset, typeCall, typeAttestor:
 		_, err := tx.exists(objectType, id)
 		return err == nil, err
 	case typeApplication:

@@ -13,6 +13,7 @@ import (
 // Object types: each object is stored under the composite key (type, id).
 const (
 	typeParticipant = "participant"
+	typeExpert      = "expert"
 	typeDataset     = "dataset"
 	typeCall        = "call"
 	typeApplication = "application"
@@ -29,7 +30,7 @@ const (
 
 // historyTypes are the object types GetHistory serves.
 var historyTypes = []string{
-	typeParticipant, typeDataset, typeCall, typeApplication, typeReview, typeOpinion, typeGrant,
+	typeParticipant, typeExpert, typeDataset, typeCall, typeApplication, typeReview, typeOpinion, typeGrant,
 	typeUsage, typeAgreement, typeAttestor, typeReceipt, typeBatch, typeProduct,
 }
 
@@ -65,6 +66,9 @@ func indexesOf(v any) []index {
 	case *ledger.Participant:
 		add("role", string(o.Role))
 		add("status", string(o.Status))
+	case *ledger.Expert:
+		add("status", string(o.Status))
+		add("msp", o.MSP)
 	case *ledger.Dataset:
 		add("owner", o.Owner)
 		add("status", string(o.Status))
@@ -80,7 +84,7 @@ func indexesOf(v any) []index {
 		add("kind", string(o.Kind))
 	case *ledger.Opinion:
 		add("subject", opinionSubject(o.SubjectType, o.SubjectID))
-		add("author", o.Author)
+		add("author", o.Author, o.AuthorClient)
 	case *ledger.Grant:
 		add("status", string(o.Status))
 		add("holder", o.Holder)

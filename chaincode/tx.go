@@ -26,7 +26,9 @@ type txn struct {
 }
 
 // begin resolves the caller and the transaction time. The ledger must have
-// been bootstrapped.
+// been bootstrapped. Every transaction reads the expert row of its client
+// identity (usually absent), so registering or retiring an expert
+// invalidates that identity's transactions endorsed before.
 func begin(ctx contractapi.TransactionContextInterface, op string) (*txn, error) {
 	tx := &txn{ctx: ctx, op: op}
 	raw, err := ctx.GetStub().GetState(configKey)
@@ -50,18 +52,19 @@ func begin(ctx contractapi.TransactionContextInterface, op string) (*txn, error)
 	if dec, err := base64.StdEncoding.DecodeString(id); err == nil {
 		id = string(dec)
 	}
-	tx.caller = ledger.Caller{MSP: msp, Client: id}
-	if msp == tx.cfg.AuthorityMSP {
-		tx.caller.Role = ledger.RoleAuthority
-	} else {
-		p, err := get[ledger.Participant](tx, typeParticipant, msp)
-		if err != nil {
+	var expert *ledger.Expert
+	if ledger.CheckClientIdentity("client", id) == nil {
+		if expert, err = get[ledger.Expert](tx, typeExpert, id); err != nil {
 			return nil, err
 		}
-		if p != nil {
-			tx.caller.Role = p.Role
+	}
+	var org *ledger.Participant
+	if msp != tx.cfg.AuthorityMSP {
+		if org, err = get[ledger.Participant](tx, typeParticipant, msp); err != nil {
+			return nil, err
 		}
 	}
+	tx.caller = ledger.ResolveCaller(msp, id, tx.cfg.AuthorityMSP, org, expert)
 	ts, err := ctx.GetStub().GetTxTimestamp()
 	if err != nil {
 		return nil, fmt.Errorf("read transaction time: %w", err)

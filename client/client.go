@@ -29,8 +29,9 @@ type Timeouts struct {
 }
 
 // Retry is the policy for attempts that may safely be repeated: a
-// submission invalidated by a read conflict or refused at endorsement by an
-// unavailable peer, a query on an unavailable peer. The delay before attempt
+// submission invalidated by a read conflict, or not endorsed because a peer
+// was unavailable or the endorsers' results did not match (one peer behind
+// another), and a query on an unavailable peer. The delay before attempt
 // n+1 is BaseDelay·2^(n-1), capped at MaxDelay, of which a random half is
 // jitter so that clients that collided on a read conflict do not collide
 // again. The event follower uses the same delays to reconnect.

@@ -81,6 +81,49 @@ func TestSubmit(t *testing.T) {
 			wantSlept:    []time.Duration{50 * time.Millisecond},
 		},
 		{
+			name: "endorsers' results differ, then committed",
+			gw: &fakeGateway{endorse: func(n int, c call) ([]byte, error) {
+				if n == 1 {
+					return nil, payloadsDiffer()
+				}
+				return []byte("done"), nil
+			}},
+			wantResult:   "done",
+			wantAttempts: 2,
+			wantSlept:    []time.Duration{50 * time.Millisecond},
+		},
+		{
+			name:         "endorsers' results differ every time",
+			gw:           &fakeGateway{endorse: func(int, call) ([]byte, error) { return nil, payloadsDiffer() }},
+			wantKind:     ErrEndorsement,
+			wantAs:       new(*client.EndorseError),
+			wantCode:     codes.Aborted,
+			wantMessage:  "Bootstrap: endorsement failed: ProposalResponsePayloads do not match",
+			wantAttempts: 4,
+			wantSlept:    []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 150 * time.Millisecond},
+		},
+		{
+			name: "another endorser refuses: not retried",
+			gw: &fakeGateway{endorse: func(int, call) ([]byte, error) {
+				return nil, gatewayError(codes.Aborted, "failed to collect enough transaction endorsements, see attached details for more info",
+					"chaincode response 500, not found: grant g-1 does not exist")
+			}},
+			wantKind:     ErrNotFound,
+			wantAs:       new(*client.EndorseError),
+			wantMessage:  "grant g-1 does not exist",
+			wantAttempts: 1,
+		},
+		{
+			name: "unassembled for another reason: not retried",
+			gw: &fakeGateway{endorse: func(int, call) ([]byte, error) {
+				return nil, gatewayError(codes.Aborted, "failed to collect enough transaction endorsements, see attached details for more info",
+					"failed to create new connection: context deadline exceeded")
+			}},
+			wantKind:     ErrEndorsement,
+			wantAs:       new(*client.EndorseError),
+			wantAttempts: 1,
+		},
+		{
 			name:         "endorsement policy failure",
 			gw:           &fakeGateway{status: statusCodes(peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE)},
 			wantKind:     ErrEndorsement,
@@ -172,6 +215,13 @@ func TestSubmit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// payloadsDiffer is the gateway's error when an endorser's result did not
+// match the first endorser's: the peers simulated on different states.
+func payloadsDiffer() error {
+	return gatewayError(codes.Aborted, "failed to collect enough transaction endorsements, see attached details for more info",
+		"ProposalResponsePayloads do not match")
 }
 
 // checkError asserts the kind, the gateway error type, the gRPC code and a

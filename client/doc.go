@@ -26,7 +26,10 @@
 //
 // Submissions are retried, with a new proposal and exponential backoff,
 // only when nothing can have been recorded: a commit invalidated by a read
-// conflict, or an endorsement refused because the peer was unavailable.
+// conflict, or an endorsement refused because the peer was unavailable or
+// not assembled because the endorsers' results differed (one peer had not
+// yet committed a block another had: "ProposalResponsePayloads do not
+// match"). A contract refusal is never retried.
 // A failure after the transaction reached the orderer is reported as
 // ErrUnavailable with "outcome unknown" and the transaction ID, and never
 // retried. Queries are retried while the peer is unavailable.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -164,13 +165,7 @@ func commitKind(code peer.TxValidationCode) error {
 // message in the details (one per endorser) or the status message wins over
 // the status code.
 func statusKind(st *status.Status) (message string, kind error) {
-	var messages []string
-	for _, d := range st.Details() {
-		if m, ok := d.(interface{ GetMessage() string }); ok && m.GetMessage() != "" {
-			messages = append(messages, m.GetMessage())
-		}
-	}
-	messages = append(messages, st.Message())
+	messages := append(detailMessages(st), st.Message())
 	for _, m := range messages {
 		if rest, kind := contractKind(m); kind != nil {
 			return rest, kind
@@ -233,7 +228,18 @@ func outcomeUnknown(err error) (string, bool) {
 //     the peers marked the transaction invalid, so none of its writes were
 //     applied; a new proposal reads the new state and is endorsed afresh;
 //   - an endorsement refused because the peer was Unavailable: nothing was
-//     sent to the orderer.
+//     sent to the orderer;
+//   - an endorsement the gateway could not assemble because the endorsers'
+//     results differed ("ProposalResponsePayloads do not match"): they
+//     simulated against different states, typically because one peer had
+//     not yet committed the block another had (an organisation acting right
+//     after another's commit). Nothing was sent to the orderer, and the
+//     peers agree again within a block's commit; a new proposal is
+//     simulated afresh. Should they keep disagreeing (a contract that is
+//     not deterministic), the last attempt's error is returned.
+//
+// A contract refusal is not retried, even when a lagging peer alone
+// returned it: nothing tells it apart from a refusal on current state.
 //
 // Nothing that failed after the transaction reached the orderer (a
 // SubmitError or CommitStatusError, including timeouts) is retried: it may
@@ -247,9 +253,35 @@ func retryable(err error) bool {
 			ce.Code == peer.TxValidationCode_PHANTOM_READ_CONFLICT
 	}
 	if _, ok := errors.AsType[*client.EndorseError](err); ok {
-		return status.Code(err) == codes.Unavailable
+		return status.Code(err) == codes.Unavailable || endorsersDisagreed(err)
 	}
 	return false
+}
+
+// payloadMismatch is the Fabric gateway's detail for an endorser whose
+// result differs from the first endorser's.
+const payloadMismatch = "ProposalResponsePayloads do not match"
+
+// endorsersDisagreed reports whether the gateway aborted an endorsement
+// because the endorsers' results differed.
+func endorsersDisagreed(err error) bool {
+	st, ok := grpcStatus(err)
+	if !ok || st.Code() != codes.Aborted {
+		return false
+	}
+	return slices.ContainsFunc(detailMessages(st), func(m string) bool { return strings.Contains(m, payloadMismatch) })
+}
+
+// detailMessages returns the messages of a gateway status's details, one
+// per endorser that failed.
+func detailMessages(st *status.Status) []string {
+	var messages []string
+	for _, d := range st.Details() {
+		if m, ok := d.(interface{ GetMessage() string }); ok && m.GetMessage() != "" {
+			messages = append(messages, m.GetMessage())
+		}
+	}
+	return messages
 }
 
 // retryableRead reports whether a failed evaluation may be repeated:

@@ -14,7 +14,8 @@ import (
 
 // Participants (参与方).
 
-// WhoAmI returns the caller as the ledger sees it: MSP ID, client identity and role.
+// WhoAmI returns the caller as the ledger sees it: MSP ID, client identity,
+// role, and whether it acts as an individual expert.
 func (c *Client) WhoAmI(ctx context.Context) (*ledger.Caller, error) {
 	return evaluateArgs[ledger.Caller](ctx, c, "WhoAmI")
 }
@@ -22,6 +23,28 @@ func (c *Client) WhoAmI(ctx context.Context) (*ledger.Caller, error) {
 // RegisterParticipant registers an organisation with its role and name.
 func (c *Client) RegisterParticipant(ctx context.Context, req ledger.ParticipantRequest) (*ledger.Participant, error) {
 	return submitJSON[ledger.Participant](ctx, c, "RegisterParticipant", req)
+}
+
+// RegisterExpert convenes an individual, known by its client identity (what
+// WhoAmI returns to it), as a member of the expert committee; registering a
+// retired expert again reactivates it. Caller: the authority.
+func (c *Client) RegisterExpert(ctx context.Context, req ledger.ExpertRequest) (*ledger.Expert, error) {
+	return submitJSON[ledger.Expert](ctx, c, "RegisterExpert", req)
+}
+
+// RetireExpert ends an expert's membership. Caller: the authority.
+func (c *Client) RetireExpert(ctx context.Context, client string, reason string) (*ledger.Expert, error) {
+	return submitArgs[ledger.Expert](ctx, c, "RetireExpert", client, reason)
+}
+
+// GetExpert returns the expert registered under a client identity.
+func (c *Client) GetExpert(ctx context.Context, client string) (*ledger.Expert, error) {
+	return evaluateArgs[ledger.Expert](ctx, c, "GetExpert", client)
+}
+
+// QueryExperts pages through the experts by status or MSP ID.
+func (c *Client) QueryExperts(ctx context.Context, q ledger.Query) (*ledger.ExpertPage, error) {
+	return evaluateJSON[ledger.ExpertPage](ctx, c, "QueryExperts", q)
 }
 
 // SetOperatorStatus admits, suspends, readmits or exits an operator.

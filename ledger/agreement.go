@@ -95,10 +95,10 @@ func (a *Agreement) Sign(c Caller, st Stamp) error {
 	switch {
 	case c.Is(RoleAuthority):
 		sig = &a.AuthoritySigned
-	case c.MSP == a.Operator:
+	case c.ActsFor(a.Operator):
 		sig = &a.OperatorSigned
 	default:
-		return forbidden("agreement %s is signed by the authority and %s, not %s", a.ID, a.Operator, c.MSP)
+		return forbidden("agreement %s is signed by the authority and %s, not %s", a.ID, a.Operator, c.who())
 	}
 	if s := a.EffectiveStatus(st.Time); s == AgreementExpired {
 		return refused("expired: agreement %s ended on %s", a.ID, stamp(a.Term.ValidTo))
@@ -145,7 +145,7 @@ func InForceAgreement(as []Agreement, grantID string, t time.Time) *Agreement {
 
 // VisibleTo reports whether c may read the agreement in full: the authority,
 // the regulator and the operator. Others see its disclosure summary.
-func (a *Agreement) VisibleTo(c Caller) bool { return c.readsAll() || c.MSP == a.Operator }
+func (a *Agreement) VisibleTo(c Caller) bool { return c.readsAll() || c.ActsFor(a.Operator) }
 
 // AgreementSummary is the public disclosure of an agreement in force.
 type AgreementSummary struct {

@@ -165,8 +165,8 @@ func checkRenewal(c Caller, id string, g *Grant, now time.Time) error {
 	if g == nil {
 		return NotFound("grant", id)
 	}
-	if g.Holder != c.MSP {
-		return forbidden("grant %s is held by %s, not %s", id, g.Holder, c.MSP)
+	if !c.ActsFor(g.Holder) {
+		return forbidden("grant %s is held by %s, not %s", id, g.Holder, c.who())
 	}
 	if g.ParentID != "" {
 		return refused("grant %s is a sub-grant; its holder cannot renew it by application", id)
@@ -186,8 +186,8 @@ func checkRenewal(c Caller, id string, g *Grant, now time.Time) error {
 
 // Withdraw lets the operator withdraw its application before it is granted.
 func (a *Application) Withdraw(c Caller, reason string, st Stamp) error {
-	if c.MSP != a.Operator {
-		return forbidden("application %s belongs to %s, not %s", a.ID, a.Operator, c.MSP)
+	if !c.ActsFor(a.Operator) {
+		return forbidden("application %s belongs to %s, not %s", a.ID, a.Operator, c.who())
 	}
 	if err := checkText("reason", reason, MaxTextLen, false); err != nil {
 		return err
@@ -202,5 +202,5 @@ func (a *Application) Withdraw(c Caller, reason string, st Stamp) error {
 // VisibleTo reports whether c may read the application: its operator, the
 // authority, the regulator and experts (who give opinions on it).
 func (a *Application) VisibleTo(c Caller) bool {
-	return c.readsAll() || c.Is(RoleExpert) || c.MSP == a.Operator
+	return c.readsAll() || c.Is(RoleExpert) || c.ActsFor(a.Operator)
 }

@@ -63,8 +63,8 @@ func RegisterAttestor(c Caller, req AttestorRequest, existing *Attestor, st Stam
 // Retire stops an attestor: receipts it signs are refused from then on. The
 // platform that registered it or the authority may retire it.
 func (a *Attestor) Retire(c Caller, reason string, st Stamp) error {
-	if !c.Is(RoleAuthority) && !(c.Is(RolePlatform) && c.MSP == a.Platform) {
-		return forbidden("attestor %s is retired by platform %s or the authority, not %s", a.Address, a.Platform, c.MSP)
+	if !c.Is(RoleAuthority) && !(c.Is(RolePlatform) && c.ActsFor(a.Platform)) {
+		return forbidden("attestor %s is retired by platform %s or the authority, not %s", a.Address, a.Platform, c.who())
 	}
 	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
 		return err

@@ -179,8 +179,8 @@ func (d *Dataset) apply(req DatasetRequest, st Stamp) {
 }
 
 func (d *Dataset) checkOwner(c Caller) error {
-	if c.MSP != d.Owner {
-		return forbidden("dataset %s belongs to %s, not %s", d.ID, d.Owner, c.MSP)
+	if !c.ActsFor(d.Owner) {
+		return forbidden("dataset %s belongs to %s, not %s", d.ID, d.Owner, c.who())
 	}
 	return nil
 }

@@ -320,7 +320,7 @@ func (g *Grant) Reject(c Caller, reason string, st Stamp) error {
 }
 
 func (g *Grant) decide(c Caller, d Decision, reason string, st Stamp) error {
-	i := slices.IndexFunc(g.Approvals, func(a Approval) bool { return a.Provider == c.MSP })
+	i := slices.IndexFunc(g.Approvals, func(a Approval) bool { return c.ActsFor(a.Provider) })
 	if !c.Is(RoleProvider) || i < 0 {
 		if g.ParentID != "" {
 			return forbidden("sub-grant %s is activated by the authority, not approved by providers", g.ID)
@@ -499,7 +499,7 @@ func ProposeSubGrant(c Caller, req SubGrantRequest, in SubGrantInputs, st Stamp)
 	if p == nil {
 		return nil, NotFound("grant", req.ParentID)
 	}
-	if c.MSP != p.Holder {
+	if !c.ActsFor(p.Holder) {
 		return nil, forbidden("grant %s is held by %s; only its holder proposes sub-grants", p.ID, p.Holder)
 	}
 	if p.ParentID != "" {
@@ -574,7 +574,7 @@ func (g *Grant) ActivateSubGrant(c Caller, in SubGrantInputs, st Stamp) error {
 // the regulator, the holder, the parent's holder and the providers in scope.
 // Everyone else sees its disclosure summary while it is in force.
 func (g *Grant) VisibleTo(c Caller) bool {
-	return c.readsAll() || c.MSP == g.Holder || c.MSP == g.ParentHolder || slices.Contains(g.Providers, c.MSP)
+	return c.readsAll() || c.ActsFor(g.Holder) || c.ActsFor(g.ParentHolder) || slices.ContainsFunc(g.Providers, c.ActsFor)
 }
 
 // GrantSummary is the public disclosure of a grant in force (公开结果).

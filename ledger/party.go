@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Role is an organisation's part in authorized operation.
+// Role is a party's part in authorized operation: an organisation's, or an
+// individual expert's (RoleExpert).
 type Role string
 
 // The roles of the participants registry (参与方).
@@ -29,12 +30,50 @@ type Caller struct {
 	// Client is the client identity (x509 subject and issuer) kept for audit.
 	Client string `json:"client"`
 	// Role is the organisation's registered role; the authority MSP fixed at
-	// bootstrap is always RoleAuthority; empty when not registered.
+	// bootstrap is always RoleAuthority; empty when not registered. An
+	// individual expert's role is RoleExpert, whatever its organisation's.
 	Role Role `json:"role,omitempty" metadata:",optional"`
+	// Individual is set when the client identity is a registered, active
+	// expert (专家咨询委员会成员): the caller then acts as that individual, in
+	// RoleExpert, and not for its organisation.
+	Individual bool `json:"individual,omitempty" metadata:",optional"`
+}
+
+// ResolveCaller returns the caller a transaction runs as, given the MSP ID
+// and client identity of the Fabric client, the authority MSP fixed at
+// bootstrap, the registered participant of that MSP (nil when none) and the
+// expert registered under that client identity (nil when none). A client
+// identity registered as an active expert of that MSP is an individual in
+// RoleExpert; otherwise the caller has its organisation's role: authority
+// for the authority MSP, else the registered one, else none.
+func ResolveCaller(msp, client, authorityMSP string, org *Participant, expert *Expert) Caller {
+	c := Caller{MSP: msp, Client: client}
+	switch {
+	case expert != nil && expert.Status == ExpertActive && expert.MSP == msp && expert.Client == client:
+		c.Role, c.Individual = RoleExpert, true
+	case msp == authorityMSP:
+		c.Role = RoleAuthority
+	case org != nil && org.MSP == msp:
+		c.Role = org.Role
+	}
+	return c
 }
 
 // Is reports whether the caller has one of the roles.
 func (c Caller) Is(rs ...Role) bool { return c.Role != "" && slices.Contains(rs, c.Role) }
+
+// ActsFor reports whether c acts for the organisation msp: c is one of its
+// identities and not an individual expert, who acts for itself alone, so
+// that an expert of an operator cannot, say, list the operator's products.
+func (c Caller) ActsFor(msp string) bool { return !c.Individual && msp != "" && c.MSP == msp }
+
+// who names the caller in messages.
+func (c Caller) who() string {
+	if c.Individual {
+		return c.MSP + " acting as an individual expert"
+	}
+	return c.MSP
+}
 
 // readsAll reports whether the caller may read every record: the regulator
 // and the authority that administers the process.
@@ -226,7 +265,7 @@ func (p *Participant) AddEvaluation(c Caller, req EvaluationRequest, st Stamp) e
 // VisibleTo returns the participant as c may see it: evaluations only for
 // the operator itself, the authority and the regulator.
 func (p Participant) VisibleTo(c Caller) Participant {
-	if c.readsAll() || c.MSP == p.MSP {
+	if c.readsAll() || c.ActsFor(p.MSP) {
 		return p
 	}
 	p.Evaluations = nil
@@ -234,8 +273,11 @@ func (p Participant) VisibleTo(c Caller) Participant {
 }
 
 func roleName(r Role) string {
-	if r == "" {
+	switch r {
+	case "":
 		return "not a registered participant"
+	case RoleAuthority, RoleOperator, RoleExpert:
+		return "an " + string(r)
 	}
 	return "a " + string(r)
 }

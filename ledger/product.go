@@ -102,8 +102,8 @@ func RegisterProduct(c Caller, req ProductRequest, in ProductInputs, st Stamp) (
 
 // Update replaces a draft product's description and lineage.
 func (p *Product) Update(c Caller, req ProductRequest, in ProductInputs, st Stamp) error {
-	if c.MSP != p.Owner {
-		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.MSP)
+	if !c.ActsFor(p.Owner) {
+		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.who())
 	}
 	if req.ID != p.ID {
 		return invalid("id", "%q does not match product %s", req.ID, p.ID)
@@ -173,8 +173,8 @@ func (p *Product) apply(req ProductRequest, in ProductInputs, st Stamp) error {
 
 // Submit sends a draft product to review (合规安全审核).
 func (p *Product) Submit(c Caller, st Stamp) error {
-	if c.MSP != p.Owner {
-		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.MSP)
+	if !c.ActsFor(p.Owner) {
+		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.who())
 	}
 	if p.Status != ProductDraft {
 		return conflict("product %s is %s, not a draft", p.ID, p.Status)
@@ -221,8 +221,8 @@ func (p *Product) Decide(c Caller, approve bool, reason string, opinions []Opini
 // List records the product's listing on the data exchange with its
 // registration number (数据交易所登记). A marked product cannot be listed.
 func (p *Product) List(c Caller, registrationNo string, st Stamp) error {
-	if c.MSP != p.Owner {
-		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.MSP)
+	if !c.ActsFor(p.Owner) {
+		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.who())
 	}
 	if registrationNo == "" {
 		registrationNo = p.RegistrationNo
@@ -242,8 +242,8 @@ func (p *Product) List(c Caller, registrationNo string, st Stamp) error {
 
 // Delist takes a listed product off the market; its owner or the authority may.
 func (p *Product) Delist(c Caller, reason string, st Stamp) error {
-	if c.MSP != p.Owner && !c.Is(RoleAuthority) {
-		return forbidden("product %s is delisted by its owner %s or the authority, not %s", p.ID, p.Owner, c.MSP)
+	if !c.ActsFor(p.Owner) && !c.Is(RoleAuthority) {
+		return forbidden("product %s is delisted by its owner %s or the authority, not %s", p.ID, p.Owner, c.who())
 	}
 	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
 		return err
@@ -311,7 +311,7 @@ func (p *Product) ClearSuspension(grantID string, st Stamp) bool {
 // authority, the regulator and the reviewers (experts, platform) always;
 // everyone once it is listed.
 func (p *Product) VisibleTo(c Caller) bool {
-	return p.Status == ProductListed || c.readsAll() || c.Is(RoleExpert, RolePlatform) || c.MSP == p.Owner
+	return p.Status == ProductListed || c.readsAll() || c.Is(RoleExpert, RolePlatform) || c.ActsFor(p.Owner)
 }
 
 // ProductSummary is the public disclosure of a listed product.
@@ -330,8 +330,12 @@ func (p *Product) Summary() ProductSummary {
 	return ProductSummary{ID: p.ID, Owner: p.Owner, Type: p.Type, Name: p.Name, RegistrationNo: p.RegistrationNo, Grants: p.Grants, Listed: p.Listed}
 }
 
-// VisibleTo reports whether c may read the opinion: its author, the
-// authority, the regulator, and the owner of the subject.
+// VisibleTo reports whether c may read the opinion: its author (the
+// identity that recorded it, and its organisation when it acted in the
+// organisation's role), the authority, the regulator, and the owner of the
+// subject.
 func (o *Opinion) VisibleTo(c Caller, subjectOwner string) bool {
-	return c.readsAll() || c.MSP == o.Author || c.MSP == subjectOwner
+	author := (c.MSP == o.Author && o.AuthorClient != "" && c.Client == o.AuthorClient) ||
+		(c.ActsFor(o.Author) && c.Role == o.AuthorRole)
+	return c.readsAll() || author || c.ActsFor(subjectOwner)
 }

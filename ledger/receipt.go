@@ -126,8 +126,8 @@ func AcceptReceipt(c Caller, s *SignedStatement, in ReceiptInputs, usage, parent
 	if g == nil {
 		return nil, NotFound("grant", stmt.GrantID)
 	}
-	if !c.Is(RolePlatform) && c.MSP != g.Holder && c.MSP != g.ParentHolder {
-		return nil, forbidden("receipts for grant %s are submitted by its holder %s or the platform, not %s", g.ID, g.Holder, c.MSP)
+	if !c.Is(RolePlatform) && !c.ActsFor(g.Holder) && !c.ActsFor(g.ParentHolder) {
+		return nil, forbidden("receipts for grant %s are submitted by its holder %s or the platform, not %s", g.ID, g.Holder, c.who())
 	}
 	if err := UsableAt(g, in.Agreements, in.Parent, in.ParentAgreements, used); err != nil {
 		return nil, err

@@ -193,9 +193,9 @@ func (r *Review) VisibleTo(c Caller, app *Application) bool {
 		return true
 	}
 	if r.Kind.OnOperator() {
-		return c.MSP == r.Subject
+		return c.ActsFor(r.Subject)
 	}
-	return app != nil && app.Operator == c.MSP
+	return app != nil && c.ActsFor(app.Operator)
 }
 
 // SubjectType names the kind of object an opinion is about.
@@ -220,10 +220,15 @@ const (
 // Opinion is an expert's or the platform's advisory opinion (专家/平台意见)
 // on an application or a product under review.
 type Opinion struct {
-	ID             string         `json:"id"`
-	SubjectType    SubjectType    `json:"subjectType"`
-	SubjectID      string         `json:"subjectId"`
-	Author         string         `json:"author"`
+	ID          string      `json:"id"`
+	SubjectType SubjectType `json:"subjectType"`
+	SubjectID   string      `json:"subjectId"`
+	// Author is the MSP ID of the identity that recorded the opinion.
+	Author string `json:"author"`
+	// AuthorClient is that identity: an individual expert's, or the one
+	// that acted for the author's organisation.
+	AuthorClient string `json:"authorClient,omitempty" metadata:",optional"`
+	// AuthorRole is the role it acted in: expert or platform.
 	AuthorRole     Role           `json:"authorRole"`
 	Recommendation Recommendation `json:"recommendation"`
 	Digest         string         `json:"digest"`
@@ -248,8 +253,10 @@ type OpinionInputs struct {
 	Product     *Product
 }
 
-// RecordOpinion records an opinion. Experts give opinions on applications
-// under review and products in review; the platform on products in review.
+// RecordOpinion records an opinion. Experts (individuals or an expert
+// organisation) give opinions on applications under review and products in
+// review; the platform on products in review. The opinion records the
+// author's identity and the role it acted in.
 func RecordOpinion(c Caller, req OpinionRequest, in OpinionInputs, st Stamp) (*Opinion, error) {
 	if !c.Is(RoleExpert, RolePlatform) {
 		return nil, forbidden("only experts and the platform record opinions; %s is %s", c.MSP, roleName(c.Role))
@@ -296,7 +303,7 @@ func RecordOpinion(c Caller, req OpinionRequest, in OpinionInputs, st Stamp) (*O
 		}
 	}
 	return &Opinion{
-		ID: req.ID, SubjectType: req.SubjectType, SubjectID: req.SubjectID, Author: c.MSP, AuthorRole: c.Role,
+		ID: req.ID, SubjectType: req.SubjectType, SubjectID: req.SubjectID, Author: c.MSP, AuthorClient: c.Client, AuthorRole: c.Role,
 		Recommendation: req.Recommendation, Digest: req.Digest, Note: req.Note, Created: st,
 	}, nil
 }

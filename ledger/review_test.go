@@ -147,6 +147,9 @@ func TestRecordOpinion(t *testing.T) {
 		{"expert on application", lt.Expert, valid(ledger.SubjectApplication, "app-1"), ledger.OpinionInputs{Application: &submitted}, nil},
 		{"expert on product", lt.Expert, valid(ledger.SubjectProduct, "prod-1"), ledger.OpinionInputs{Product: inReview}, nil},
 		{"platform on product", lt.Platform, valid(ledger.SubjectProduct, "prod-1"), ledger.OpinionInputs{Product: inReview}, nil},
+		{"individual expert on application", lt.Member, valid(ledger.SubjectApplication, "app-1"), ledger.OpinionInputs{Application: &submitted}, nil},
+		{"individual expert on product", lt.Member, valid(ledger.SubjectProduct, "prod-1"), ledger.OpinionInputs{Product: inReview}, nil},
+		{"authority", lt.Authority, valid(ledger.SubjectProduct, "prod-1"), ledger.OpinionInputs{Product: inReview}, ledger.ErrForbidden},
 		{"platform on application", lt.Platform, valid(ledger.SubjectApplication, "app-1"), ledger.OpinionInputs{Application: &submitted}, ledger.ErrForbidden},
 		{"operator", lt.Operator, valid(ledger.SubjectProduct, "prod-1"), ledger.OpinionInputs{Product: inReview}, ledger.ErrForbidden},
 		{"bad id", lt.Expert, func() ledger.OpinionRequest { r := valid(ledger.SubjectProduct, "prod-1"); r.ID = ""; return r }(), ledger.OpinionInputs{Product: inReview}, ledger.ErrInvalid},
@@ -169,8 +172,8 @@ func TestRecordOpinion(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o, err := ledger.RecordOpinion(tt.caller, tt.req, tt.in, lt.Stamp(tt.caller, lt.Days(2)))
 			wantErr(t, err, tt.want)
-			if err == nil && (o.Author != tt.caller.MSP || o.AuthorRole != tt.caller.Role) {
-				t.Errorf("got author %s (%s), want %s (%s)", o.Author, o.AuthorRole, tt.caller.MSP, tt.caller.Role)
+			if err == nil && (o.Author != tt.caller.MSP || o.AuthorClient != tt.caller.Client || o.AuthorRole != tt.caller.Role) {
+				t.Errorf("got author %s %q (%s), want %s %q (%s)", o.Author, o.AuthorClient, o.AuthorRole, tt.caller.MSP, tt.caller.Client, tt.caller.Role)
 			}
 			if err == nil {
 				if !o.VisibleTo(tt.caller, "") || o.VisibleTo(lt.Market, "") || !o.VisibleTo(lt.Market, lt.MarketMSP) {

@@ -62,6 +62,12 @@ type ParticipantPage struct {
 	Bookmark string        `json:"bookmark"`
 }
 
+// ExpertPage is a page of experts.
+type ExpertPage struct {
+	Items    []Expert `json:"items"`
+	Bookmark string   `json:"bookmark"`
+}
+
 // DatasetPage is a page of datasets.
 type DatasetPage struct {
 	Items    []Dataset `json:"items"`

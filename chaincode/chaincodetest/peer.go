@@ -3,7 +3,8 @@
 // transaction by simulation (reads see only committed state, as on a peer),
 // and commits it with MVCC and phantom-read validation, key histories,
 // key-level endorsement parameters and chaincode events. Callers are
-// identified by generated X.509 identities of the MSP they name.
+// identified by generated X.509 identities of the MSP they name: "OrgMSP"
+// is the MSP's user1, "user2@OrgMSP" another of its users.
 package chaincodetest
 
 import (
@@ -103,11 +104,12 @@ func (tx *Tx) Writes() []string {
 	return keys
 }
 
-// Simulate endorses a call of fn with args by an identity of mspID, at the
-// peer's clock, without committing it.
-func (p *Peer) Simulate(mspID, fn string, args ...string) *Tx {
+// Simulate endorses a call of fn with args by caller (an MSP ID, or
+// user@MSP ID), at the peer's clock, without committing it.
+func (p *Peer) Simulate(caller, fn string, args ...string) *Tx {
 	p.seq++
-	creator, err := p.identity(mspID)
+	user, mspID := splitCaller(caller)
+	creator, err := p.identity(user, mspID)
 	tx := &Tx{ID: fmt.Sprintf("tx%04d", p.seq), Time: p.clock, MSP: mspID}
 	if err != nil {
 		tx.Status, tx.Message = shim.ERROR, err.Error()
@@ -158,10 +160,10 @@ func (p *Peer) Commit(tx *Tx) error {
 	return nil
 }
 
-// Invoke simulates and, if endorsed, commits a transaction, then advances
-// the clock by a second.
-func (p *Peer) Invoke(mspID, fn string, args ...string) *Tx {
-	tx := p.Simulate(mspID, fn, args...)
+// Invoke simulates and, if endorsed, commits a transaction by caller (an
+// MSP ID, or user@MSP ID), then advances the clock by a second.
+func (p *Peer) Invoke(caller, fn string, args ...string) *Tx {
+	tx := p.Simulate(caller, fn, args...)
 	if tx.Status == shim.OK {
 		tx.CommitErr = p.Commit(tx)
 	}
@@ -201,17 +203,27 @@ type keyVersion struct {
 	version uint64
 }
 
-// identity returns the serialized X.509 identity of an MSP's client,
+// splitCaller splits "user@MSP" into its user and MSP ID; a bare MSP ID is
+// its user1.
+func splitCaller(caller string) (user, mspID string) {
+	if user, mspID, ok := strings.Cut(caller, "@"); ok {
+		return user, mspID
+	}
+	return "user1", caller
+}
+
+// identity returns the serialized X.509 identity of a user of an MSP,
 // generating it on first use.
-func (p *Peer) identity(mspID string) ([]byte, error) {
-	if id, ok := p.ids[mspID]; ok {
+func (p *Peer) identity(user, mspID string) ([]byte, error) {
+	caller := user + "@" + mspID
+	if id, ok := p.ids[caller]; ok {
 		return id, nil
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("generate key for %s: %w", mspID, err)
+		return nil, fmt.Errorf("generate key for %s: %w", caller, err)
 	}
-	name := pkix.Name{CommonName: "user1@" + strings.ToLower(mspID), Organization: []string{mspID}}
+	name := pkix.Name{CommonName: user + "@" + strings.ToLower(mspID), Organization: []string{mspID}}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(int64(len(p.ids) + 1)), Subject: name, Issuer: name,
 		NotBefore: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC),
@@ -219,13 +231,13 @@ func (p *Peer) identity(mspID string) ([]byte, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return nil, fmt.Errorf("certificate for %s: %w", mspID, err)
+		return nil, fmt.Errorf("certificate for %s: %w", caller, err)
 	}
 	id, err := proto.Marshal(&msp.SerializedIdentity{Mspid: mspID, IdBytes: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})})
 	if err != nil {
-		return nil, fmt.Errorf("identity for %s: %w", mspID, err)
+		return nil, fmt.Errorf("identity for %s: %w", caller, err)
 	}
-	p.ids[mspID] = id
+	p.ids[caller] = id
 	return id, nil
 }
 

@@ -57,8 +57,22 @@ var (
 
 // Caller returns the caller of a test organisation with its registered role.
 func Caller(msp string) ledger.Caller {
-	return ledger.Caller{MSP: msp, Client: "x509::CN=admin@" + msp + "::CN=ca." + msp, Role: Roles[msp]}
+	return ledger.Caller{MSP: msp, Client: ClientID("admin", msp), Role: Roles[msp]}
 }
+
+// ClientID returns the client identity of a user of a test organisation.
+func ClientID(user, msp string) string {
+	return "x509::CN=" + user + "@" + msp + "::CN=ca." + msp
+}
+
+// Individual returns the caller of a user of a test organisation acting as
+// a registered, active individual expert (专家咨询委员会成员).
+func Individual(user, msp string) ledger.Caller {
+	return ledger.Caller{MSP: msp, Client: ClientID(user, msp), Role: ledger.RoleExpert, Individual: true}
+}
+
+// Member is user2 of the authority, convened as an individual expert.
+var Member = Individual("user2", AuthorityMSP)
 
 // T0 is the start of the test timeline. Days returns T0 plus n days.
 var T0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -56,12 +56,11 @@ func TestGrantProcessOnFabric(t *testing.T) {
 func (p *process) setUp(t *testing.T) {
 	ctx := t.Context()
 	auth := p.as(p.authority)
-	for _, msp := range []string{p.health, p.market, p.operator, p.platform, p.regulator, p.expert} {
-		if msp != "" {
-			p.register(t, msp, p.roles[msp])
-		}
+	for _, msp := range []string{p.health, p.market, p.operator, p.platform, p.regulator} {
+		p.register(t, msp, p.roles[msp])
 	}
 	p.admitOperator(t)
+	p.convene(t)
 
 	for _, ds := range []struct{ owner, id string }{{p.health, p.visits}, {p.market, p.loans}} {
 		d, err := p.as(ds.owner).CreateDataset(ctx, p.datasetRequest(ds.id))
@@ -141,6 +140,32 @@ func (p *process) register(t *testing.T, msp string, role ledger.Role) {
 		p.emitted(t, "participant.registered", msp, pt.Created)
 	default:
 		t.Fatalf("get participant %s: %v", msp, err)
+	}
+}
+
+// convene registers the authority's User2 as an individual expert, unless
+// an earlier run on the same ledger did and it is still active, and checks
+// that it then acts as the expert and not as the authority.
+func (p *process) convene(t *testing.T) {
+	t.Helper()
+	ctx := t.Context()
+	me, err := p.expert.WhoAmI(ctx)
+	ok(t, err, "who is %s's User2", p.authority)
+	p.expertID = me.Client
+	e, err := p.as(p.authority).GetExpert(ctx, me.Client)
+	switch {
+	case err == nil && e.Status == ledger.ExpertActive:
+	case err == nil || errors.Is(err, client.ErrNotFound):
+		e, err = p.as(p.authority).RegisterExpert(ctx, ledger.ExpertRequest{MSP: me.MSP, Client: me.Client, Name: "Expert " + p.run})
+		ok(t, err, "register %s's User2 as an expert", p.authority)
+		p.emitted(t, "expert.registered", e.Client, e.Updated)
+	default:
+		t.Fatalf("get expert %s: %v", me.Client, err)
+	}
+	me, err = p.expert.WhoAmI(ctx)
+	ok(t, err, "who is the expert")
+	if me.Role != ledger.RoleExpert || !me.Individual || me.MSP != p.authority {
+		t.Fatalf("%s's User2 after its registration: got %+v, want an individual in role %s", p.authority, me, ledger.RoleExpert)
 	}
 }
 
@@ -502,9 +527,11 @@ func findInPages[T any](t *testing.T, what string, fetch func(ledger.Query) ([]T
 }
 
 // productsAndProvenance registers a product built from the grant and its
-// receipts, takes it through review (to listing when the network has an
-// expert), follows its provenance back to the providers, then revokes the
-// grant: the product is marked and no further use of the grant is accepted.
+// receipts, takes it through review with the individual expert's and the
+// platform's opinions to its listing with the exchange's registration
+// number, follows its provenance back to the providers, then revokes the
+// grant: the product is marked and delisted, cannot be listed again, and no
+// further use of the grant is accepted.
 func (p *process) productsAndProvenance(t *testing.T) {
 	ctx := t.Context()
 	auth, op, reg := p.as(p.authority), p.as(p.operator), p.as(p.regulator)
@@ -519,24 +546,22 @@ func (p *process) productsAndProvenance(t *testing.T) {
 	pr, err = op.SubmitProduct(ctx, p.product)
 	ok(t, err, "submit product %s", p.product)
 	p.emitted(t, "product.in-review", pr.ID, pr.Updated)
-	p.opinion(t, p.platform, p.id("op-platform"))
+	_, err = p.expert.DecideProduct(ctx, ledger.ProductDecision{ID: p.product, Approve: true})
+	wantErr(t, "the authority's expert approves a product", err, client.ErrForbidden, "only the authority decides")
+	_, err = auth.DecideProduct(ctx, ledger.ProductDecision{ID: p.product, Approve: true})
+	wantErr(t, "approve a product without opinions", err, client.ErrRefused, "no expert opinion")
 
-	if p.expert == "" {
-		// The network has no expert committee (专家咨询委员会), whose
-		// opinion approval needs: the authority's approval is refused.
-		_, err := auth.DecideProduct(ctx, ledger.ProductDecision{ID: p.product, Approve: true})
-		wantErr(t, "approve a product without an expert opinion", err, client.ErrRefused, "expert")
-		t.Logf("the network has no organisation with role %s: product %s stays in review, listing is not exercised", ledger.RoleExpert, p.product)
-	} else {
-		p.opinion(t, p.expert, p.id("op-expert"))
-		pr, err = auth.DecideProduct(ctx, ledger.ProductDecision{ID: p.product, Approve: true})
-		ok(t, err, "approve product %s", p.product)
-		p.emitted(t, "product.approved", pr.ID, pr.Updated)
-		pr, err = op.ListProduct(ctx, p.product, "HZDE-"+p.run)
-		ok(t, err, "list product %s", p.product)
-		p.emitted(t, "product.listed", pr.ID, pr.Updated)
-		p.productListed = true
-		p.findDisclosed(t)
+	p.opinion(t, p.expert, p.authority, ledger.RoleExpert, p.id("op-expert"))
+	p.opinion(t, p.as(p.platform), p.platform, ledger.RolePlatform, p.id("op-platform"))
+	pr, err = auth.DecideProduct(ctx, ledger.ProductDecision{ID: p.product, Approve: true})
+	ok(t, err, "approve product %s", p.product)
+	p.emitted(t, "product.approved", pr.ID, pr.Updated)
+	registration := "HZDE-" + p.run
+	pr, err = op.ListProduct(ctx, p.product, registration)
+	ok(t, err, "list product %s", p.product)
+	p.emitted(t, "product.listed", pr.ID, pr.Updated)
+	if s, found := p.disclosedProduct(t); !found || s.RegistrationNo != registration || s.Owner != p.operator {
+		t.Fatalf("disclosed product %s: got %+v (found %t), want it listed by %s under %s", p.product, s, found, p.operator, registration)
 	}
 
 	t.Run("provenance", func(t *testing.T) {
@@ -577,44 +602,58 @@ func (p *process) productsAndProvenance(t *testing.T) {
 	})
 
 	t.Run("revocation marks the product and stops use", func(t *testing.T) {
-		status := ledger.ProductInReview
-		if p.productListed {
-			status = ledger.ProductDelisted
-		}
 		g, err := auth.RevokeGrant(ctx, p.grant, "breach of agreement")
 		ok(t, err, "revoke grant %s", p.grant)
-		p.emitted(t, "grant.revoked", g.ID, g.Updated, ledger.EventRef{Type: "product", ID: p.product, Change: "marked:" + string(status)})
-		pr, err := op.GetProduct(ctx, p.product)
+		p.emitted(t, "grant.revoked", g.ID, g.Updated, ledger.EventRef{Type: "product", ID: p.product, Change: "marked:" + string(ledger.ProductDelisted)})
+		pr, err := reg.GetProduct(ctx, p.product)
 		ok(t, err, "get product %s", p.product)
-		if pr.Status != status || len(pr.Marks) != 1 || pr.Marks[0].GrantID != p.grant || pr.Marks[0].Change != ledger.GrantRevoked {
-			t.Errorf("product after the revocation: got %s with marks %+v, want %s marked by the revocation of %s", pr.Status, pr.Marks, status, p.grant)
+		if pr.Status != ledger.ProductDelisted || len(pr.Marks) != 1 || pr.Marks[0].GrantID != p.grant || pr.Marks[0].Change != ledger.GrantRevoked ||
+			pr.Marks[0].Reason != "breach of agreement" || pr.Marks[0].Cleared.TxID != "" {
+			t.Errorf("product after the revocation: got %s with marks %+v, want it delisted with an uncleared mark of the revocation of %s", pr.Status, pr.Marks, p.grant)
 		}
+		if s, found := p.disclosedProduct(t); found {
+			t.Errorf("disclosed products after the revocation: got %+v, want %s no longer listed", s, p.product)
+		}
+		_, err = op.ListProduct(ctx, p.product, "")
+		wantErr(t, "list the marked product again", err, client.ErrRefused, "marked")
 		late := p.receipt(p.statement(p.id("r-late"), 1, secondAfter(g.Updated.Time)))
 		_, err = op.SubmitReceipt(ctx, late)
 		wantErr(t, "a receipt of a use after the revocation", err, client.ErrRefused, p.grant)
 	})
 }
 
-// opinion records an opinion recommending approval of the run's product.
-func (p *process) opinion(t *testing.T, author, id string) {
+// opinion records an opinion recommending approval of the run's product
+// through c, whose identity is of the MSP msp and acts in role.
+func (p *process) opinion(t *testing.T, c *client.Client, msp string, role ledger.Role, id string) {
 	t.Helper()
-	o, err := p.as(author).RecordOpinion(t.Context(), ledger.OpinionRequest{
+	o, err := c.RecordOpinion(t.Context(), ledger.OpinionRequest{
 		ID: id, SubjectType: ledger.SubjectProduct, SubjectID: p.product, Recommendation: ledger.RecommendApprove, Digest: lt.Digest("opinion " + id),
 	})
-	ok(t, err, "%s records opinion %s", author, id)
+	ok(t, err, "%s records opinion %s", msp, id)
+	if o.Author != msp || o.AuthorRole != role || o.AuthorClient != o.Created.Client {
+		t.Errorf("opinion %s: got author %s %q as %s, want %s as %s and the identity that recorded it", id, o.Author, o.AuthorClient, o.AuthorRole, msp, role)
+	}
 	p.emitted(t, "opinion.recorded", o.ID, o.Created)
 }
 
-// findDisclosed finds the run's product in the public list of listed products.
-func (p *process) findDisclosed(t *testing.T) {
+// disclosedProduct looks for the run's product in the public list of
+// listed products.
+func (p *process) disclosedProduct(t *testing.T) (ledger.ProductSummary, bool) {
 	t.Helper()
-	findInPages(t, "disclosed products", func(q ledger.Query) ([]ledger.ProductSummary, string, error) {
+	q := ledger.Query{PageSize: 100}
+	for {
 		page, err := p.as(p.health).DisclosedProducts(t.Context(), q)
-		if err != nil {
-			return nil, "", err
+		ok(t, err, "disclosed products")
+		for _, s := range page.Items {
+			if s.ID == p.product {
+				return s, true
+			}
 		}
-		return page.Items, page.Bookmark, nil
-	}, func(s ledger.ProductSummary) bool { return s.ID == p.product })
+		if page.Bookmark == "" {
+			return ledger.ProductSummary{}, false
+		}
+		q.Bookmark = page.Bookmark
+	}
 }
 
 // eventsInOrder reads the contract's chaincode events from the block before
