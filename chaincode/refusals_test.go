@@ -100,7 +100,7 @@ func TestRefusals(t *testing.T) {
 				s := stmt("r-x", nil)
 				return []any{ledger.ReceiptRequest{Statement: s, Signature: forged.Sign(s)}}
 			},
-			"forbidden: submit receipt r-x: forged signature: receipt r-x is signed by"},
+			"refused: submit receipt r-x: forged signature: receipt r-x is signed by"},
 		{"replay", func(n *net) { n.ok(lt.OperatorMSP, "SubmitReceipt", n.receipt(stmt("r-1", nil))) }, lt.PlatformMSP, "SubmitReceipt",
 			func(n *net) []any { return []any{n.receipt(stmt("r-1", nil))} },
 			"conflict: submit receipt r-1: replay: receipt r-1 was already recorded in tx"},

@@ -54,7 +54,7 @@ func OpenReceipt(field string, req ReceiptRequest) (*SignedStatement, error) {
 	signer, err := attest.Recover(req.Statement, sig)
 	if err != nil {
 		if errors.Is(err, attest.ErrBadSignature) {
-			return nil, forbidden("forged signature: the signature of receipt %s does not verify", req.Statement.ReceiptID)
+			return nil, refused("forged signature: the signature of receipt %s does not verify", req.Statement.ReceiptID)
 		}
 		return nil, invalid(field+"signature", "%s", err.Error())
 	}
@@ -110,10 +110,10 @@ func AcceptReceipt(c Caller, s *SignedStatement, in ReceiptInputs, usage, parent
 		return nil, conflict("replay: receipt %s was already recorded in tx %s at %s", stmt.ReceiptID, in.Existing.Recorded.TxID, stamp(in.Existing.Recorded.Time))
 	}
 	if in.Attestor == nil {
-		return nil, forbidden("forged signature: receipt %s is signed by %s, which is not a registered attestor", stmt.ReceiptID, s.Signer)
+		return nil, refused("forged signature: receipt %s is signed by %s, which is not a registered attestor", stmt.ReceiptID, s.Signer)
 	}
 	if in.Attestor.Status != AttestorActive {
-		return nil, forbidden("attestor %s is %s; its receipts are no longer accepted", s.Signer, in.Attestor.Status)
+		return nil, refused("attestor %s is %s; its receipts are no longer accepted", s.Signer, in.Attestor.Status)
 	}
 	used := time.Unix(stmt.Time, 0).UTC()
 	if used.After(st.Time.Add(MaxClockSkew)) {

@@ -31,7 +31,7 @@ func TestOpenReceipt(t *testing.T) {
 		{"malformed signature", func(r *ledger.ReceiptRequest) { r.Signature = "0x1234" }, ledger.ErrInvalid},
 		{"forged signature", func(r *ledger.ReceiptRequest) {
 			r.Signature = "0x" + repeat("ff", 64) + "1b"
-		}, ledger.ErrForbidden},
+		}, ledger.ErrRefused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,12 +79,12 @@ func TestAcceptReceipt(t *testing.T) {
 			s.Datasets = append(s.Datasets, attest.DatasetUse{ID: "loans", Fields: []string{"amount"}})
 		}},
 		{name: "wrong party", caller: lt.Market, want: ledger.ErrForbidden},
-		{name: "forged signature", caller: lt.Operator, signer: stranger, want: ledger.ErrForbidden},
+		{name: "forged signature", caller: lt.Operator, signer: stranger, want: ledger.ErrRefused},
 		{name: "retired attestor", caller: lt.Operator, in: func(in *ledger.ReceiptInputs, _ *ledger.Usage) {
 			a := *in.Attestor
 			a.Status = ledger.AttestorRetired
 			in.Attestor = &a
-		}, want: ledger.ErrForbidden},
+		}, want: ledger.ErrRefused},
 		{name: "replay", caller: lt.Operator, in: func(in *ledger.ReceiptInputs, _ *ledger.Usage) {
 			in.Existing = &ledger.Receipt{ID: "r-1", Recorded: lt.Stamp(lt.Operator, lt.UseTime)}
 		}, want: ledger.ErrConflict},

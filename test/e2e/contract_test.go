@@ -387,7 +387,7 @@ func (p *process) receiptsOnTheLedger(t *testing.T) {
 		forged := p.receipt(s)
 		forged.Statement.Records = 500
 		_, err := op.SubmitReceipt(ctx, forged)
-		wantErr(t, "a receipt whose statement was changed after signing", err, client.ErrForbidden, "forged signature")
+		wantErr(t, "a receipt whose statement was changed after signing", err, client.ErrRefused, "forged signature")
 	})
 
 	t.Run("batch and inclusion proofs", func(t *testing.T) {
