@@ -132,6 +132,18 @@ func (f *fakeLedger) GetParticipant(ctx context.Context, msp string) (*ledger.Pa
 func (f *fakeLedger) QueryParticipants(ctx context.Context, q ledger.Query) (*ledger.ParticipantPage, error) {
 	return answer(f, ctx, "QueryParticipants", &ledger.ParticipantPage{Items: []ledger.Participant{}}, q)
 }
+func (f *fakeLedger) RegisterExpert(ctx context.Context, req ledger.ExpertRequest) (*ledger.Expert, error) {
+	return answer(f, ctx, "RegisterExpert", &ledger.Expert{MSP: req.MSP, Client: req.Client, Name: req.Name, Status: ledger.ExpertActive}, req)
+}
+func (f *fakeLedger) RetireExpert(ctx context.Context, client, reason string) (*ledger.Expert, error) {
+	return answer(f, ctx, "RetireExpert", &ledger.Expert{Client: client, Status: ledger.ExpertRetired, Reason: reason}, client, reason)
+}
+func (f *fakeLedger) GetExpert(ctx context.Context, client string) (*ledger.Expert, error) {
+	return answer(f, ctx, "GetExpert", &ledger.Expert{Client: client}, client)
+}
+func (f *fakeLedger) QueryExperts(ctx context.Context, q ledger.Query) (*ledger.ExpertPage, error) {
+	return answer(f, ctx, "QueryExperts", &ledger.ExpertPage{Items: []ledger.Expert{}}, q)
+}
 func (f *fakeLedger) CreateDataset(ctx context.Context, req ledger.DatasetRequest) (*ledger.Dataset, error) {
 	return answer(f, ctx, "CreateDataset", &ledger.Dataset{ID: req.ID, Name: req.Name}, req)
 }

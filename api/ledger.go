@@ -43,13 +43,18 @@ type MetaLedger interface {
 	GetHistory(ctx context.Context, objectType, id string) ([]ledger.HistoryEntry, error)
 }
 
-// ParticipantLedger is the participants registry (参与方名录).
+// ParticipantLedger is the participants registry (参与方名录) and the
+// expert committee (专家咨询委员会).
 type ParticipantLedger interface {
 	RegisterParticipant(ctx context.Context, req ledger.ParticipantRequest) (*ledger.Participant, error)
 	SetOperatorStatus(ctx context.Context, req ledger.OperatorStatusRequest) (*ledger.Participant, error)
 	RecordEvaluation(ctx context.Context, req ledger.EvaluationRequest) (*ledger.Participant, error)
 	GetParticipant(ctx context.Context, msp string) (*ledger.Participant, error)
 	QueryParticipants(ctx context.Context, q ledger.Query) (*ledger.ParticipantPage, error)
+	RegisterExpert(ctx context.Context, req ledger.ExpertRequest) (*ledger.Expert, error)
+	RetireExpert(ctx context.Context, client, reason string) (*ledger.Expert, error)
+	GetExpert(ctx context.Context, client string) (*ledger.Expert, error)
+	QueryExperts(ctx context.Context, q ledger.Query) (*ledger.ExpertPage, error)
 }
 
 // CatalogueLedger is the public data resource catalogue (数据资源目录) and

@@ -64,6 +64,7 @@ func (s *Server) routeTable() []route {
 	hp := health{ids: s.ids, user: s.readyUser, timeout: s.readyWait}
 	mt := meta{base: b, org: s.org}
 	pa := participants{b}
+	ex := experts{b}
 	ds := datasets{b}
 	ca := calls{b}
 	ap := applications{b}
@@ -85,6 +86,7 @@ func (s *Server) routeTable() []route {
 	)
 	type (
 		participant = ledger.Participant
+		expert      = ledger.Expert
 		dataset     = ledger.Dataset
 		call        = ledger.Call
 		application = ledger.Application
@@ -123,6 +125,15 @@ func (s *Server) routeTable() []route {
 			Summary: "Admit, suspend or exit an operator (authority)"},
 		{Method: post, Path: "/v1/participants/:msp/evaluations", Op: "RecordEvaluation", Tag: "participants", Status: made, Request: evaluationRequest{}, Response: participant{}, Handler: pa.addEvaluation,
 			Summary: "Record a dynamic evaluation of an operator (authority)"},
+
+		{Method: post, Path: "/v1/experts", Op: "RegisterExpert", Tag: "participants", Status: made, Request: expertRequest{}, Response: expert{}, Handler: ex.register,
+			Summary: "Convene an individual, by client identity, as a member of the expert committee; a retired one again (authority)"},
+		{Method: get, Path: "/v1/experts", Op: "QueryExperts", Tag: "participants", Status: ok, List: true, Indexes: []string{"status", "msp"}, Response: ledger.ExpertPage{}, Handler: ex.list,
+			Summary: "List the expert committee"},
+		{Method: get, Path: "/v1/experts/:client", Op: "GetExpert", Tag: "participants", Status: ok, Response: expert{}, Handler: ex.get,
+			Summary: "Read an expert by its percent-encoded client identity"},
+		{Method: post, Path: "/v1/experts/:client/retire", Op: "RetireExpert", Tag: "participants", Status: ok, Request: reasonRequest{}, Response: expert{}, Handler: ex.retire,
+			Summary: "End an expert's membership (authority)"},
 
 		{Method: post, Path: "/v1/datasets", Op: "CreateDataset", Tag: "datasets", Status: made, Request: datasetRequest{}, Response: dataset{}, Handler: ds.create,
 			Summary: "Add a dataset to the catalogue (provider)"},

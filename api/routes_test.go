@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ func TestRoutesReachTheLedger(t *testing.T) {
 	term := ledger.Term{ValidFrom: date, ValidTo: date.AddDate(1, 0, 0)}
 	dataset := ledger.DatasetRequest{ID: "ds-1", Name: "Clinics", Domain: "health", Fields: []ledger.Field{{Name: "visits", Sensitivity: 2}}, Classification: "general"}
 	product := ledger.ProductRequest{ID: "p-1", Type: "report", Name: "Report", DescriptionDigest: digest, Grants: []string{"g-1"}, Receipts: []string{"r-1"}}
+	const expertID = "x509::CN=user2@authority.grantledger.local,OU=client,L=Hangzhou::CN=ca.authority.grantledger.local,O=authority.grantledger.local"
 	productBody := `"type":"report","name":"Report","descriptionDigest":"` + digest + `","grants":["g-1"],"receipts":["r-1"]}`
 
 	tests := []struct {
@@ -49,6 +51,13 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		{route: "POST /v1/participants/:msp/evaluations", path: "/v1/participants/OperatorMSP/evaluations",
 			body:   `{"id":"ev-1","date":"2026-01-01T00:00:00Z","result":"qualified","reportDigest":"` + digest + `"}`,
 			wantOp: "RecordEvaluation", wantArgs: []any{ledger.EvaluationRequest{MSP: "OperatorMSP", ID: "ev-1", Date: date, Result: "qualified", ReportDigest: digest}}, status: 201},
+
+		{route: "POST /v1/experts", body: `{"msp":"AuthorityMSP","client":"` + expertID + `","name":"Expert A"}`, wantOp: "RegisterExpert",
+			wantArgs: []any{ledger.ExpertRequest{MSP: "AuthorityMSP", Client: expertID, Name: "Expert A"}}, status: 201},
+		{route: "GET /v1/experts", path: "/v1/experts?status=active", wantOp: "QueryExperts", wantArgs: []any{ledger.Query{By: "status", Value: "active", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/experts/:client", path: "/v1/experts/" + url.PathEscape(expertID), wantOp: "GetExpert", wantArgs: []any{expertID}},
+		{route: "POST /v1/experts/:client/retire", path: "/v1/experts/" + url.PathEscape(expertID) + "/retire", body: `{"reason":"term ended"}`,
+			wantOp: "RetireExpert", wantArgs: []any{expertID, "term ended"}},
 
 		{route: "POST /v1/datasets", body: datasetBody, wantOp: "CreateDataset", wantArgs: []any{dataset}, status: 201},
 		{route: "GET /v1/datasets", path: "/v1/datasets?bookmark=b1", wantOp: "QueryDatasets", wantArgs: []any{ledger.Query{PageSize: DefaultPageSize, Bookmark: "b1"}}},
