@@ -51,9 +51,7 @@ type apiProcess struct {
 	attestor *attesttest.Attestor
 	receipts []string
 	product  string
-	// expert is true when the authority's User2 is a registered expert.
-	expert bool
-	listed bool
+	listed   bool
 }
 
 // newAPIProcess finds the APIs of the network under test by role and
@@ -253,39 +251,39 @@ func (p *apiProcess) parties(t *testing.T) {
 	default:
 		t.Fatalf("operator %s is %s; an earlier run left it so, and this one cannot admit it", p.operator.msp, op.Status)
 	}
-	p.expert = p.convene(t)
+	p.convene(t)
 }
 
 // convene makes the authority's User2 a member of the expert committee
 // (专家咨询委员会): the authority registers that individual identity, as
 // GET /v1/me reports it, as an expert (POST /v1/experts), unless an earlier
-// run did. It reports false when the API offers no such route.
-func (p *apiProcess) convene(t *testing.T) bool {
+// run did, and reads it back by its percent-encoded identity.
+func (p *apiProcess) convene(t *testing.T) {
 	t.Helper()
 	var me api.Identity
 	p.authority.do(t, apiRequest{method: http.MethodGet, path: "/v1/me", user: "User2"}).want(t, http.StatusOK, &me)
 	if me.Caller == nil {
 		t.Fatalf("GET /v1/me as %s/User2: no caller", p.authority.msp)
 	}
-	if me.Caller.Role == ledger.RoleExpert {
-		return true
+	client := me.Caller.Client
+	if me.Caller.Role != ledger.RoleExpert {
+		var e ledger.Expert
+		a := p.authority.do(t, apiRequest{method: http.MethodPost, path: "/v1/experts",
+			body: obj{"msp": me.Caller.MSP, "client": client, "name": "Expert " + p.run}}).want(t, http.StatusCreated, &e)
+		p.commits.wait(t, txOf(t, a), "expert.registered")
+		if e.Client != client || e.MSP != me.Caller.MSP || e.Status != ledger.ExpertActive {
+			t.Errorf("registered expert: got %+v, want %s of %s, active", e, client, me.Caller.MSP)
+		}
+		p.authority.do(t, apiRequest{method: http.MethodGet, path: "/v1/me", user: "User2"}).want(t, http.StatusOK, &me)
+		if me.Caller == nil || me.Caller.Role != ledger.RoleExpert || !me.Caller.Individual {
+			t.Fatalf("GET /v1/me as the registered expert: got %+v, want an individual in role %s", me.Caller, ledger.RoleExpert)
+		}
 	}
-	if !p.doc(t).has(http.MethodPost, "/v1/experts") {
-		t.Logf("the API has no POST /v1/experts: no expert committee member can be registered")
-		return false
+	var e ledger.Expert
+	p.get(t, p.regulator, "/v1/experts/"+url.PathEscape(client), &e)
+	if e.Client != client || e.Status != ledger.ExpertActive {
+		t.Errorf("GET /v1/experts/{client} as the regulator: got %+v, want %s, active", e, client)
 	}
-	var e struct{ Client, MSP, Status string }
-	a := p.authority.do(t, apiRequest{method: http.MethodPost, path: "/v1/experts",
-		body: obj{"msp": me.Caller.MSP, "client": me.Caller.Client, "name": "Expert " + p.run}}).want(t, http.StatusCreated, &e)
-	p.commits.wait(t, txOf(t, a), "expert.registered")
-	if e.Client != me.Caller.Client || e.MSP != me.Caller.MSP || e.Status != "active" {
-		t.Errorf("registered expert: got %+v, want %s of %s, active", e, me.Caller.Client, me.Caller.MSP)
-	}
-	p.authority.do(t, apiRequest{method: http.MethodGet, path: "/v1/me", user: "User2"}).want(t, http.StatusOK, &me)
-	if me.Caller == nil || me.Caller.Role != ledger.RoleExpert {
-		t.Fatalf("GET /v1/me as the registered expert: got %+v, want role %s", me.Caller, ledger.RoleExpert)
-	}
-	return true
 }
 
 // datasetBody is a request for a general dataset whose fields are of grade 2.
@@ -581,12 +579,8 @@ func (p *apiProcess) productThroughAPI(t *testing.T) {
 	p.write(t, p.operator, apiRequest{method: http.MethodPost, path: "/v1/products/" + p.product + "/submit"}, http.StatusOK, "product.in-review", &pr)
 	p.opinion(t, p.platform, "User1", p.id("op-platform"))
 	review := apiRequest{method: http.MethodPost, path: "/v1/products/" + p.product + "/review", body: obj{"approve": true}}
-	if !p.expert {
-		a := p.authority.do(t, review)
-		wantAPIError(t, a, http.StatusUnprocessableEntity, "refused", "", "expert")
-		t.Logf("no expert committee member: product %s stays in review, listing is not exercised", p.product)
-		return
-	}
+	a := p.authority.do(t, review)
+	wantAPIError(t, a, http.StatusUnprocessableEntity, "refused", "", "expert")
 	p.opinion(t, p.authority, "User2", p.id("op-expert"))
 	page := apiPage[ledger.Opinion]{}
 	p.get(t, p.regulator, "/v1/opinions?subject=product/"+p.product, &page)
