@@ -29,7 +29,10 @@ const maxKeyLen = 255
 type StoredResponse struct {
 	Status      int
 	ContentType string
-	Body        []byte
+	// Location is the Location header of a 201, so that a repeat names the
+	// created object as the first answer did.
+	Location string
+	Body     []byte
 }
 
 // IdempotencyStore remembers, per user and Idempotency-Key, the fingerprint
@@ -66,6 +69,7 @@ type idemRecord struct {
 	Created     time.Time `json:"created"`
 	Status      int       `json:"status"`
 	ContentType string    `json:"contentType,omitempty"`
+	Location    string    `json:"location,omitempty"`
 	Body        []byte    `json:"body,omitempty"`
 }
 
@@ -105,7 +109,7 @@ func (s *IdempotencyStore) load() error {
 			if json.Unmarshal(line, &rec) == nil && rec.User != "" && rec.Key != "" && now.Sub(rec.Created) < s.ttl {
 				s.entries[idemKey{rec.User, rec.Key}] = &idemEntry{
 					fingerprint: rec.Fingerprint, created: rec.Created, done: true,
-					resp: StoredResponse{Status: rec.Status, ContentType: rec.ContentType, Body: rec.Body},
+					resp: StoredResponse{Status: rec.Status, ContentType: rec.ContentType, Location: rec.Location, Body: rec.Body},
 				}
 			}
 		}
@@ -158,7 +162,7 @@ func (s *IdempotencyStore) compact() error {
 func record(k idemKey, e *idemEntry) idemRecord {
 	return idemRecord{
 		User: k.user, Key: k.key, Fingerprint: e.fingerprint, Created: e.created,
-		Status: e.resp.Status, ContentType: e.resp.ContentType, Body: e.resp.Body,
+		Status: e.resp.Status, ContentType: e.resp.ContentType, Location: e.resp.Location, Body: e.resp.Body,
 	}
 }
 
@@ -295,6 +299,9 @@ func (s *Server) idempotency(c *gin.Context) {
 	}
 	if stored != nil {
 		c.Header("Idempotent-Replayed", "true")
+		if stored.Location != "" {
+			c.Header("Location", stored.Location)
+		}
 		c.Data(stored.Status, stored.ContentType, stored.Body)
 		c.Abort()
 		return
@@ -315,7 +322,7 @@ func (s *Server) idempotency(c *gin.Context) {
 		s.keys.Release(user, key)
 		return
 	}
-	resp := StoredResponse{Status: rec.Status(), ContentType: rec.Header().Get("Content-Type"), Body: rec.body.Bytes()}
+	resp := StoredResponse{Status: rec.Status(), ContentType: rec.Header().Get("Content-Type"), Location: rec.Header().Get("Location"), Body: rec.body.Bytes()}
 	if err := s.keys.Complete(user, key, resp); err != nil {
 		s.log.Error("store idempotent response", "request_id", c.GetString(ctxRequestID), "error", err.Error())
 	}

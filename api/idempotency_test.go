@@ -60,7 +60,7 @@ func TestIdempotentPOST(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTestServer(t)
-			var first string
+			var first, firstLocation string
 			for i, st := range tt.steps {
 				ts.state.setErr("CreateDataset", st.failWith)
 				h := map[string]string{}
@@ -82,8 +82,11 @@ func TestIdempotentPOST(t *testing.T) {
 				if st.wantReplayed && rec.Body.String() != first {
 					t.Errorf("step %d: replayed body: got %s, want %s", i, rec.Body, first)
 				}
+				if st.wantReplayed && rec.Header().Get("Location") != firstLocation {
+					t.Errorf("step %d: replayed Location: got %q, want %q", i, rec.Header().Get("Location"), firstLocation)
+				}
 				if i == 0 || !st.wantReplayed {
-					first = rec.Body.String()
+					first, firstLocation = rec.Body.String(), rec.Header().Get("Location")
 				}
 			}
 			if got := len(ts.state.recorded()); got != tt.wantCalls {
@@ -141,7 +144,10 @@ func TestIdempotencyKeySurvivesRestart(t *testing.T) {
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("first: got %d, want 201", rec.Code)
 	}
-	want := rec.Body.String()
+	want, wantLocation := rec.Body.String(), rec.Header().Get("Location")
+	if wantLocation == "" {
+		t.Fatal("first: no Location header")
+	}
 	if err := store.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +162,9 @@ func TestIdempotencyKeySurvivesRestart(t *testing.T) {
 	rec = second.do(t, request{method: http.MethodPost, path: "/v1/datasets", body: datasetBody, user: "Admin", header: h})
 	if rec.Code != http.StatusCreated || rec.Body.String() != want || rec.Header().Get("Idempotent-Replayed") != "true" {
 		t.Errorf("after restart: got %d %s (replayed %q), want the stored 201 %s", rec.Code, rec.Body, rec.Header().Get("Idempotent-Replayed"), want)
+	}
+	if got := rec.Header().Get("Location"); got != wantLocation {
+		t.Errorf("after restart: Location %q, want %q", got, wantLocation)
 	}
 	if calls := second.state.recorded(); len(calls) != 0 {
 		t.Errorf("ledger calls after restart: got %v, want none", calls)

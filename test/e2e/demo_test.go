@@ -34,7 +34,7 @@ func TestDemoScript(t *testing.T) {
 		regexp.MustCompile(`POST /v1/batches\s+201\s+batch \S+: 3 receipts`),
 		regexp.MustCompile(`proof of \S+: valid true`),
 		regexp.MustCompile(`POST /v1/products/\S+/list\s+200\s+product \S+ listed as HZDE-`),
-		regexp.MustCompile(`GET /v1/products/\S+/provenance\s+200\s+\S+ ← receipts \S+`),
+		regexp.MustCompile(`GET\s+/v1/products/\S+/provenance\s+200\s+\S+ ← receipts \S+`),
 		regexp.MustCompile(`POST /v1/grants/\S+/revoke\s+200\s+grant \S+ revoked`),
 		regexp.MustCompile(`product \S+ delisted, marked: revoked`),
 		regexp.MustCompile(`POST /v1/receipts\s+422\s+refused: `),
