@@ -189,7 +189,13 @@ type history struct {
 }
 
 func (h history) list(c *gin.Context) {
-	id, ok := pathID(c, h.param)
+	var id string
+	var ok bool
+	if h.param == "client" {
+		id, ok = clientParam(c) // an expert, by its client identity
+	} else {
+		id, ok = pathID(c, h.param)
+	}
 	if !ok {
 		return
 	}

@@ -44,6 +44,7 @@ type route struct {
 // object's path, its ID parameter and the kind GetHistory calls it.
 var historyKinds = []struct{ path, param, kind string }{
 	{"/v1/participants/:msp", "msp", "participant"},
+	{"/v1/experts/:client", "client", "expert"},
 	{"/v1/datasets/:id", "id", "dataset"},
 	{"/v1/calls/:id", "id", "call"},
 	{"/v1/applications/:id", "id", "application"},

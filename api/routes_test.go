@@ -146,13 +146,15 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		{route: "GET /v1/disclosure/products", path: "/v1/disclosure/products", wantOp: "DisclosedProducts", wantArgs: []any{ledger.Query{PageSize: DefaultPageSize}}},
 	}
 	for _, k := range historyKinds {
-		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab").Replace(k.path)
+		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab", ":client", url.PathEscape(expertID)).Replace(k.path)
 		id := "x-1"
 		switch k.param {
 		case "msp":
 			id = "HealthMSP"
 		case "address":
 			id = "0xab"
+		case "client":
+			id = expertID
 		}
 		tests = append(tests, struct {
 			route    string
