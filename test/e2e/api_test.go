@@ -38,7 +38,6 @@ type apiProcess struct {
 	orgs                                                     map[string]*apiOrg
 	authority, health, market, operator, platform, regulator *apiOrg
 	commits                                                  *apiCommits
-	openapi                                                  *openAPIDoc
 
 	visits, loans    string
 	datasetTx        map[string]string
@@ -1033,15 +1032,6 @@ func fetchOpenAPI(t *testing.T, o *apiOrg) *openAPIDoc {
 		t.Fatalf("/v1/openapi.json of %s: no paths", o.msp)
 	}
 	return &doc
-}
-
-// doc returns the authority's API's OpenAPI document, read once.
-func (p *apiProcess) doc(t *testing.T) *openAPIDoc {
-	t.Helper()
-	if p.openapi == nil {
-		p.openapi = fetchOpenAPI(t, p.authority)
-	}
-	return p.openapi
 }
 
 func apiStepIDs(steps []ledger.ProvenanceStep) []string {
