@@ -47,6 +47,9 @@ e2e() {
   fabric=$(scripts/fabric-bins.sh)
   state="${GLNET_STATE:-$root/var/e2e}"
   go build -o "$glnet" ./cmd/glnet
+  # The default topology plus a developer organisation (开发利用主体), so that
+  # two-level authorization (sub-grants) runs end to end too.
+  export GLNET_TOPOLOGY="${GLNET_TOPOLOGY:-$root/test/e2e/topology.json}"
   export GRANTLEDGER_FABRIC="$fabric" GLNET_STATE="$state" GLNET_PORT_OFFSET="${GLNET_PORT_OFFSET:-20000}" GRANTLEDGER_ROOT="$root"
   # Always take down what this run started, however it ends.
   trap '"$glnet" down >/dev/null 2>&1 || true' EXIT

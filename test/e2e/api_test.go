@@ -37,7 +37,10 @@ type apiProcess struct {
 
 	orgs                                                     map[string]*apiOrg
 	authority, health, market, operator, platform, regulator *apiOrg
-	commits                                                  *apiCommits
+	// developer is the developer organisation (开发利用主体) that holds
+	// sub-grants; nil when the network has none.
+	developer *apiOrg
+	commits   *apiCommits
 
 	visits, loans    string
 	datasetTx        map[string]string
@@ -79,6 +82,8 @@ func newAPIProcess(t *testing.T, kind string) *apiProcess {
 			p.platform = o
 		case ledger.RoleRegulator:
 			p.regulator = o
+		case ledger.RoleDeveloper:
+			p.developer = o
 		}
 	}
 	if len(providers) < 2 || p.authority == nil || p.operator == nil || p.platform == nil || p.regulator == nil {
@@ -216,7 +221,11 @@ func (p *apiProcess) parties(t *testing.T) {
 			t.Errorf("GET /v1/me as %s/User1: got %+v (caller %+v), want %s's User1", o.msp, me, me.Caller, o.msp)
 		}
 	}
-	for _, o := range []*apiOrg{p.health, p.market, p.operator, p.platform, p.regulator} {
+	others := []*apiOrg{p.health, p.market, p.operator, p.platform, p.regulator}
+	if p.developer != nil {
+		others = append(others, p.developer)
+	}
+	for _, o := range others {
 		a := p.authority.do(t, apiRequest{method: http.MethodGet, path: "/v1/participants/" + o.msp})
 		switch a.status {
 		case http.StatusOK:

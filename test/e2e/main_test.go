@@ -57,10 +57,14 @@ func setup() (*env, error) {
 		return nil, err
 	}
 	offset, _ := strconv.Atoi(os.Getenv("GLNET_PORT_OFFSET"))
+	topology := os.Getenv("GLNET_TOPOLOGY")
+	if topology == "" {
+		topology = filepath.Join(root, "test-network", "topology.json")
+	}
 	n, err := network.New(network.Config{
 		Root:         root,
 		State:        state,
-		Topology:     filepath.Join(root, "test-network", "topology.json"),
+		Topology:     topology,
 		FabricBin:    filepath.Join(fabric, "bin"),
 		FabricConfig: filepath.Join(fabric, "config"),
 		PortOffset:   offset,
