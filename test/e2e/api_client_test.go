@@ -224,6 +224,39 @@ type apiCommits struct {
 	changed chan struct{}                // closed and replaced on every change
 }
 
+// openEventStream opens o's event stream as its User1: from block from
+// or, when last is set, right after the event last (Last-Event-ID). The
+// answer is a 200 text/event-stream whose body the caller must close.
+func openEventStream(ctx context.Context, o *apiOrg, from uint64, last string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/v1/events?fromBlock=%d", o.url, from), nil)
+	if err != nil {
+		return nil, err
+	}
+	if last != "" {
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, o.url+"/v1/events", nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Last-Event-ID", last)
+	}
+	req.Header.Set("Authorization", "Bearer "+o.tokens["User1"])
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := http.DefaultClient.Do(req) // no timeout: the stream stays open
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return nil, fmt.Errorf("GET /v1/events: %d %s", res.StatusCode, raw)
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		res.Body.Close()
+		return nil, fmt.Errorf("GET /v1/events: content type %q, want text/event-stream", ct)
+	}
+	return res, nil
+}
+
 // apiEvent is the data of one event of the stream.
 type apiEvent struct {
 	ID      string       `json:"id"`
@@ -268,31 +301,11 @@ func followAPIEvents(t *testing.T, orgs map[string]*apiOrg, from uint64) *apiCom
 // stream reads one connection to an API's event stream until it ends,
 // recording each event and the ID of the last one.
 func (c *apiCommits) stream(ctx context.Context, o *apiOrg, from uint64, last *string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/v1/events?fromBlock=%d", o.url, from), nil)
-	if err != nil {
-		return err
-	}
-	if *last != "" {
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet, o.url+"/v1/events", nil)
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Last-Event-ID", *last)
-	}
-	req.Header.Set("Authorization", "Bearer "+o.tokens["User1"])
-	req.Header.Set("Accept", "text/event-stream")
-	res, err := http.DefaultClient.Do(req) // no timeout: the stream stays open
+	res, err := openEventStream(ctx, o, from, *last)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		raw, _ := io.ReadAll(res.Body)
-		return fmt.Errorf("GET /v1/events: %d %s", res.StatusCode, raw)
-	}
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
-		return fmt.Errorf("GET /v1/events: content type %q, want text/event-stream", ct)
-	}
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 0, 64*1024), 4<<20)
 	for sc.Scan() {

@@ -107,26 +107,11 @@ func TestAPIEventStreamResumes(t *testing.T) {
 func readEvents(t *testing.T, o *apiOrg, from uint64, last string, n int) ([]apiEvent, error) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/v1/events?fromBlock=%d", o.url, from), nil)
-	if err != nil {
-		return nil, err
-	}
-	if last != "" {
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet, o.url+"/v1/events", nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Last-Event-ID", last)
-	}
-	req.Header.Set("Authorization", "Bearer "+o.tokens["User1"])
-	res, err := http.DefaultClient.Do(req)
+	res, err := openEventStream(ctx, o, from, last)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /v1/events: status %d", res.StatusCode)
-	}
 	type item struct {
 		ev  apiEvent
 		err error
