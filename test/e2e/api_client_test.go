@@ -306,7 +306,25 @@ func (c *apiCommits) stream(ctx context.Context, o *apiOrg, from uint64, last *s
 		return err
 	}
 	defer res.Body.Close()
-	sc := bufio.NewScanner(res.Body)
+	return eachEvent(res.Body, func(ev apiEvent) error {
+		*last = ev.ID
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.seen[ev.TxID] == nil {
+			c.seen[ev.TxID] = map[string]string{}
+		}
+		c.seen[ev.TxID][o.msp] = ev.Name
+		close(c.changed)
+		c.changed = make(chan struct{})
+		return nil
+	})
+}
+
+// eachEvent decodes the events of a Server-Sent Events body and calls fn
+// with each, in order, until fn fails, an event does not decode, or the
+// body ends (io.EOF).
+func eachEvent(body io.Reader, fn func(apiEvent) error) error {
+	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 0, 64*1024), 4<<20)
 	for sc.Scan() {
 		data, ok := strings.CutPrefix(sc.Text(), "data: ")
@@ -317,15 +335,9 @@ func (c *apiCommits) stream(ctx context.Context, o *apiOrg, from uint64, last *s
 		if err := json.Unmarshal([]byte(data), &ev); err != nil {
 			return fmt.Errorf("event data %q: %w", data, err)
 		}
-		*last = ev.ID
-		c.mu.Lock()
-		if c.seen[ev.TxID] == nil {
-			c.seen[ev.TxID] = map[string]string{}
+		if err := fn(ev); err != nil {
+			return err
 		}
-		c.seen[ev.TxID][o.msp] = ev.Name
-		close(c.changed)
-		c.changed = make(chan struct{})
-		c.mu.Unlock()
 	}
 	if err := sc.Err(); err != nil {
 		return err

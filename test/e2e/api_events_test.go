@@ -3,13 +3,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -114,36 +111,29 @@ func readEvents(t *testing.T, o *apiOrg, from uint64, last string, n int) ([]api
 	defer res.Body.Close()
 	type item struct {
 		ev  apiEvent
-		err error
+		err error // the stream's end or failure; ev is then empty
 	}
 	items := make(chan item)
 	go func() {
-		defer close(items)
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 0, 64*1024), 4<<20)
-		for sc.Scan() {
-			data, ok := strings.CutPrefix(sc.Text(), "data: ")
-			if !ok {
-				continue
-			}
-			var ev apiEvent
-			err := json.Unmarshal([]byte(data), &ev)
+		err := eachEvent(res.Body, func(ev apiEvent) error {
 			select {
-			case items <- item{ev, err}:
+			case items <- item{ev: ev}:
+				return nil
 			case <-ctx.Done():
-				return
+				return ctx.Err()
 			}
+		})
+		select {
+		case items <- item{err: err}:
+		case <-ctx.Done():
 		}
 	}()
 	var out []apiEvent
 	for len(out) < n {
 		select {
-		case it, ok := <-items:
-			if !ok {
-				return out, fmt.Errorf("the stream ended after %d events", len(out))
-			}
+		case it := <-items:
 			if it.err != nil {
-				return out, it.err
+				return out, fmt.Errorf("the stream ended after %d events: %w", len(out), it.err)
 			}
 			out = append(out, it.ev)
 		case <-time.After(3 * time.Second):
