@@ -35,14 +35,7 @@ func clientParam(c *gin.Context) (string, bool) {
 
 func (h experts) register(c *gin.Context) {
 	var req expertRequest
-	if !h.bind.bindJSON(c, &req) {
-		return
-	}
-	if err := ledger.CheckClientIdentity("client", req.Client); err != nil {
-		_ = c.Error(&InputError{Field: "client", Msg: "must be a client identity as GET /v1/me reports it (x509::<subject>::<issuer>)"})
-		return
-	}
-	l, ok := h.ledger(c)
+	l, ok := h.withBody(c, &req) // the contract checks the client identity's form
 	if !ok {
 		return
 	}
