@@ -111,8 +111,8 @@ func answer[T any](f *fakeLedger, ctx context.Context, op string, res T, args ..
 func (f *fakeLedger) GetConfig(ctx context.Context) (*client.Config, error) {
 	return answer(f, ctx, "GetConfig", &client.Config{AuthorityMSP: "AuthorityMSP"})
 }
-func (f *fakeLedger) WhoAmI(ctx context.Context) (*ledger.Caller, error) {
-	return answer(f, ctx, "WhoAmI", &ledger.Caller{MSP: "AuthorityMSP", Client: "x509::CN=" + f.user, Role: ledger.RoleAuthority})
+func (f *fakeLedger) WhoAmI(ctx context.Context) (*ledger.Actor, error) {
+	return answer(f, ctx, "WhoAmI", &ledger.Actor{MSP: "AuthorityMSP", Client: "x509::CN=" + f.user, Role: ledger.RoleAuthority})
 }
 func (f *fakeLedger) GetHistory(ctx context.Context, objectType, id string) ([]ledger.HistoryEntry, error) {
 	return answer(f, ctx, "GetHistory", f.state.history, objectType, id)

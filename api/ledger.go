@@ -39,7 +39,7 @@ type Ledger interface {
 // cheapest query that proves the peer and the contract answer.
 type MetaLedger interface {
 	GetConfig(ctx context.Context) (*client.Config, error)
-	WhoAmI(ctx context.Context) (*ledger.Caller, error)
+	WhoAmI(ctx context.Context) (*ledger.Actor, error)
 	GetHistory(ctx context.Context, objectType, id string) ([]ledger.HistoryEntry, error)
 }
 

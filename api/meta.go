@@ -56,7 +56,7 @@ type Identity struct {
 	User string `json:"user"`
 	// Caller is that identity as the contract sees it: MSP, client
 	// identity and registered role.
-	Caller *ledger.Caller `json:"caller"`
+	Caller *ledger.Actor `json:"caller"`
 }
 
 // meta handles /v1/me and /v1/config.

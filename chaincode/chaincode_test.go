@@ -71,7 +71,7 @@ func TestWhoAmI(t *testing.T) {
 		msp  string
 		role ledger.Role
 	}{{lt.AuthorityMSP, ledger.RoleAuthority}, {lt.HealthMSP, ledger.RoleProvider}, {lt.StrangerMSP, ""}} {
-		var c ledger.Caller
+		var c ledger.Actor
 		n.get(&c, tt.msp, "WhoAmI")
 		if c.MSP != tt.msp || c.Role != tt.role || c.Client == "" {
 			t.Errorf("got %+v, want %s as %q with a client identity", c, tt.msp, tt.role)

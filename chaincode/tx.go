@@ -19,7 +19,7 @@ type txn struct {
 	ctx    contractapi.TransactionContextInterface
 	op     string
 	cfg    Config
-	caller ledger.Caller
+	caller ledger.Actor
 	now    time.Time
 	stamp  ledger.Stamp
 	event  *ledger.Event
@@ -64,7 +64,7 @@ func begin(ctx contractapi.TransactionContextInterface, op string) (*txn, error)
 			return nil, err
 		}
 	}
-	tx.caller = ledger.ResolveCaller(msp, id, tx.cfg.AuthorityMSP, org, expert)
+	tx.caller = ledger.ResolveActor(msp, id, tx.cfg.AuthorityMSP, org, expert)
 	ts, err := ctx.GetStub().GetTxTimestamp()
 	if err != nil {
 		return nil, fmt.Errorf("read transaction time: %w", err)

@@ -16,8 +16,8 @@ import (
 
 // WhoAmI returns the caller as the ledger sees it: MSP ID, client identity,
 // role, and whether it acts as an individual expert.
-func (c *Client) WhoAmI(ctx context.Context) (*ledger.Caller, error) {
-	return evaluateArgs[ledger.Caller](ctx, c, "WhoAmI")
+func (c *Client) WhoAmI(ctx context.Context) (*ledger.Actor, error) {
+	return evaluateArgs[ledger.Actor](ctx, c, "WhoAmI")
 }
 
 // RegisterParticipant registers an organisation with its role and name.

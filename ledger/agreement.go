@@ -45,7 +45,7 @@ type AgreementRequest struct {
 // first-level grant that is proposed or active: its term is at most
 // MaxTermYears after a trial of at most MaxTrialMonths. A grant has one
 // agreement at a time.
-func ProposeAgreement(c Caller, req AgreementRequest, existing *Agreement, g *Grant, others []Agreement, st Stamp) (*Agreement, error) {
+func ProposeAgreement(c Actor, req AgreementRequest, existing *Agreement, g *Grant, others []Agreement, st Stamp) (*Agreement, error) {
 	if !c.Is(RoleAuthority) {
 		return nil, forbidden("only the authority proposes agreements")
 	}
@@ -90,7 +90,7 @@ func ProposeAgreement(c Caller, req AgreementRequest, existing *Agreement, g *Gr
 
 // Sign records the caller's signature: the authority's or the operator's,
 // each with its own identity. The agreement is in force once both signed.
-func (a *Agreement) Sign(c Caller, st Stamp) error {
+func (a *Agreement) Sign(c Actor, st Stamp) error {
 	var sig *Stamp
 	switch {
 	case c.Is(RoleAuthority):
@@ -145,7 +145,7 @@ func InForceAgreement(as []Agreement, grantID string, t time.Time) *Agreement {
 
 // VisibleTo reports whether c may read the agreement in full: the authority,
 // the regulator and the operator. Others see its disclosure summary.
-func (a *Agreement) VisibleTo(c Caller) bool { return c.readsAll() || c.ActsFor(a.Operator) }
+func (a *Agreement) VisibleTo(c Actor) bool { return c.readsAll() || c.ActsFor(a.Operator) }
 
 // AgreementSummary is the public disclosure of an agreement in force.
 type AgreementSummary struct {

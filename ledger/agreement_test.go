@@ -13,7 +13,7 @@ func TestProposeAgreement(t *testing.T) {
 	at := lt.Days(4)
 	tests := []struct {
 		name     string
-		caller   ledger.Caller
+		caller   ledger.Actor
 		at       time.Time
 		edit     func(*ledger.AgreementRequest)
 		existing *ledger.Agreement
@@ -128,7 +128,7 @@ func TestAttestor(t *testing.T) {
 	w := lt.NewWorld(t)
 	tests := []struct {
 		name     string
-		caller   ledger.Caller
+		caller   ledger.Actor
 		req      ledger.AttestorRequest
 		existing *ledger.Attestor
 		want     error
@@ -150,13 +150,13 @@ func TestAttestor(t *testing.T) {
 	}
 	retire := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		reason string
 		want   error
 	}{
 		{"platform retires", lt.Platform, "key rotated", nil},
 		{"authority retires", lt.Authority, "compromised", nil},
-		{"other platform", ledger.Caller{MSP: "Platform2MSP", Role: ledger.RolePlatform}, "x", ledger.ErrForbidden},
+		{"other platform", ledger.Actor{MSP: "Platform2MSP", Role: ledger.RolePlatform}, "x", ledger.ErrForbidden},
 		{"operator", lt.Operator, "x", ledger.ErrForbidden},
 		{"no reason", lt.Platform, "", ledger.ErrInvalid},
 	}

@@ -79,7 +79,7 @@ type ApplicationInputs struct {
 // An application without an emergency plan is refused (未制定应急预案的，
 // 不得开展公共数据授权运营工作); a renewal must be filed at least
 // RenewalLeadMonths before the renewed grant expires.
-func SubmitApplication(c Caller, req ApplicationRequest, in ApplicationInputs, st Stamp) (*Application, error) {
+func SubmitApplication(c Actor, req ApplicationRequest, in ApplicationInputs, st Stamp) (*Application, error) {
 	if !c.Is(RoleOperator) {
 		return nil, forbidden("only operators apply; %s is %s", c.MSP, roleName(c.Role))
 	}
@@ -161,7 +161,7 @@ func SubmitApplication(c Caller, req ApplicationRequest, in ApplicationInputs, s
 	}, nil
 }
 
-func checkRenewal(c Caller, id string, g *Grant, now time.Time) error {
+func checkRenewal(c Actor, id string, g *Grant, now time.Time) error {
 	if g == nil {
 		return NotFound("grant", id)
 	}
@@ -185,7 +185,7 @@ func checkRenewal(c Caller, id string, g *Grant, now time.Time) error {
 }
 
 // Withdraw lets the operator withdraw its application before it is granted.
-func (a *Application) Withdraw(c Caller, reason string, st Stamp) error {
+func (a *Application) Withdraw(c Actor, reason string, st Stamp) error {
 	if !c.ActsFor(a.Operator) {
 		return forbidden("application %s belongs to %s, not %s", a.ID, a.Operator, c.who())
 	}
@@ -201,6 +201,6 @@ func (a *Application) Withdraw(c Caller, reason string, st Stamp) error {
 
 // VisibleTo reports whether c may read the application: its operator, the
 // authority, the regulator and experts (who give opinions on it).
-func (a *Application) VisibleTo(c Caller) bool {
+func (a *Application) VisibleTo(c Actor) bool {
 	return c.readsAll() || c.Is(RoleExpert) || c.ActsFor(a.Operator)
 }

@@ -14,7 +14,7 @@ func TestSubmitApplication(t *testing.T) {
 	renewBy := lt.GrantTo.AddDate(0, -ledger.RenewalLeadMonths, 0)
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		at     time.Time
 		edit   func(*ledger.ApplicationRequest, *ledger.ApplicationInputs)
 		want   error
@@ -127,7 +127,7 @@ func openCall(in *ledger.ApplicationInputs, t time.Time) {
 func TestWithdrawApplication(t *testing.T) {
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		status ledger.ApplicationStatus
 		reason string
 		want   error
@@ -153,7 +153,7 @@ func TestWithdrawApplication(t *testing.T) {
 func TestApplicationVisibleTo(t *testing.T) {
 	a := &ledger.Application{Operator: lt.OperatorMSP}
 	for _, tt := range []struct {
-		caller ledger.Caller
+		caller ledger.Actor
 		want   bool
 	}{{lt.Operator, true}, {lt.Authority, true}, {lt.Regulator, true}, {lt.Expert, true}, {lt.Health, false}, {lt.Stranger, false}} {
 		if got := a.VisibleTo(tt.caller); got != tt.want {

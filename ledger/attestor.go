@@ -43,7 +43,7 @@ func NormalizeAttestorAddress(field, address string) (string, error) {
 
 // RegisterAttestor registers a trusted environment's address. Only the
 // platform registers.
-func RegisterAttestor(c Caller, req AttestorRequest, existing *Attestor, st Stamp) (*Attestor, error) {
+func RegisterAttestor(c Actor, req AttestorRequest, existing *Attestor, st Stamp) (*Attestor, error) {
 	if !c.Is(RolePlatform) {
 		return nil, forbidden("only the platform registers attestors; %s is %s", c.MSP, roleName(c.Role))
 	}
@@ -62,7 +62,7 @@ func RegisterAttestor(c Caller, req AttestorRequest, existing *Attestor, st Stam
 
 // Retire stops an attestor: receipts it signs are refused from then on. The
 // platform that registered it or the authority may retire it.
-func (a *Attestor) Retire(c Caller, reason string, st Stamp) error {
+func (a *Attestor) Retire(c Actor, reason string, st Stamp) error {
 	if !c.Is(RoleAuthority) && !(c.Is(RolePlatform) && c.ActsFor(a.Platform)) {
 		return forbidden("attestor %s is retired by platform %s or the authority, not %s", a.Address, a.Platform, c.who())
 	}

@@ -60,7 +60,7 @@ type CallRequest struct {
 // PublishCall publishes a call for operators. Only the authority publishes.
 // The datasets named must exist in the catalogue and belong to the call's
 // domains.
-func PublishCall(c Caller, req CallRequest, existing *Call, datasets map[string]*Dataset, st Stamp) (*Call, error) {
+func PublishCall(c Actor, req CallRequest, existing *Call, datasets map[string]*Dataset, st Stamp) (*Call, error) {
 	if !c.Is(RoleAuthority) {
 		return nil, forbidden("only the authority publishes calls")
 	}
@@ -137,7 +137,7 @@ func (call *Call) covers(d *Dataset) bool {
 }
 
 // Cancel withdraws a call; applications already filed stay as they are.
-func (call *Call) Cancel(c Caller, reason string, st Stamp) error {
+func (call *Call) Cancel(c Actor, reason string, st Stamp) error {
 	if !c.Is(RoleAuthority) {
 		return forbidden("only the authority cancels calls")
 	}

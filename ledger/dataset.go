@@ -155,7 +155,7 @@ func (req DatasetRequest) validate() error {
 
 // CreateDataset adds a provider's dataset to the catalogue; the caller
 // becomes its owner.
-func CreateDataset(c Caller, req DatasetRequest, existing *Dataset, st Stamp) (*Dataset, error) {
+func CreateDataset(c Actor, req DatasetRequest, existing *Dataset, st Stamp) (*Dataset, error) {
 	if !c.Is(RoleProvider) {
 		return nil, forbidden("only providers create datasets; %s is %s", c.MSP, roleName(c.Role))
 	}
@@ -178,7 +178,7 @@ func (d *Dataset) apply(req DatasetRequest, st Stamp) {
 	d.Updated = st
 }
 
-func (d *Dataset) checkOwner(c Caller) error {
+func (d *Dataset) checkOwner(c Actor) error {
 	if !c.ActsFor(d.Owner) {
 		return forbidden("dataset %s belongs to %s, not %s", d.ID, d.Owner, c.who())
 	}
@@ -186,7 +186,7 @@ func (d *Dataset) checkOwner(c Caller) error {
 }
 
 // Update replaces the description of a dataset; only its owner may.
-func (d *Dataset) Update(c Caller, req DatasetRequest, st Stamp) error {
+func (d *Dataset) Update(c Actor, req DatasetRequest, st Stamp) error {
 	if err := d.checkOwner(c); err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func (d *Dataset) Update(c Caller, req DatasetRequest, st Stamp) error {
 // Withdraw takes a dataset out of the catalogue: it can no longer be applied
 // for or granted. Existing grants are not affected; the authority revokes them
 // if it must.
-func (d *Dataset) Withdraw(c Caller, reason string, st Stamp) error {
+func (d *Dataset) Withdraw(c Actor, reason string, st Stamp) error {
 	if err := d.checkOwner(c); err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func (d *Dataset) Withdraw(c Caller, reason string, st Stamp) error {
 }
 
 // Relist puts a withdrawn dataset back in the catalogue.
-func (d *Dataset) Relist(c Caller, st Stamp) error {
+func (d *Dataset) Relist(c Actor, st Stamp) error {
 	if err := d.checkOwner(c); err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 func TestCreateDataset(t *testing.T) {
 	tests := []struct {
 		name     string
-		caller   ledger.Caller
+		caller   ledger.Actor
 		edit     func(*ledger.DatasetRequest)
 		existing *ledger.Dataset
 		want     error
@@ -127,7 +127,7 @@ func TestPublishCall(t *testing.T) {
 	w := lt.NewWorld(t)
 	tests := []struct {
 		name     string
-		caller   ledger.Caller
+		caller   ledger.Actor
 		edit     func(*ledger.CallRequest)
 		existing *ledger.Call
 		want     error
@@ -178,7 +178,7 @@ func TestCallOpenAndCancel(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		reason string
 		at     int
 		want   error

@@ -17,7 +17,7 @@ const MaxClientLen = 1024
 // Expert is a member of the expert committee (专家咨询委员会): an individual
 // the authority convenes, not an organisation. It is known by one client
 // identity of some MSP, the string WhoAmI reports; while it is active, that
-// identity acts in RoleExpert (see ResolveCaller).
+// identity acts in RoleExpert (see ResolveActor).
 type Expert struct {
 	// Client is the client identity: "x509::<subject>::<issuer>".
 	Client string `json:"client"`
@@ -57,7 +57,7 @@ func CheckClientIdentity(field, v string) error {
 // registers experts, and not its own identity (it would stop being the
 // authority). An identity is registered once; a retired expert may be
 // registered again, which makes it active under the new name.
-func RegisterExpert(c Caller, req ExpertRequest, existing *Expert, st Stamp) (*Expert, error) {
+func RegisterExpert(c Actor, req ExpertRequest, existing *Expert, st Stamp) (*Expert, error) {
 	if !c.Is(RoleAuthority) {
 		return nil, forbidden("only the authority registers experts; %s is %s", c.MSP, roleName(c.Role))
 	}
@@ -87,7 +87,7 @@ func RegisterExpert(c Caller, req ExpertRequest, existing *Expert, st Stamp) (*E
 // Retire ends an expert's membership: from then on its identity acts for
 // its organisation again, and its opinions are refused. Only the authority
 // retires experts, with a reason.
-func (e *Expert) Retire(c Caller, reason string, st Stamp) error {
+func (e *Expert) Retire(c Actor, reason string, st Stamp) error {
 	if !c.Is(RoleAuthority) {
 		return forbidden("only the authority retires experts; %s is %s", c.MSP, roleName(c.Role))
 	}

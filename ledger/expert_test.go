@@ -16,7 +16,7 @@ func TestRegisterExpert(t *testing.T) {
 	retired := &ledger.Expert{Client: lt.Member.Client, MSP: lt.AuthorityMSP, Name: "专家 A", Status: ledger.ExpertRetired, Reason: "term ended", Created: lt.Stamp(lt.Authority, lt.T0)}
 	tests := []struct {
 		name     string
-		caller   ledger.Caller
+		caller   ledger.Actor
 		edit     func(*ledger.ExpertRequest)
 		existing *ledger.Expert
 		want     error
@@ -63,7 +63,7 @@ func TestRegisterExpert(t *testing.T) {
 func TestRetireExpert(t *testing.T) {
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		status ledger.ExpertStatus
 		reason string
 		want   error
@@ -90,7 +90,7 @@ func TestRetireExpert(t *testing.T) {
 	}
 }
 
-func TestResolveCaller(t *testing.T) {
+func TestResolveActor(t *testing.T) {
 	user2 := lt.ClientID("user2", lt.AuthorityMSP)
 	health2 := lt.ClientID("user2", lt.HealthMSP)
 	expert := func(client, msp string, s ledger.ExpertStatus) *ledger.Expert {
@@ -118,7 +118,7 @@ func TestResolveCaller(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := ledger.ResolveCaller(tt.msp, tt.client, lt.AuthorityMSP, tt.org, tt.expert)
+			c := ledger.ResolveActor(tt.msp, tt.client, lt.AuthorityMSP, tt.org, tt.expert)
 			if c.MSP != tt.msp || c.Client != tt.client || c.Role != tt.wantRole || c.Individual != tt.wantIndividual {
 				t.Errorf("got %+v, want %s/%s in role %q, individual %t", c, tt.msp, tt.client, tt.wantRole, tt.wantIndividual)
 			}
@@ -140,50 +140,50 @@ func TestIndividualExpertActsForNoOrganisation(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		caller ledger.Caller
-		act    func(c ledger.Caller, st ledger.Stamp) error
+		caller ledger.Actor
+		act    func(c ledger.Actor, st ledger.Stamp) error
 		want   error
 	}{
-		{"the authority's expert publishes a call", lt.Member, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the authority's expert publishes a call", lt.Member, func(c ledger.Actor, st ledger.Stamp) error {
 			_, err := ledger.PublishCall(c, lt.CallRequest("call-2"), nil, w.Datasets, st)
 			return err
 		}, ledger.ErrForbidden},
-		{"the authority's expert records a review", lt.Member, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the authority's expert records a review", lt.Member, func(c ledger.Actor, st ledger.Stamp) error {
 			_, _, err := ledger.RecordReview(c, lt.ReviewRequest("rev-x", ledger.ReviewNetworkSecurity, "app-1", lt.Days(2)), ledger.ReviewInputs{Application: w.Application}, st)
 			return err
 		}, ledger.ErrForbidden},
-		{"the authority's expert decides a product", lt.Member, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the authority's expert decides a product", lt.Member, func(c ledger.Actor, st ledger.Stamp) error {
 			return product(ledger.ProductInReview).Decide(c, false, "no", nil, st)
 		}, ledger.ErrForbidden},
-		{"the authority's expert registers a participant", lt.Member, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the authority's expert registers a participant", lt.Member, func(c ledger.Actor, st ledger.Stamp) error {
 			_, err := ledger.RegisterParticipant(c, ledger.ParticipantRequest{MSP: "NewMSP", Role: ledger.RoleProvider, Name: "x"}, lt.AuthorityMSP, nil, st)
 			return err
 		}, ledger.ErrForbidden},
-		{"the authority's expert signs an agreement", lt.Member, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the authority's expert signs an agreement", lt.Member, func(c ledger.Actor, st ledger.Stamp) error {
 			a := *w.Agreement
 			a.AuthoritySigned = ledger.Stamp{}
 			return a.Sign(c, st)
 		}, ledger.ErrForbidden},
-		{"the operator's expert submits its product", ofOperator, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the operator's expert submits its product", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			return product(ledger.ProductDraft).Submit(c, st)
 		}, ledger.ErrForbidden},
-		{"the operator's expert lists its product", ofOperator, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the operator's expert lists its product", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			return product(ledger.ProductApproved).List(c, "", st)
 		}, ledger.ErrForbidden},
-		{"the operator's expert delists its product", ofOperator, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the operator's expert delists its product", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			return product(ledger.ProductListed).Delist(c, "x", st)
 		}, ledger.ErrForbidden},
-		{"the operator's expert withdraws its application", ofOperator, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the operator's expert withdraws its application", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			a := *w.Application
 			a.Status = ledger.ApplicationSubmitted
 			return a.Withdraw(c, "", st)
 		}, ledger.ErrForbidden},
-		{"the operator's expert signs its agreement", ofOperator, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the operator's expert signs its agreement", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			a := *w.Agreement
 			a.OperatorSigned = ledger.Stamp{}
 			return a.Sign(c, st)
 		}, ledger.ErrForbidden},
-		{"the operator's expert submits a receipt for its grant", ofOperator, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the operator's expert submits a receipt for its grant", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			s, err := ledger.OpenReceipt("receipt", w.Receipt(lt.Statement("r-1", "grant-1", 1)))
 			if err != nil {
 				return err
@@ -192,14 +192,14 @@ func TestIndividualExpertActsForNoOrganisation(t *testing.T) {
 			_, err = ledger.AcceptReceipt(c, s, ledger.ReceiptInputs{Attestor: w.AttestorRec, Grant: w.Grant, Agreements: w.Agreements()}, &u, nil, st)
 			return err
 		}, ledger.ErrForbidden},
-		{"the provider's expert updates its dataset", ofHealth, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the provider's expert updates its dataset", ofHealth, func(c ledger.Actor, st ledger.Stamp) error {
 			d := *w.Datasets["visits"]
 			return d.Update(c, lt.DatasetRequest("visits", "medical", "age"), st)
 		}, ledger.ErrForbidden},
-		{"the provider's expert approves a grant over its dataset", ofHealth, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the provider's expert approves a grant over its dataset", ofHealth, func(c ledger.Actor, st ledger.Stamp) error {
 			return proposedGrant(t).Approve(c, st)
 		}, ledger.ErrForbidden},
-		{"the operator's expert records an opinion, as an expert", ofOperator, func(c ledger.Caller, st ledger.Stamp) error {
+		{"the operator's expert records an opinion, as an expert", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			_, err := ledger.RecordOpinion(c, ledger.OpinionRequest{ID: "op-1", SubjectType: ledger.SubjectProduct, SubjectID: "prod-1",
 				Recommendation: ledger.RecommendApprove, Digest: lt.Digest("op")}, ledger.OpinionInputs{Product: product(ledger.ProductInReview)}, st)
 			return err
@@ -242,7 +242,7 @@ func TestIndividualExpertOpinion(t *testing.T) {
 		t.Fatal(err)
 	}
 	ofHealth := lt.Individual("user2", lt.HealthMSP)
-	record := func(c ledger.Caller, id string) *ledger.Opinion {
+	record := func(c ledger.Actor, id string) *ledger.Opinion {
 		t.Helper()
 		o, err := ledger.RecordOpinion(c, ledger.OpinionRequest{ID: id, SubjectType: ledger.SubjectProduct, SubjectID: p.ID,
 			Recommendation: ledger.RecommendApprove, Digest: lt.Digest(id)}, ledger.OpinionInputs{Product: p}, lt.Stamp(c, lt.Days(22)))
@@ -259,7 +259,7 @@ func TestIndividualExpertOpinion(t *testing.T) {
 	t.Run("visibility", func(t *testing.T) {
 		for _, tt := range []struct {
 			name   string
-			caller ledger.Caller
+			caller ledger.Actor
 			want   bool
 		}{
 			{"its author", ofHealth, true},
@@ -277,7 +277,7 @@ func TestIndividualExpertOpinion(t *testing.T) {
 
 	t.Run("retired expert's opinion refused", func(t *testing.T) {
 		retired := &ledger.Expert{Client: ofHealth.Client, MSP: lt.HealthMSP, Status: ledger.ExpertRetired}
-		c := ledger.ResolveCaller(lt.HealthMSP, ofHealth.Client, lt.AuthorityMSP, &ledger.Participant{MSP: lt.HealthMSP, Role: ledger.RoleProvider}, retired)
+		c := ledger.ResolveActor(lt.HealthMSP, ofHealth.Client, lt.AuthorityMSP, &ledger.Participant{MSP: lt.HealthMSP, Role: ledger.RoleProvider}, retired)
 		_, err := ledger.RecordOpinion(c, ledger.OpinionRequest{ID: "op-late", SubjectType: ledger.SubjectProduct, SubjectID: p.ID,
 			Recommendation: ledger.RecommendApprove, Digest: lt.Digest("late")}, ledger.OpinionInputs{Product: p}, lt.Stamp(c, lt.Days(22)))
 		wantErr(t, err, ledger.ErrForbidden)

@@ -141,7 +141,7 @@ type GrantInputs struct {
 // scope must lie inside the application's, the term inside the requested
 // term. The grant starts proposed, waiting for every owning provider; the
 // application is returned marked granted.
-func IssueGrant(c Caller, req GrantRequest, in GrantInputs, st Stamp) (*Grant, *Application, error) {
+func IssueGrant(c Actor, req GrantRequest, in GrantInputs, st Stamp) (*Grant, *Application, error) {
 	if !c.Is(RoleAuthority) {
 		return nil, nil, forbidden("only the authority issues grants")
 	}
@@ -307,19 +307,19 @@ func (g *Grant) requireStatus(now time.Time, action string, ok ...GrantStatus) e
 
 // Approve records a provider's approval of a first-level grant. When every
 // provider has approved, the grant becomes active.
-func (g *Grant) Approve(c Caller, st Stamp) error {
+func (g *Grant) Approve(c Actor, st Stamp) error {
 	return g.decide(c, DecisionApproved, "", st)
 }
 
 // Reject records a provider's refusal, with a reason: the grant is rejected.
-func (g *Grant) Reject(c Caller, reason string, st Stamp) error {
+func (g *Grant) Reject(c Actor, reason string, st Stamp) error {
 	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
 		return err
 	}
 	return g.decide(c, DecisionRejected, reason, st)
 }
 
-func (g *Grant) decide(c Caller, d Decision, reason string, st Stamp) error {
+func (g *Grant) decide(c Actor, d Decision, reason string, st Stamp) error {
 	i := slices.IndexFunc(g.Approvals, func(a Approval) bool { return c.ActsFor(a.Provider) })
 	if !c.Is(RoleProvider) || i < 0 {
 		if g.ParentID != "" {
@@ -360,7 +360,7 @@ func (g *Grant) Pending() []string {
 }
 
 // Suspend suspends an active grant (暂停). Only the authority suspends.
-func (g *Grant) Suspend(c Caller, reason string, st Stamp) error {
+func (g *Grant) Suspend(c Actor, reason string, st Stamp) error {
 	if !c.Is(RoleAuthority) {
 		return forbidden("only the authority suspends grants")
 	}
@@ -375,7 +375,7 @@ func (g *Grant) Suspend(c Caller, reason string, st Stamp) error {
 }
 
 // Resume returns a suspended grant to active.
-func (g *Grant) Resume(c Caller, st Stamp) error {
+func (g *Grant) Resume(c Actor, st Stamp) error {
 	if !c.Is(RoleAuthority) {
 		return forbidden("only the authority resumes grants")
 	}
@@ -387,7 +387,7 @@ func (g *Grant) Resume(c Caller, st Stamp) error {
 }
 
 // Revoke ends a grant for good, with a reason (撤销). Only the authority revokes.
-func (g *Grant) Revoke(c Caller, reason string, st Stamp) error {
+func (g *Grant) Revoke(c Actor, reason string, st Stamp) error {
 	if !c.Is(RoleAuthority) {
 		return forbidden("only the authority revokes grants")
 	}
@@ -404,7 +404,7 @@ func (g *Grant) Revoke(c Caller, reason string, st Stamp) error {
 // Expire records that a grant's term has ended. Expiry is effective without
 // it (every read and write evaluates the term); recording it keeps lists by
 // status exact. Any registered participant may record it.
-func (g *Grant) Expire(c Caller, st Stamp) error {
+func (g *Grant) Expire(c Actor, st Stamp) error {
 	if c.Role == "" {
 		return forbidden("%s is not a registered participant", c.MSP)
 	}
@@ -471,7 +471,7 @@ type SubGrantInputs struct {
 // ProposeSubGrant lets the holder of a usable first-level grant propose a
 // sub-grant to a registered developer, strictly inside the parent's scope,
 // remaining quota and term. The authority activates it.
-func ProposeSubGrant(c Caller, req SubGrantRequest, in SubGrantInputs, st Stamp) (*Grant, error) {
+func ProposeSubGrant(c Actor, req SubGrantRequest, in SubGrantInputs, st Stamp) (*Grant, error) {
 	if err := CheckID("id", req.ID); err != nil {
 		return nil, err
 	}
@@ -547,7 +547,7 @@ func quotaWithin(q Quota, parent *Grant, used Usage) error {
 
 // ActivateSubGrant lets the authority activate a proposed sub-grant while
 // its parent is usable and still has the quota.
-func (g *Grant) ActivateSubGrant(c Caller, in SubGrantInputs, st Stamp) error {
+func (g *Grant) ActivateSubGrant(c Actor, in SubGrantInputs, st Stamp) error {
 	if !c.Is(RoleAuthority) {
 		return forbidden("only the authority activates sub-grants")
 	}
@@ -573,7 +573,7 @@ func (g *Grant) ActivateSubGrant(c Caller, in SubGrantInputs, st Stamp) error {
 // VisibleTo reports whether c may read the grant in full: the authority,
 // the regulator, the holder, the parent's holder and the providers in scope.
 // Everyone else sees its disclosure summary while it is in force.
-func (g *Grant) VisibleTo(c Caller) bool {
+func (g *Grant) VisibleTo(c Actor) bool {
 	return c.readsAll() || c.ActsFor(g.Holder) || c.ActsFor(g.ParentHolder) || slices.ContainsFunc(g.Providers, c.ActsFor)
 }
 

@@ -30,7 +30,7 @@ func TestIssueGrant(t *testing.T) {
 	at := lt.Days(3)
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		at     time.Time
 		edit   func(*ledger.GrantRequest, *ledger.GrantInputs)
 		want   error
@@ -188,7 +188,7 @@ func TestApproveAndRejectGrant(t *testing.T) {
 			return g.Reject(lt.Market, "", lt.Stamp(lt.Market, lt.Days(4)))
 		}, ledger.ErrInvalid, ledger.GrantProposed},
 		{"wrong party: provider not in scope", func(g *ledger.Grant) error {
-			c := ledger.Caller{MSP: "TransportMSP", Role: ledger.RoleProvider}
+			c := ledger.Actor{MSP: "TransportMSP", Role: ledger.RoleProvider}
 			return g.Approve(c, lt.Stamp(c, lt.Days(4)))
 		}, ledger.ErrForbidden, ledger.GrantProposed},
 		{"wrong party: authority", func(g *ledger.Grant) error {
@@ -358,7 +358,7 @@ func TestProposeAndActivateSubGrant(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		edit   func(*ledger.SubGrantRequest, *ledger.SubGrantInputs)
 		want   error
 	}{
@@ -414,7 +414,7 @@ func TestProposeAndActivateSubGrant(t *testing.T) {
 
 	activate := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		edit   func(*ledger.Grant, *ledger.SubGrantInputs)
 		want   error
 	}{
@@ -461,7 +461,7 @@ func TestProposeAndActivateSubGrant(t *testing.T) {
 func TestGrantVisibilityAndSummary(t *testing.T) {
 	w := lt.NewWorld(t)
 	for _, tt := range []struct {
-		caller ledger.Caller
+		caller ledger.Actor
 		want   bool
 	}{{lt.Operator, true}, {lt.Health, true}, {lt.Market, true}, {lt.Authority, true}, {lt.Regulator, true}, {lt.Platform, false}, {lt.Developer, false}} {
 		if got := w.Grant.VisibleTo(tt.caller); got != tt.want {

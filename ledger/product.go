@@ -86,7 +86,7 @@ type ProductInputs struct {
 // RegisterProduct registers a product as a draft. Its lineage must be the
 // caller's own: grants it holds that have been in force and are not
 // suspended or revoked, and receipts accepted under those grants.
-func RegisterProduct(c Caller, req ProductRequest, in ProductInputs, st Stamp) (*Product, error) {
+func RegisterProduct(c Actor, req ProductRequest, in ProductInputs, st Stamp) (*Product, error) {
 	if !c.Is(RoleOperator, RoleDeveloper) {
 		return nil, forbidden("only operators and developers register products; %s is %s", c.MSP, roleName(c.Role))
 	}
@@ -101,7 +101,7 @@ func RegisterProduct(c Caller, req ProductRequest, in ProductInputs, st Stamp) (
 }
 
 // Update replaces a draft product's description and lineage.
-func (p *Product) Update(c Caller, req ProductRequest, in ProductInputs, st Stamp) error {
+func (p *Product) Update(c Actor, req ProductRequest, in ProductInputs, st Stamp) error {
 	if !c.ActsFor(p.Owner) {
 		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.who())
 	}
@@ -172,7 +172,7 @@ func (p *Product) apply(req ProductRequest, in ProductInputs, st Stamp) error {
 }
 
 // Submit sends a draft product to review (合规安全审核).
-func (p *Product) Submit(c Caller, st Stamp) error {
+func (p *Product) Submit(c Actor, st Stamp) error {
 	if !c.ActsFor(p.Owner) {
 		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.who())
 	}
@@ -190,7 +190,7 @@ func (p *Product) Submit(c Caller, st Stamp) error {
 // one expert opinion and one platform opinion recorded since the product was
 // submitted (会同专家咨询委员会和平台运营主体); rejection returns the product to
 // draft with the reason.
-func (p *Product) Decide(c Caller, approve bool, reason string, opinions []Opinion, st Stamp) error {
+func (p *Product) Decide(c Actor, approve bool, reason string, opinions []Opinion, st Stamp) error {
 	if !c.Is(RoleAuthority) {
 		return forbidden("only the authority decides product reviews")
 	}
@@ -220,7 +220,7 @@ func (p *Product) Decide(c Caller, approve bool, reason string, opinions []Opini
 
 // List records the product's listing on the data exchange with its
 // registration number (数据交易所登记). A marked product cannot be listed.
-func (p *Product) List(c Caller, registrationNo string, st Stamp) error {
+func (p *Product) List(c Actor, registrationNo string, st Stamp) error {
 	if !c.ActsFor(p.Owner) {
 		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.who())
 	}
@@ -241,7 +241,7 @@ func (p *Product) List(c Caller, registrationNo string, st Stamp) error {
 }
 
 // Delist takes a listed product off the market; its owner or the authority may.
-func (p *Product) Delist(c Caller, reason string, st Stamp) error {
+func (p *Product) Delist(c Actor, reason string, st Stamp) error {
 	if !c.ActsFor(p.Owner) && !c.Is(RoleAuthority) {
 		return forbidden("product %s is delisted by its owner %s or the authority, not %s", p.ID, p.Owner, c.who())
 	}
@@ -310,7 +310,7 @@ func (p *Product) ClearSuspension(grantID string, st Stamp) bool {
 // VisibleTo reports whether c may read the product: its owner, the
 // authority, the regulator and the reviewers (experts, platform) always;
 // everyone once it is listed.
-func (p *Product) VisibleTo(c Caller) bool {
+func (p *Product) VisibleTo(c Actor) bool {
 	return p.Status == ProductListed || c.readsAll() || c.Is(RoleExpert, RolePlatform) || c.ActsFor(p.Owner)
 }
 
@@ -334,8 +334,15 @@ func (p *Product) Summary() ProductSummary {
 // identity that recorded it, and its organisation when it acted in the
 // organisation's role), the authority, the regulator, and the owner of the
 // subject.
-func (o *Opinion) VisibleTo(c Caller, subjectOwner string) bool {
+func (o *Opinion) VisibleTo(c Actor, subjectOwner string) bool {
 	author := (c.MSP == o.Author && o.AuthorClient != "" && c.Client == o.AuthorClient) ||
 		(c.ActsFor(o.Author) && c.Role == o.AuthorRole)
 	return c.readsAll() || author || c.ActsFor(subjectOwner)
+}
+
+// ProductDecision is the authority's decision on a product in review.
+type ProductDecision struct {
+	ID      string `json:"id"`
+	Approve bool   `json:"approve"`
+	Reason  string `json:"reason,omitempty"`
 }

@@ -24,13 +24,13 @@ func TestRegisterProduct(t *testing.T) {
 	at := lt.Days(20)
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		edit   func(*ledger.ProductRequest, *ledger.ProductInputs)
 		want   error
 	}{
 		{"operator", lt.Operator, nil, nil},
 		{"wrong party", lt.Health, nil, ledger.ErrForbidden},
-		{"another operator's lineage", ledger.Caller{MSP: "Operator2MSP", Role: ledger.RoleOperator}, nil, ledger.ErrForbidden},
+		{"another operator's lineage", ledger.Actor{MSP: "Operator2MSP", Role: ledger.RoleOperator}, nil, ledger.ErrForbidden},
 		{"bad id", lt.Operator, func(r *ledger.ProductRequest, _ *ledger.ProductInputs) { r.ID = "" }, ledger.ErrInvalid},
 		{"bad type", lt.Operator, func(r *ledger.ProductRequest, _ *ledger.ProductInputs) { r.Type = "nft" }, ledger.ErrInvalid},
 		{"no name", lt.Operator, func(r *ledger.ProductRequest, _ *ledger.ProductInputs) { r.Name = "" }, ledger.ErrInvalid},
@@ -256,7 +256,7 @@ func TestProductMarks(t *testing.T) {
 func TestProductVisibilityAndSummary(t *testing.T) {
 	p, _ := draftProduct(t)
 	for _, tt := range []struct {
-		caller ledger.Caller
+		caller ledger.Actor
 		want   bool
 	}{{lt.Operator, true}, {lt.Expert, true}, {lt.Platform, true}, {lt.Regulator, true}, {lt.Health, false}, {lt.Stranger, false}} {
 		if got := p.VisibleTo(tt.caller); got != tt.want {

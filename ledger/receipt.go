@@ -104,7 +104,7 @@ type ReceiptInputs struct {
 // in force at the time of use, everything used is inside the grant's scope
 // and the quota is not exceeded. On acceptance usage (and parentUsage for a
 // sub-grant, which draws on its parent's quota too) is updated in place.
-func AcceptReceipt(c Caller, s *SignedStatement, in ReceiptInputs, usage, parentUsage *Usage, st Stamp) (*Receipt, error) {
+func AcceptReceipt(c Actor, s *SignedStatement, in ReceiptInputs, usage, parentUsage *Usage, st Stamp) (*Receipt, error) {
 	stmt := s.Statement
 	if in.Existing != nil {
 		return nil, conflict("replay: receipt %s was already recorded in tx %s at %s", stmt.ReceiptID, in.Existing.Recorded.TxID, stamp(in.Existing.Recorded.Time))
@@ -199,7 +199,7 @@ func draw(g *Grant, u *Usage, records uint64) error {
 // VisibleTo reports whether c may read the receipt: the authority, the
 // regulator, the platform, the grant's holder and its parent's holder, and
 // the providers in the grant's scope.
-func (r *Receipt) VisibleTo(c Caller, g *Grant) bool {
+func (r *Receipt) VisibleTo(c Actor, g *Grant) bool {
 	return c.readsAll() || c.Is(RolePlatform) || (g != nil && g.VisibleTo(c))
 }
 
@@ -336,7 +336,7 @@ func VerifyProof(req ProofRequest, b *Batch, recorded *Receipt) ProofResult {
 
 // VisibleTo reports whether c may read the batch: the authority, the
 // regulator, the platform, and those who may read one of its grants.
-func (b *Batch) VisibleTo(c Caller, grants []*Grant) bool {
+func (b *Batch) VisibleTo(c Actor, grants []*Grant) bool {
 	if c.readsAll() || c.Is(RolePlatform) {
 		return true
 	}

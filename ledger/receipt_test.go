@@ -60,7 +60,7 @@ func repeat(s string, n int) string {
 // receiptCase runs AcceptReceipt against the world with edits.
 type receiptCase struct {
 	name   string
-	caller ledger.Caller
+	caller ledger.Actor
 	now    time.Time
 	stmt   func(*attest.Statement)
 	signer *attesttest.Attestor
@@ -173,7 +173,7 @@ func TestAcceptReceiptUnderSubGrant(t *testing.T) {
 	}
 	tests := []struct {
 		name        string
-		caller      ledger.Caller
+		caller      ledger.Actor
 		records     uint64
 		parentUsage ledger.Usage
 		noParent    bool

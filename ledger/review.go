@@ -79,7 +79,7 @@ type ReviewInputs struct {
 // review decides its application: pass approves it, fail rejects it, and an
 // application has one scenario review only. The changed application is
 // returned (nil when the review does not change it).
-func RecordReview(c Caller, req ReviewRequest, in ReviewInputs, st Stamp) (*Review, *Application, error) {
+func RecordReview(c Actor, req ReviewRequest, in ReviewInputs, st Stamp) (*Review, *Application, error) {
 	if !c.Is(RoleAuthority) {
 		return nil, nil, forbidden("only the authority records reviews; experts record opinions")
 	}
@@ -188,7 +188,7 @@ func RequirePassed(rs []Review, kind ReviewKind, subject string, now time.Time) 
 // VisibleTo reports whether c may read the review: the authority, the
 // regulator, and the operator it concerns (operator reviews) or whose
 // application it concerns.
-func (r *Review) VisibleTo(c Caller, app *Application) bool {
+func (r *Review) VisibleTo(c Actor, app *Application) bool {
 	if c.readsAll() {
 		return true
 	}
@@ -257,7 +257,7 @@ type OpinionInputs struct {
 // organisation) give opinions on applications under review and products in
 // review; the platform on products in review. The opinion records the
 // author's identity and the role it acted in.
-func RecordOpinion(c Caller, req OpinionRequest, in OpinionInputs, st Stamp) (*Opinion, error) {
+func RecordOpinion(c Actor, req OpinionRequest, in OpinionInputs, st Stamp) (*Opinion, error) {
 	if !c.Is(RoleExpert, RolePlatform) {
 		return nil, forbidden("only experts and the platform record opinions; %s is %s", c.MSP, roleName(c.Role))
 	}

@@ -15,7 +15,7 @@ func TestRecordReview(t *testing.T) {
 	operator := w.Participants[lt.OperatorMSP]
 	tests := []struct {
 		name       string
-		caller     ledger.Caller
+		caller     ledger.Actor
 		req        ledger.ReviewRequest
 		in         ledger.ReviewInputs
 		want       error
@@ -111,7 +111,7 @@ func TestReviewVisibleTo(t *testing.T) {
 	tests := []struct {
 		name   string
 		r      *ledger.Review
-		caller ledger.Caller
+		caller ledger.Actor
 		want   bool
 	}{
 		{"operator reads its security review", op, lt.Operator, true},
@@ -139,7 +139,7 @@ func TestRecordOpinion(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		req    ledger.OpinionRequest
 		in     ledger.OpinionInputs
 		want   error

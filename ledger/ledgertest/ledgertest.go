@@ -44,20 +44,20 @@ var Roles = map[string]ledger.Role{
 
 // Callers of the test organisations.
 var (
-	Authority = Caller(AuthorityMSP)
-	Health    = Caller(HealthMSP)
-	Market    = Caller(MarketMSP)
-	Operator  = Caller(OperatorMSP)
-	Platform  = Caller(PlatformMSP)
-	Regulator = Caller(RegulatorMSP)
-	Developer = Caller(DeveloperMSP)
-	Expert    = Caller(ExpertMSP)
-	Stranger  = Caller(StrangerMSP)
+	Authority = Actor(AuthorityMSP)
+	Health    = Actor(HealthMSP)
+	Market    = Actor(MarketMSP)
+	Operator  = Actor(OperatorMSP)
+	Platform  = Actor(PlatformMSP)
+	Regulator = Actor(RegulatorMSP)
+	Developer = Actor(DeveloperMSP)
+	Expert    = Actor(ExpertMSP)
+	Stranger  = Actor(StrangerMSP)
 )
 
 // Caller returns the caller of a test organisation with its registered role.
-func Caller(msp string) ledger.Caller {
-	return ledger.Caller{MSP: msp, Client: ClientID("admin", msp), Role: Roles[msp]}
+func Actor(msp string) ledger.Actor {
+	return ledger.Actor{MSP: msp, Client: ClientID("admin", msp), Role: Roles[msp]}
 }
 
 // ClientID returns the client identity of a user of a test organisation.
@@ -67,8 +67,8 @@ func ClientID(user, msp string) string {
 
 // Individual returns the caller of a user of a test organisation acting as
 // a registered, active individual expert (专家咨询委员会成员).
-func Individual(user, msp string) ledger.Caller {
-	return ledger.Caller{MSP: msp, Client: ClientID(user, msp), Role: ledger.RoleExpert, Individual: true}
+func Individual(user, msp string) ledger.Actor {
+	return ledger.Actor{MSP: msp, Client: ClientID(user, msp), Role: ledger.RoleExpert, Individual: true}
 }
 
 // Member is user2 of the authority, convened as an individual expert.
@@ -90,7 +90,7 @@ var (
 )
 
 // Stamp returns a transaction stamp by c at t; the tx ID names the time.
-func Stamp(c ledger.Caller, t time.Time) ledger.Stamp {
+func Stamp(c ledger.Actor, t time.Time) ledger.Stamp {
 	return ledger.NewStamp(c, fmt.Sprintf("tx-%s-%d", c.MSP, t.Unix()), t)
 }
 

@@ -16,7 +16,7 @@ func TestNewWorld(t *testing.T) {
 	if err != nil || s.Signer != w.AttestorRec.Address {
 		t.Errorf("got signer %v (%v), want the world's attestor %s", s, err, w.AttestorRec.Address)
 	}
-	if len(w.Agreements()) != 1 || lt.Caller(lt.StrangerMSP).Role != "" {
+	if len(w.Agreements()) != 1 || lt.Actor(lt.StrangerMSP).Role != "" {
 		t.Error("got wrong fixtures")
 	}
 }

@@ -13,7 +13,7 @@ func TestRegisterParticipant(t *testing.T) {
 	existing := &ledger.Participant{MSP: lt.HealthMSP, Role: ledger.RoleProvider}
 	tests := []struct {
 		name     string
-		caller   ledger.Caller
+		caller   ledger.Actor
 		req      ledger.ParticipantRequest
 		existing *ledger.Participant
 		want     error
@@ -53,7 +53,7 @@ func TestRegisterOperatorStartsAsApplicant(t *testing.T) {
 func TestSetOperatorStatus(t *testing.T) {
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		role   ledger.Role
 		from   ledger.OperatorStatus
 		to     ledger.OperatorStatus
@@ -92,7 +92,7 @@ func TestAddEvaluation(t *testing.T) {
 	valid := ledger.EvaluationRequest{MSP: lt.OperatorMSP, ID: "eval-1", Date: lt.Days(1), Result: ledger.EvaluationQualified, ReportDigest: lt.Digest("eval")}
 	tests := []struct {
 		name   string
-		caller ledger.Caller
+		caller ledger.Actor
 		role   ledger.Role
 		status ledger.OperatorStatus
 		edit   func(*ledger.EvaluationRequest)
@@ -134,7 +134,7 @@ func TestAddEvaluation(t *testing.T) {
 func TestParticipantVisibleTo(t *testing.T) {
 	p := ledger.Participant{MSP: lt.OperatorMSP, Role: ledger.RoleOperator, Evaluations: []ledger.Evaluation{{ID: "e"}}}
 	for _, tt := range []struct {
-		caller ledger.Caller
+		caller ledger.Actor
 		want   int
 	}{{lt.Operator, 1}, {lt.Authority, 1}, {lt.Regulator, 1}, {lt.Health, 0}, {lt.Stranger, 0}} {
 		if got := len(p.VisibleTo(tt.caller).Evaluations); got != tt.want {

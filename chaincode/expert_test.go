@@ -17,9 +17,9 @@ const (
 )
 
 // whoAmI returns the caller as the contract resolves it.
-func (n *net) whoAmI(caller string) ledger.Caller {
+func (n *net) whoAmI(caller string) ledger.Actor {
 	n.t.Helper()
-	var c ledger.Caller
+	var c ledger.Actor
 	n.get(&c, caller, "WhoAmI")
 	return c
 }
