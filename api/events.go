@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/grantledger/grantledger/client"
 )
 
 // EventPosition is where an event sits in the ledger: its block and its
@@ -154,7 +155,7 @@ func resumePoint(c *gin.Context) (*uint64, *EventPosition, bool) {
 
 // writeEvent writes one SSE event: its position as ID, the chaincode event
 // name as event type, and the event as one line of JSON.
-func writeEvent(w http.ResponseWriter, pos EventPosition, ev ChainEvent) {
+func writeEvent(w http.ResponseWriter, pos EventPosition, ev client.ChainEvent) {
 	d := eventData{ID: pos.String(), Block: pos.Block, Index: pos.Index, TransactionID: ev.TransactionID, Name: ev.Name}
 	if json.Valid(ev.Payload) {
 		d.Payload = json.RawMessage(ev.Payload)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/grantledger/grantledger/client"
 )
 
 // sseEvent is one event parsed from a text/event-stream body.
@@ -40,11 +42,11 @@ func parseSSE(t *testing.T, body string) []sseEvent {
 	return out
 }
 
-func ledgerEvents() []ChainEvent {
-	ev := func(block uint64, tx, name string) ChainEvent {
-		return ChainEvent{BlockNumber: block, TransactionID: tx, Name: name, Payload: []byte(`{"type":"grant","id":"g-1","change":"` + name + `"}`)}
+func ledgerEvents() []client.ChainEvent {
+	ev := func(block uint64, tx, name string) client.ChainEvent {
+		return client.ChainEvent{BlockNumber: block, TransactionID: tx, Name: name, Payload: []byte(`{"type":"grant","id":"g-1","change":"` + name + `"}`)}
 	}
-	return []ChainEvent{
+	return []client.ChainEvent{
 		ev(5, "tx-a", "grant.issued"), ev(5, "tx-b", "grant.approved"), ev(5, "tx-c", "grant.activated"),
 		ev(6, "tx-d", "agreement.signed"),
 		ev(7, "tx-e", "receipt.accepted"), ev(7, "tx-f", "receipt.accepted"),
@@ -110,7 +112,7 @@ func TestEventStreamResumes(t *testing.T) {
 
 func TestEventData(t *testing.T) {
 	ts := newTestServer(t)
-	ts.state.events = []ChainEvent{
+	ts.state.events = []client.ChainEvent{
 		{BlockNumber: 9, TransactionID: "tx-1", Name: "grant.revoked", Payload: []byte(`{"type":"grant","id":"g-1","change":"revoked"}`)},
 		{BlockNumber: 9, TransactionID: "tx-2", Name: "odd\nname", Payload: []byte("not json")},
 	}

@@ -48,7 +48,7 @@ type fakeState struct {
 	panics  map[string]bool
 	entered chan string // receives the op of every blocking call
 
-	events       []ChainEvent
+	events       []client.ChainEvent
 	eventsStart  []*uint64
 	eventsHold   bool // keep the event channel open after the last event
 	eventsDelay  time.Duration
@@ -345,7 +345,7 @@ func (f *fakeLedger) DisclosedProducts(ctx context.Context, q ledger.Query) (*le
 
 // ChaincodeEvents sends the fake's events from block start on, then
 // closes the channel (unless eventsHold).
-func (f *fakeLedger) ChaincodeEvents(ctx context.Context, start *uint64) (<-chan ChainEvent, error) {
+func (f *fakeLedger) ChaincodeEvents(ctx context.Context, start *uint64) (<-chan client.ChainEvent, error) {
 	s := f.state
 	s.mu.Lock()
 	s.eventsStart = append(s.eventsStart, start)
@@ -355,7 +355,7 @@ func (f *fakeLedger) ChaincodeEvents(ctx context.Context, start *uint64) (<-chan
 	if err != nil {
 		return nil, err
 	}
-	out := make(chan ChainEvent)
+	out := make(chan client.ChainEvent)
 	go func() {
 		defer close(out)
 		for _, ev := range s.events {

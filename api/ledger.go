@@ -18,8 +18,7 @@ type Identities interface {
 // Ledger is everything the API asks of the grantledger contract on behalf of
 // one identity: the client library's typed methods, one per contract
 // transaction (docs/domain.md), grouped below by the handlers that use them,
-// and the event stream. *client.Client provides all but ChaincodeEvents,
-// which cmd/grantledger-api adds over client.Client.Network. Every method
+// and the event stream. *client.Client provides all of it. Every method
 // returns errors that wrap the client sentinels (client.ErrNotFound,
 // ErrForbidden, ErrConflict, ErrInvalid, ErrRefused, ErrEndorsement,
 // ErrUnavailable).
@@ -141,19 +140,10 @@ type ProductLedger interface {
 	DisclosedProducts(ctx context.Context, p ledger.Query) (*ledger.ProductSummaryPage, error)
 }
 
-// ChainEvent is one chaincode event of the grantledger contract as the
-// organisation's peer delivers it.
-type ChainEvent struct {
-	BlockNumber   uint64
-	TransactionID string
-	Name          string
-	Payload       []byte
-}
-
 // EventSource streams the contract's chaincode events in ledger order,
 // starting with the first event of block start, or with the next block to
 // be committed when start is nil. The channel closes when ctx ends or the
 // peer ends the stream.
 type EventSource interface {
-	ChaincodeEvents(ctx context.Context, start *uint64) (<-chan ChainEvent, error)
+	ChaincodeEvents(ctx context.Context, start *uint64) (<-chan client.ChainEvent, error)
 }

@@ -266,3 +266,48 @@ func newEvent(ev *client.ChaincodeEvent, a *acker) Event {
 	}
 	return e
 }
+
+// ChainEvent is one chaincode event of the grantledger contract as the
+// organisation's peer delivers it, without a checkpoint: what a reader that
+// keeps its own position (an API's event stream) consumes.
+type ChainEvent struct {
+	BlockNumber   uint64
+	TransactionID string
+	Name          string
+	Payload       []byte
+}
+
+// ChaincodeEvents streams the contract's events from block start (nil: the
+// next block committed) until ctx ends or the peer ends the stream, when the
+// channel closes. Unlike FollowEvents it keeps no checkpoint: the caller
+// resumes by passing the block after the last one it finished.
+func (c *Client) ChaincodeEvents(ctx context.Context, start *uint64) (<-chan ChainEvent, error) {
+	var opts []client.ChaincodeEventsOption
+	if start != nil {
+		opts = append(opts, client.WithStartBlock(*start))
+	}
+	events, err := c.network.ChaincodeEvents(ctx, c.chaincode, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: chaincode events: %w", ErrUnavailable, err)
+	}
+	out := make(chan ChainEvent)
+	go func() {
+		defer close(out)
+		// The gateway's goroutine sends without watching ctx: drain what
+		// it still sends once nobody reads.
+		defer func() {
+			go func() {
+				for range events {
+				}
+			}()
+		}()
+		for ev := range events {
+			select {
+			case out <- ChainEvent{BlockNumber: ev.BlockNumber, TransactionID: ev.TransactionID, Name: ev.EventName, Payload: ev.Payload}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -191,7 +190,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		if err != nil {
 			return nil, err
 		}
-		return &fabricLedger{Client: c, chaincode: profile.Chaincode}, nil
+		return c, nil
 	})
 	defer closeLogged(log, "gateways", pool)
 
@@ -241,45 +240,4 @@ func closeLogged(log *slog.Logger, what string, c io.Closer) {
 	if err := c.Close(); err != nil {
 		log.Error("close "+what, "error", err.Error())
 	}
-}
-
-// fabricLedger is one identity's api.Ledger: the client's typed methods,
-// and the contract's chaincode events from a chosen block, which the
-// client library offers only as a checkpointed follower.
-type fabricLedger struct {
-	*client.Client
-	chaincode string
-}
-
-// ChaincodeEvents streams the contract's events from block start (nil: the
-// next block committed) until ctx ends.
-func (l *fabricLedger) ChaincodeEvents(ctx context.Context, start *uint64) (<-chan api.ChainEvent, error) {
-	var opts []gateway.ChaincodeEventsOption
-	if start != nil {
-		opts = append(opts, gateway.WithStartBlock(*start))
-	}
-	events, err := l.Network().ChaincodeEvents(ctx, l.chaincode, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("%w: chaincode events: %w", client.ErrUnavailable, err)
-	}
-	out := make(chan api.ChainEvent)
-	go func() {
-		defer close(out)
-		// The gateway's goroutine sends without watching ctx: drain what
-		// it still sends once nobody reads.
-		defer func() {
-			go func() {
-				for range events {
-				}
-			}()
-		}()
-		for ev := range events {
-			select {
-			case out <- api.ChainEvent{BlockNumber: ev.BlockNumber, TransactionID: ev.TransactionID, Name: ev.EventName, Payload: ev.Payload}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
 }
