@@ -11,18 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
 
 // chaincodeProcess is the name of the chaincode service process.
 const chaincodeProcess = "chaincode"
-
-func apiProcess(o *PeerOrg) string { return "api-" + o.Name }
 
 // committedDefinition is the part of `peer lifecycle chaincode
 // querycommitted -O json` that deployment needs.
@@ -49,38 +45,34 @@ func (n *Network) Deploy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	def, err := n.committed(ctx)
+	cur, err := n.committed(ctx)
 	if err != nil {
 		return err
 	}
-	if def != nil && def.Version == label {
-		n.logf("chaincode %s is committed at sequence %d", label, def.Sequence)
+	if cur != nil && cur.Version == label {
+		n.logf("chaincode %s is committed at sequence %d", label, cur.Sequence)
 		if err := n.startChaincode(ctx, bin, pkgID); err != nil {
 			return err
 		}
-		if err := n.waitChaincode(ctx); err != nil {
-			return err
-		}
-		return n.waitEndorsable(ctx)
+		return n.waitServing(ctx)
 	}
 	seq := int64(1)
-	if def != nil {
-		seq = def.Sequence + 1
+	if cur != nil {
+		seq = cur.Sequence + 1
 	}
-	for i := range n.topo.Orgs {
-		o := &n.topo.Orgs[i]
-		for _, p := range o.Peers {
-			if err := n.install(ctx, o, p, pkgPath, pkgID); err != nil {
-				return err
-			}
+	for o, p := range n.topo.peers() {
+		if err := n.install(ctx, o, p, pkgPath, pkgID); err != nil {
+			return err
 		}
 	}
 	if err := n.startChaincode(ctx, bin, pkgID); err != nil {
 		return err
 	}
-	defArgs := []string{"-C", n.topo.Channel, "-n", n.topo.Chaincode.Name, "-v", label,
-		"--sequence", strconv.FormatInt(seq, 10), "--init-required", "--signature-policy", n.policy()}
-	approved, err := n.approvals(ctx, defArgs)
+	// InitRequired: the peers refuse every other transaction of a new
+	// definition until its init, Bootstrap (below), has run.
+	def := chaincodeDefinition{ChannelID: n.topo.Channel, Name: n.topo.Chaincode.Name, Version: label,
+		Sequence: seq, InitRequired: true, SignaturePolicy: n.policy()}
+	approved, err := n.approvals(ctx, def)
 	if err != nil {
 		return err
 	}
@@ -90,28 +82,38 @@ func (n *Network) Deploy(ctx context.Context) error {
 			continue
 		}
 		n.logf("approving %s sequence %d for %s", label, seq, o.MSPID)
-		args := append([]string{"lifecycle", "chaincode", "approveformyorg"}, defArgs...)
-		args = append(args, "--package-id", pkgID)
-		args = append(args, n.ordererFlags()...)
-		if _, err := n.run(ctx, n.adminEnv(o, o.Peers[0]), n.bin("peer"), args...); err != nil {
+		approve := chaincodeApproveForMyOrg{chaincodeDefinition: def, PackageID: pkgID, Orderer: n.orderer()}
+		if _, err := n.run(ctx, approve, n.adminEnv(o, o.Peers[0])...); err != nil {
 			return err
 		}
 	}
 	n.logf("committing %s at sequence %d with policy %s", label, seq, n.policy())
-	args := append([]string{"lifecycle", "chaincode", "commit"}, defArgs...)
-	args = append(append(args, n.ordererFlags()...), n.allPeerFlags()...)
-	if _, err := n.run(ctx, n.adminEnv(authority, authority.Peers[0]), n.bin("peer"), args...); err != nil {
+	commit := chaincodeCommit{chaincodeDefinition: def, Orderer: n.orderer(), Peers: n.endorsers()}
+	if _, err := n.run(ctx, commit, n.adminEnv(authority, authority.Peers[0])...); err != nil {
 		return err
 	}
 	// Every new definition is initialised once: Bootstrap fixes the
 	// authority the first time and is a no-op for the same authority later.
 	n.logf("initialising %s: authority is %s", label, authority.MSPID)
-	initArgs := []string{"chaincode", "invoke", "-C", n.topo.Channel, "-n", n.topo.Chaincode.Name, "--isInit", "--waitForEvent",
-		"-c", fmt.Sprintf(`{"function":"Bootstrap","Args":[%q]}`, authority.MSPID)}
-	initArgs = append(append(initArgs, n.ordererFlags()...), n.allPeerFlags()...)
-	if _, err := n.run(ctx, n.adminEnv(authority, authority.Peers[0]), n.bin("peer"), initArgs...); err != nil {
+	bootstrap := chaincodeInvoke{
+		ChannelID:    n.topo.Channel,
+		Name:         n.topo.Chaincode.Name,
+		IsInit:       true,
+		WaitForEvent: true,
+		Call:         chaincodeCall{Function: "Bootstrap", Args: []string{authority.MSPID}},
+		Orderer:      n.orderer(),
+		Peers:        n.endorsers(),
+	}
+	if _, err := n.run(ctx, bootstrap, n.adminEnv(authority, authority.Peers[0])...); err != nil {
 		return err
 	}
+	return n.waitServing(ctx)
+}
+
+// waitServing waits until the contract answers on every peer and then
+// until every gateway can gather endorsements for it: the second comes
+// later, when gossip has spread the peers' membership.
+func (n *Network) waitServing(ctx context.Context) error {
 	if err := n.waitChaincode(ctx); err != nil {
 		return err
 	}
@@ -134,25 +136,11 @@ func (n *Network) policy() string {
 	return majorityPolicy(n.topo.Orgs)
 }
 
-// allPeerFlags targets the first peer of every organisation, so that any
-// endorsement policy over the organisations can be met.
-func (n *Network) allPeerFlags() []string {
-	var args []string
-	for i := range n.topo.Orgs {
-		o := &n.topo.Orgs[i]
-		p := o.Peers[0]
-		args = append(args, "--peerAddresses", p.Addr(), "--tlsRootCertFiles", filepath.Join(n.peerDir(o, p), "tls", "ca.crt"))
-	}
-	return args
-}
-
 // buildChaincode compiles the chaincode service and names it by content.
 func (n *Network) buildChaincode(ctx context.Context) (string, string, error) {
-	bin := filepath.Join(n.cfg.State, "bin", "grantledger-cc")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-o", bin, "./cmd/grantledger-cc")
-	cmd.Dir = n.cfg.Root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("build chaincode: %w: %s", err, out)
+	bin := n.builtBin("grantledger-cc")
+	if err := n.build(ctx, "chaincode", goBuild{Output: bin, Package: "./cmd/grantledger-cc"}); err != nil {
+		return "", "", err
 	}
 	raw, err := os.ReadFile(bin)
 	if err != nil {
@@ -233,8 +221,8 @@ func (n *Network) committed(ctx context.Context) (*committedDefinition, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := n.run(ctx, n.adminEnv(authority, authority.Peers[0]), n.bin("peer"), "lifecycle", "chaincode", "querycommitted",
-		"-C", n.topo.Channel, "-n", n.topo.Chaincode.Name, "-O", "json")
+	query := chaincodeQueryCommitted{ChannelID: n.topo.Channel, Name: n.topo.Chaincode.Name}
+	out, err := n.run(ctx, query, n.adminEnv(authority, authority.Peers[0])...)
 	if err != nil {
 		if strings.Contains(out, "not defined") || strings.Contains(out, "not found") {
 			return nil, nil
@@ -250,22 +238,22 @@ func (n *Network) committed(ctx context.Context) (*committedDefinition, error) {
 
 func (n *Network) install(ctx context.Context, o *PeerOrg, p Node, pkgPath, pkgID string) error {
 	env := n.adminEnv(o, p)
-	out, err := n.run(ctx, env, n.bin("peer"), "lifecycle", "chaincode", "queryinstalled", "-O", "json")
+	out, err := n.run(ctx, chaincodeQueryInstalled{}, env...)
 	if err == nil && strings.Contains(out, pkgID) {
 		return nil
 	}
 	n.logf("installing %s on %s", pkgID, n.topo.peerFQDN(o, p))
-	_, err = n.run(ctx, env, n.bin("peer"), "lifecycle", "chaincode", "install", pkgPath)
+	_, err = n.run(ctx, chaincodeInstall{PackageFile: pkgPath}, env...)
 	return err
 }
 
-func (n *Network) approvals(ctx context.Context, defArgs []string) (map[string]bool, error) {
+// approvals says which organisations have approved def.
+func (n *Network) approvals(ctx context.Context, def chaincodeDefinition) (map[string]bool, error) {
 	authority, err := n.authority()
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"lifecycle", "chaincode", "checkcommitreadiness"}, defArgs...)
-	out, err := n.run(ctx, n.adminEnv(authority, authority.Peers[0]), n.bin("peer"), append(args, "-O", "json")...)
+	out, err := n.run(ctx, chaincodeCheckCommitReadiness{chaincodeDefinition: def}, n.adminEnv(authority, authority.Peers[0])...)
 	if err != nil {
 		return nil, err
 	}
@@ -316,8 +304,8 @@ func (n *Network) startChaincode(ctx context.Context, bin, pkgID string) error {
 func (n *Network) chaincodeAnswers(ctx context.Context) error {
 	for i := range n.topo.Orgs {
 		o := &n.topo.Orgs[i]
-		_, err := n.run(ctx, n.adminEnv(o, o.Peers[0]), n.bin("peer"), "chaincode", "query", "-C", n.topo.Channel,
-			"-n", n.topo.Chaincode.Name, "-c", `{"function":"GetConfig","Args":[]}`)
+		query := chaincodeQuery{ChannelID: n.topo.Channel, Name: n.topo.Chaincode.Name, Call: chaincodeCall{Function: "GetConfig"}}
+		_, err := n.run(ctx, query, n.adminEnv(o, o.Peers[0])...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", o.MSPID, err)
 		}

@@ -2,7 +2,9 @@ package network
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +13,46 @@ import (
 
 	"github.com/grantledger/grantledger/client"
 )
+
+// generate writes crypto material and the channel's genesis block once;
+// configuration derived from them is rewritten every time.
+func (n *Network) generate(ctx context.Context) error {
+	if _, err := os.Stat(n.cryptoDir()); errors.Is(err, os.ErrNotExist) {
+		cc := filepath.Join(n.configDir(), "crypto-config.yaml")
+		if err := n.writeCryptoConfig(cc); err != nil {
+			return err
+		}
+		n.logf("generating crypto material")
+		// Written aside and renamed, so that a failed run leaves no
+		// half-made material that a later run would take as done.
+		if _, err := n.run(ctx, cryptogenGenerate{Config: cc, Output: n.cryptoDir() + ".tmp"}); err != nil {
+			return err
+		}
+		if err := os.Rename(n.cryptoDir()+".tmp", n.cryptoDir()); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(n.blockPath()); errors.Is(err, os.ErrNotExist) {
+		if err := n.writeConfigtx(filepath.Join(n.configDir(), "configtx.yaml")); err != nil {
+			return err
+		}
+		n.logf("generating the genesis block of channel %s", n.topo.Channel)
+		if err := os.MkdirAll(filepath.Dir(n.blockPath()), 0o755); err != nil {
+			return err
+		}
+		gen := configtxgenOutputBlock{Profile: "GrantLedgerChannel", ChannelID: n.topo.Channel, OutputBlock: n.blockPath() + ".tmp"}
+		if _, err := n.run(ctx, gen, "FABRIC_CFG_PATH="+n.configDir()); err != nil {
+			return err
+		}
+		if err := os.Rename(n.blockPath()+".tmp", n.blockPath()); err != nil {
+			return err
+		}
+	}
+	if err := n.writePeerCoreYAML(filepath.Join(n.configDir(), "peer")); err != nil {
+		return err
+	}
+	return n.writeProfile()
+}
 
 // cryptoConfigTmpl is the cryptogen input: one orderer organisation and one
 // organisation per party, NodeOUs on so that policies can name the peer,
@@ -291,7 +333,7 @@ func (n *Network) writeProfile() error {
 			Peer: client.PeerProfile{
 				Name:        n.topo.peerFQDN(o, peer),
 				Address:     peer.Addr(),
-				TLSRootCert: filepath.Join(n.peerDir(o, peer), "tls", "ca.crt"),
+				TLSRootCert: n.peerTLSCA(o, peer),
 			},
 		}
 		users := []string{"Admin"}

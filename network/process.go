@@ -49,11 +49,6 @@ outer:
 	return out
 }
 
-func (n *Network) pidFile(name string) string { return filepath.Join(n.runDir(), name+".pid") }
-
-// LogFile is where a process of the network writes its output.
-func (n *Network) LogFile(name string) string { return filepath.Join(n.LogDir(), name+".log") }
-
 // start launches p in its own session, logging to its log file, records its
 // PID and waits until it is ready. A process already running is left alone.
 func (n *Network) start(ctx context.Context, p process) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"net"
 	"os"
 	"regexp"
@@ -296,3 +297,17 @@ func (t *Topology) ordererDomain() string { return t.OrdererOrg.Name + "." + t.D
 func (t *Topology) orgDomain(o *PeerOrg) string { return o.Name + "." + t.Domain }
 
 func (t *Topology) peerFQDN(o *PeerOrg, p Node) string { return p.Name + "." + t.orgDomain(o) }
+
+// peers yields every peer with its organisation, in topology order.
+func (t *Topology) peers() iter.Seq2[*PeerOrg, Node] {
+	return func(yield func(*PeerOrg, Node) bool) {
+		for i := range t.Orgs {
+			o := &t.Orgs[i]
+			for _, p := range o.Peers {
+				if !yield(o, p) {
+					return
+				}
+			}
+		}
+	}
+}
