@@ -68,18 +68,9 @@ func newBinder() binder {
 	return binder{v: v}
 }
 
-// bindJSON decodes the request body into dst, a pointer to a request type:
-// exactly one JSON object, no unknown fields, every field of the right type,
-// then the type's binding rules. On failure it records the error on c and
-// returns false.
-func (b binder) bindJSON(c *gin.Context, dst any) bool {
-	if err := b.decodeJSON(c.Request, dst); err != nil {
-		_ = c.Error(err)
-		return false
-	}
-	return true
-}
-
+// decodeJSON decodes the request body into dst, a pointer to a request
+// type: exactly one JSON object, no unknown fields, every field of the
+// right type, then the type's binding rules.
 func (b binder) decodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -215,19 +206,13 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 		if name == "-" || (!f.IsExported() && !f.Anonymous) {
 			continue
 		}
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				for k, v := range jsonFields(ft) {
-					if _, ok := out[k]; !ok {
-						out[k] = v
-					}
+		if ft, ok := embeddedStruct(f, name); ok {
+			for k, v := range jsonFields(ft) {
+				if _, ok := out[k]; !ok {
+					out[k] = v
 				}
-				continue
 			}
+			continue
 		}
 		if name == "" {
 			name = f.Name
@@ -235,6 +220,19 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 		out[name] = f
 	}
 	return out
+}
+
+// embeddedStruct returns the struct type of f when encoding/json promotes
+// its fields: an embedded struct, or pointer to one, without a JSON name.
+func embeddedStruct(f reflect.StructField, jsonName string) (reflect.Type, bool) {
+	if !f.Anonymous || jsonName != "" {
+		return nil, false
+	}
+	ft := f.Type
+	if ft.Kind() == reflect.Pointer {
+		ft = ft.Elem()
+	}
+	return ft, ft.Kind() == reflect.Struct
 }
 
 // fieldFold finds a field by a key that differs only in case, as
@@ -377,23 +375,39 @@ func listQuery(q url.Values, indexes []string) (ledger.Query, error) {
 }
 
 // bindQuery reads a list's query string with the indexes of its route.
-func bindQuery(c *gin.Context) (ledger.Query, bool) {
+func bindQuery(c *gin.Context) (ledger.Query, error) {
 	indexes, _ := c.Get(ctxIndexes)
 	names, _ := indexes.([]string)
-	q, err := listQuery(c.Request.URL.Query(), names)
-	if err != nil {
-		_ = c.Error(err)
-		return ledger.Query{}, false
-	}
-	return q, true
+	return listQuery(c.Request.URL.Query(), names)
 }
 
-// pathID reads a path parameter that names a ledger object.
-func pathID(c *gin.Context, name string) (string, bool) {
-	id := c.Param(name)
-	if err := ledger.CheckID(name, id); err != nil {
-		_ = c.Error(&InputError{Field: name, Msg: "must be an identifier: 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit"})
-		return "", false
+// pathParam reads and checks the path parameter that names an object.
+type pathParam func(c *gin.Context) (string, error)
+
+// objectID reads path parameter name, an identifier of a ledger object.
+func objectID(name string) pathParam {
+	return func(c *gin.Context) (string, error) {
+		id := c.Param(name)
+		if err := ledger.CheckID(name, id); err != nil {
+			return "", &InputError{Field: name, Msg: "must be an identifier: 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit"}
+		}
+		return id, nil
 	}
-	return id, true
+}
+
+// The path parameters that name objects.
+var (
+	idParam      = objectID("id")
+	mspParam     = objectID("msp")
+	addressParam = objectID("address")
+)
+
+// clientParam reads the client identity that names an expert: it is the
+// path segment, percent-encoded, for it holds commas, '=' and spaces.
+func clientParam(c *gin.Context) (string, error) {
+	id := c.Param("client")
+	if err := ledger.CheckClientIdentity("client", id); err != nil {
+		return "", &InputError{Field: "client", Msg: "must be a client identity as GET /v1/me reports it (x509::<subject>::<issuer>), percent-encoded"}
+	}
+	return id, nil
 }

@@ -50,7 +50,7 @@ type eventData struct {
 // events handles GET /v1/events: the contract's chaincode events as
 // Server-Sent Events.
 type events struct {
-	base
+	group[EventSource]
 	heartbeat time.Duration
 	stop      <-chan struct{}
 }
@@ -62,26 +62,24 @@ type events struct {
 // opened at the resume block and the events of that block up to the
 // resume index are skipped, so a resumed client misses nothing and gets
 // nothing twice. Comments keep an idle stream open through proxies.
-func (h events) stream(c *gin.Context) {
-	start, after, ok := resumePoint(c)
-	if !ok {
-		return
+func (h events) stream(c *gin.Context) error {
+	start, after, err := resumePoint(c)
+	if err != nil {
+		return err
 	}
-	l, ok := h.ledger(c)
-	if !ok {
-		return
+	l, err := h.ledger(c)
+	if err != nil {
+		return err
 	}
 	ctx := c.Request.Context()
 	ch, err := l.ChaincodeEvents(ctx, start)
 	h.observe(c, err)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return err
 	}
 	flusher, ok := c.Writer.(http.Flusher)
 	if !ok {
-		_ = c.Error(errStreamNotSupported)
-		return
+		return errStreamNotSupported
 	}
 	c.Header("Content-Type", "text/event-stream")
 	c.Header("Cache-Control", "no-cache")
@@ -97,15 +95,15 @@ func (h events) stream(c *gin.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-h.stop:
-			return
+			return nil
 		case <-tick.C:
 			fmt.Fprint(c.Writer, ": keep-alive\n\n")
 			flusher.Flush()
 		case ev, open := <-ch:
 			if !open {
-				return
+				return nil
 			}
 			if first || ev.BlockNumber != pos.Block {
 				pos, first = EventPosition{Block: ev.BlockNumber}, false
@@ -123,7 +121,7 @@ func (h events) stream(c *gin.Context) {
 
 // resumePoint reads where the stream starts: the block to open the peer's
 // stream at (nil: the next block) and the position to skip through.
-func resumePoint(c *gin.Context) (*uint64, *EventPosition, bool) {
+func resumePoint(c *gin.Context) (*uint64, *EventPosition, error) {
 	last, field := c.GetHeader("Last-Event-ID"), "Last-Event-ID"
 	if last == "" {
 		last, field = c.Query("lastEventId"), "lastEventId"
@@ -131,26 +129,23 @@ func resumePoint(c *gin.Context) (*uint64, *EventPosition, bool) {
 	if last != "" {
 		p, err := ParseEventPosition(last)
 		if err != nil {
-			_ = c.Error(&InputError{Field: field, Msg: "must be an event ID <block>:<index> as this stream sent it"})
-			return nil, nil, false
+			return nil, nil, &InputError{Field: field, Msg: "must be an event ID <block>:<index> as this stream sent it"}
 		}
-		return &p.Block, &p, true
+		return &p.Block, &p, nil
 	}
 	for name := range c.Request.URL.Query() {
 		if name != "fromBlock" && name != "lastEventId" {
-			_ = c.Error(&InputError{Field: name, Msg: "is not a query parameter of the event stream"})
-			return nil, nil, false
+			return nil, nil, &InputError{Field: name, Msg: "is not a query parameter of the event stream"}
 		}
 	}
 	if from := c.Query("fromBlock"); from != "" {
 		b, err := strconv.ParseUint(from, 10, 64)
 		if err != nil {
-			_ = c.Error(&InputError{Field: "fromBlock", Msg: "must be a block number"})
-			return nil, nil, false
+			return nil, nil, &InputError{Field: "fromBlock", Msg: "must be a block number"}
 		}
-		return &b, nil, true
+		return &b, nil, nil
 	}
-	return nil, nil, true
+	return nil, nil, nil
 }
 
 // writeEvent writes one SSE event: its position as ID, the chaincode event

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -72,8 +73,8 @@ func TestEventStreamResumes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t)
-			ts.state.events = ledgerEvents()
+			script := &eventScript{events: ledgerEvents()}
+			ts := newServerOver(t, script.ledger)
 			h := map[string]string{}
 			if tt.header != "" {
 				h["Last-Event-ID"] = tt.header
@@ -92,7 +93,7 @@ func TestEventStreamResumes(t *testing.T) {
 			if strings.Join(ids, " ") != strings.Join(tt.wantIDs, " ") {
 				t.Errorf("event IDs: got %v, want %v", ids, tt.wantIDs)
 			}
-			starts := ts.state.eventsStart
+			starts := script.starts
 			if len(starts) != 1 {
 				t.Fatalf("streams opened: got %d, want 1", len(starts))
 			}
@@ -111,11 +112,11 @@ func TestEventStreamResumes(t *testing.T) {
 }
 
 func TestEventData(t *testing.T) {
-	ts := newTestServer(t)
-	ts.state.events = []client.ChainEvent{
+	script := &eventScript{events: []client.ChainEvent{
 		{BlockNumber: 9, TransactionID: "tx-1", Name: "grant.revoked", Payload: []byte(`{"type":"grant","id":"g-1","change":"revoked"}`)},
 		{BlockNumber: 9, TransactionID: "tx-2", Name: "odd\nname", Payload: []byte("not json")},
-	}
+	}}
+	ts := newServerOver(t, script.ledger)
 	rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events", user: "Admin"})
 	events := parseSSE(t, rec.Body.String())
 	if len(events) != 2 {
@@ -144,9 +145,8 @@ func TestEventData(t *testing.T) {
 }
 
 func TestEventStreamOutlivesRequestTimeout(t *testing.T) {
-	ts := newTestServer(t, func(o *Options) { o.RequestTimeout = 20 * time.Millisecond })
-	ts.state.events = ledgerEvents()[:2]
-	ts.state.eventsDelay = 40 * time.Millisecond
+	script := &eventScript{events: ledgerEvents()[:2], delay: 40 * time.Millisecond}
+	ts := newServerOver(t, script.ledger, func(o *Options) { o.RequestTimeout = 20 * time.Millisecond })
 	rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events", user: "Admin"})
 	if got := len(parseSSE(t, rec.Body.String())); got != 2 {
 		t.Errorf("events delivered after the request timeout: got %d, want 2", got)
@@ -154,9 +154,8 @@ func TestEventStreamOutlivesRequestTimeout(t *testing.T) {
 }
 
 func TestEventStreamStopsOnShutdown(t *testing.T) {
-	ts := newTestServer(t, func(o *Options) { o.Heartbeat = 10 * time.Millisecond })
-	ts.state.events = ledgerEvents()[:1]
-	ts.state.eventsHold = true
+	script := &eventScript{events: ledgerEvents()[:1], hold: true}
+	ts := newServerOver(t, script.ledger, func(o *Options) { o.Heartbeat = 10 * time.Millisecond })
 	srv := httptest.NewServer(ts.Handler())
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/events", nil)
@@ -213,4 +212,58 @@ func TestParseEventPosition(t *testing.T) {
 			}
 		})
 	}
+}
+
+// eventScript is what the event fake streams, and where it notes the
+// blocks streams were opened at.
+type eventScript struct {
+	events []client.ChainEvent
+	hold   bool          // keep the channel open after the last event
+	delay  time.Duration // before each event
+	starts []*uint64     // written under the fake state's lock
+}
+
+// ledger is a ledger of the script's events and nothing else.
+func (s *eventScript) ledger(f fake) Ledger { return fakeLedger{EventSource: fakeEvents{f, s}} }
+
+// fakeEvents is the chaincode event stream (EventSource) at the process
+// boundary, playing its script.
+type fakeEvents struct {
+	fake
+	script *eventScript
+}
+
+// ChaincodeEvents sends the script's events from block start on, then
+// closes the channel (unless the script holds it open).
+func (f fakeEvents) ChaincodeEvents(ctx context.Context, start *uint64) (<-chan client.ChainEvent, error) {
+	s, script := f.state, f.script
+	s.mu.Lock()
+	script.starts = append(script.starts, start)
+	s.calls = append(s.calls, fakeCall{User: f.user, Op: "ChaincodeEvents", Args: []any{start}})
+	err := s.errs["ChaincodeEvents"]
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan client.ChainEvent)
+	go func() {
+		defer close(out)
+		for _, ev := range script.events {
+			if start != nil && ev.BlockNumber < *start {
+				continue
+			}
+			if script.delay > 0 {
+				time.Sleep(script.delay)
+			}
+			select {
+			case out <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if script.hold {
+			<-ctx.Done()
+		}
+	}()
+	return out, nil
 }

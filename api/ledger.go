@@ -17,67 +17,94 @@ type Identities interface {
 
 // Ledger is everything the API asks of the grantledger contract on behalf of
 // one identity: the client library's typed methods, one per contract
-// transaction (docs/domain.md), grouped below by the handlers that use them,
-// and the event stream. *client.Client provides all of it. Every method
+// transaction (docs/domain.md), and the event stream. *client.Client
+// provides all of it. It is composed of one small interface per concept,
+// named as the contract's files are (chaincode/<concept>.go), and each
+// handler group is given only the one it uses (group[L]). Every method
 // returns errors that wrap the client sentinels (client.ErrNotFound,
 // ErrForbidden, ErrConflict, ErrInvalid, ErrRefused, ErrEndorsement,
 // ErrUnavailable).
 type Ledger interface {
-	MetaLedger
+	ConfigLedger
+	ActorLedger
 	ParticipantLedger
-	CatalogueLedger
+	ExpertLedger
+	DatasetLedger
+	CallLedger
 	ApplicationLedger
+	ReviewLedger
 	GrantLedger
+	AgreementLedger
+	AttestorLedger
 	ReceiptLedger
 	ProductLedger
+	AuditLedger
 	EventSource
 }
 
-// MetaLedger reads the contract's configuration, the caller as the ledger
-// sees it, and the history of any object. /readyz uses GetConfig as the
+// ConfigLedger reads the contract's configuration. /readyz uses it as the
 // cheapest query that proves the peer and the contract answer.
-type MetaLedger interface {
+type ConfigLedger interface {
 	GetConfig(ctx context.Context) (*client.Config, error)
-	WhoAmI(ctx context.Context) (*ledger.Actor, error)
-	GetHistory(ctx context.Context, objectType, id string) ([]ledger.HistoryEntry, error)
 }
 
-// ParticipantLedger is the participants registry (参与方名录) and the
-// expert committee (专家咨询委员会).
+// ActorLedger tells the caller who it is as the ledger sees it.
+type ActorLedger interface {
+	WhoAmI(ctx context.Context) (*ledger.Actor, error)
+}
+
+// MetaLedger is what /v1/me and /v1/config read.
+type MetaLedger interface {
+	ConfigLedger
+	ActorLedger
+}
+
+// ParticipantLedger is the participants registry (参与方名录).
 type ParticipantLedger interface {
 	RegisterParticipant(ctx context.Context, req ledger.ParticipantRequest) (*ledger.Participant, error)
 	SetOperatorStatus(ctx context.Context, req ledger.OperatorStatusRequest) (*ledger.Participant, error)
 	RecordEvaluation(ctx context.Context, req ledger.EvaluationRequest) (*ledger.Participant, error)
 	GetParticipant(ctx context.Context, msp string) (*ledger.Participant, error)
 	QueryParticipants(ctx context.Context, q ledger.Query) (*ledger.ParticipantPage, error)
+}
+
+// ExpertLedger is the expert committee (专家咨询委员会).
+type ExpertLedger interface {
 	RegisterExpert(ctx context.Context, req ledger.ExpertRequest) (*ledger.Expert, error)
 	RetireExpert(ctx context.Context, client, reason string) (*ledger.Expert, error)
 	GetExpert(ctx context.Context, client string) (*ledger.Expert, error)
 	QueryExperts(ctx context.Context, q ledger.Query) (*ledger.ExpertPage, error)
 }
 
-// CatalogueLedger is the public data resource catalogue (数据资源目录) and
-// the authority's calls for operators (通告).
-type CatalogueLedger interface {
+// DatasetLedger is the public data resource catalogue (数据资源目录).
+type DatasetLedger interface {
 	CreateDataset(ctx context.Context, req ledger.DatasetRequest) (*ledger.Dataset, error)
 	UpdateDataset(ctx context.Context, req ledger.DatasetRequest) (*ledger.Dataset, error)
 	WithdrawDataset(ctx context.Context, id, reason string) (*ledger.Dataset, error)
 	RelistDataset(ctx context.Context, id string) (*ledger.Dataset, error)
 	GetDataset(ctx context.Context, id string) (*ledger.Dataset, error)
 	QueryDatasets(ctx context.Context, q ledger.Query) (*ledger.DatasetPage, error)
+}
+
+// CallLedger is the authority's calls for operators (通告).
+type CallLedger interface {
 	PublishCall(ctx context.Context, req ledger.CallRequest) (*ledger.Call, error)
 	CancelCall(ctx context.Context, id, reason string) (*ledger.Call, error)
 	GetCall(ctx context.Context, id string) (*ledger.Call, error)
 	QueryCalls(ctx context.Context, q ledger.Query) (*ledger.CallPage, error)
 }
 
-// ApplicationLedger is the operators' applications (申请), the authority's
-// reviews (审核) and the experts' and platform's opinions (意见).
+// ApplicationLedger is the operators' applications (申请).
 type ApplicationLedger interface {
 	SubmitApplication(ctx context.Context, req ledger.ApplicationRequest) (*ledger.Application, error)
 	WithdrawApplication(ctx context.Context, id, reason string) (*ledger.Application, error)
 	GetApplication(ctx context.Context, id string) (*ledger.Application, error)
 	QueryApplications(ctx context.Context, q ledger.Query) (*ledger.ApplicationPage, error)
+}
+
+// ReviewLedger is the authority's reviews (审核) and the experts' and
+// platform's opinions (意见).
+type ReviewLedger interface {
 	RecordReview(ctx context.Context, req ledger.ReviewRequest) (*ledger.Review, error)
 	GetReview(ctx context.Context, id string) (*ledger.Review, error)
 	QueryReviews(ctx context.Context, q ledger.Query) (*ledger.ReviewPage, error)
@@ -86,7 +113,7 @@ type ApplicationLedger interface {
 }
 
 // GrantLedger is the grants (授权) with their providers' decisions, life
-// cycle and sub-grants (分级授权), and the agreements (授权运营协议).
+// cycle, sub-grants (分级授权) and usage.
 type GrantLedger interface {
 	IssueGrant(ctx context.Context, req ledger.GrantRequest) (*ledger.Grant, error)
 	ApproveGrant(ctx context.Context, id string) (*ledger.Grant, error)
@@ -100,19 +127,28 @@ type GrantLedger interface {
 	GetGrant(ctx context.Context, id string) (*ledger.Grant, error)
 	GetGrantUsage(ctx context.Context, id string) (*ledger.Usage, error)
 	QueryGrants(ctx context.Context, q ledger.Query) (*ledger.GrantPage, error)
+}
+
+// AgreementLedger is the authorized-operation agreements (授权运营协议).
+type AgreementLedger interface {
 	ProposeAgreement(ctx context.Context, req ledger.AgreementRequest) (*ledger.Agreement, error)
 	SignAgreement(ctx context.Context, id string) (*ledger.Agreement, error)
 	GetAgreement(ctx context.Context, id string) (*ledger.Agreement, error)
 	QueryAgreements(ctx context.Context, q ledger.Query) (*ledger.AgreementPage, error)
 }
 
-// ReceiptLedger is the platform's attestors and the usage receipts (用数凭证),
-// alone or in batches, with their inclusion proofs.
-type ReceiptLedger interface {
+// AttestorLedger is the platform's trusted processing environments, known
+// by the address their receipts recover to.
+type AttestorLedger interface {
 	RegisterAttestor(ctx context.Context, req ledger.AttestorRequest) (*ledger.Attestor, error)
 	RetireAttestor(ctx context.Context, address, reason string) (*ledger.Attestor, error)
 	GetAttestor(ctx context.Context, address string) (*ledger.Attestor, error)
 	QueryAttestors(ctx context.Context, q ledger.Query) (*ledger.AttestorPage, error)
+}
+
+// ReceiptLedger is the usage receipts (用数凭证), alone or in batches, with
+// their inclusion proofs.
+type ReceiptLedger interface {
 	SubmitReceipt(ctx context.Context, req ledger.ReceiptRequest) (*ledger.Receipt, error)
 	SubmitReceiptBatch(ctx context.Context, req ledger.BatchRequest) (*ledger.Batch, error)
 	GetReceipt(ctx context.Context, id string) (*ledger.Receipt, error)
@@ -121,9 +157,8 @@ type ReceiptLedger interface {
 	VerifyReceiptProof(ctx context.Context, req ledger.ProofRequest) (*ledger.ProofResult, error)
 }
 
-// ProductLedger is the data products (数据产品和服务): registration, review,
-// listing on the data exchange, provenance (溯源), and the public
-// disclosure (公开结果).
+// ProductLedger is the data products (数据产品和服务): registration, review
+// and listing on the data exchange.
 type ProductLedger interface {
 	RegisterProduct(ctx context.Context, req ledger.ProductRequest) (*ledger.Product, error)
 	UpdateProduct(ctx context.Context, req ledger.ProductRequest) (*ledger.Product, error)
@@ -133,11 +168,18 @@ type ProductLedger interface {
 	DelistProduct(ctx context.Context, id, reason string) (*ledger.Product, error)
 	GetProduct(ctx context.Context, id string) (*ledger.Product, error)
 	QueryProducts(ctx context.Context, q ledger.Query) (*ledger.ProductPage, error)
-	GetProvenance(ctx context.Context, productID string) (*ledger.Provenance, error)
+}
+
+// AuditLedger is what the public and the regulator audit by: the public
+// disclosure (公开结果), a product's provenance (溯源) and the history of
+// any object.
+type AuditLedger interface {
 	DisclosedOperators(ctx context.Context, p ledger.Query) (*ledger.OperatorDisclosurePage, error)
 	DisclosedGrants(ctx context.Context, p ledger.Query) (*ledger.GrantSummaryPage, error)
 	DisclosedAgreements(ctx context.Context, p ledger.Query) (*ledger.AgreementSummaryPage, error)
 	DisclosedProducts(ctx context.Context, p ledger.Query) (*ledger.ProductSummaryPage, error)
+	GetProvenance(ctx context.Context, productID string) (*ledger.Provenance, error)
+	GetHistory(ctx context.Context, objectType, id string) ([]ledger.HistoryEntry, error)
 }
 
 // EventSource streams the contract's chaincode events in ledger order,

@@ -26,27 +26,27 @@ type Status struct {
 }
 
 // alive answers while the process serves HTTP.
-func (h health) alive(c *gin.Context) {
+func (h health) alive(c *gin.Context) error {
 	c.JSON(http.StatusOK, Status{Status: "ok"})
+	return nil
 }
 
 // ready answers 200 when the organisation's peer answers a query of the
 // contract (GetConfig) within the readiness timeout, 503 otherwise.
-func (h health) ready(c *gin.Context) {
+func (h health) ready(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), h.timeout)
 	defer cancel()
-	l, err := h.ids.As(ctx, h.user)
+	l, err := narrow[ConfigLedger](ctx, h.ids, h.user)
 	if err != nil {
-		_ = c.Error(fmt.Errorf("%w: identity %s: %w", errNotReady, h.user, err))
-		return
+		return fmt.Errorf("%w: identity %s: %w", errNotReady, h.user, err)
 	}
 	cfg, err := l.GetConfig(ctx)
 	if err != nil {
 		_, code := errorStatus(err)
-		_ = c.Error(fmt.Errorf("%w: the ledger did not answer (%s): %w", errNotReady, code, err))
-		return
+		return fmt.Errorf("%w: the ledger did not answer (%s): %w", errNotReady, code, err)
 	}
 	c.JSON(http.StatusOK, Status{Status: "ready", Authority: cfg.AuthorityMSP})
+	return nil
 }
 
 // Identity is the body of GET /v1/me: who the token acts as.
@@ -61,24 +61,24 @@ type Identity struct {
 
 // meta handles /v1/me and /v1/config.
 type meta struct {
-	base
+	group[MetaLedger]
 	org string
 }
 
-func (h meta) me(c *gin.Context) {
-	l, ok := h.ledger(c)
-	if !ok {
-		return
+func (h meta) me(c *gin.Context) error {
+	l, err := h.ledger(c)
+	if err != nil {
+		return err
 	}
 	caller, err := l.WhoAmI(c.Request.Context())
-	h.reply(c, http.StatusOK, Identity{Org: h.org, User: c.GetString(ctxUser), Caller: caller}, err)
+	return h.reply(c, http.StatusOK, Identity{Org: h.org, User: c.GetString(ctxUser), Caller: caller}, err)
 }
 
-func (h meta) config(c *gin.Context) {
-	l, ok := h.ledger(c)
-	if !ok {
-		return
+func (h meta) config(c *gin.Context) error {
+	l, err := h.ledger(c)
+	if err != nil {
+		return err
 	}
 	cfg, err := l.GetConfig(c.Request.Context())
-	h.reply(c, http.StatusOK, cfg, err)
+	return h.reply(c, http.StatusOK, cfg, err)
 }

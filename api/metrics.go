@@ -73,7 +73,10 @@ func (m *metrics) ledgerCall(op string, start time.Time, err error) {
 }
 
 // handler serves the registry in the Prometheus text format.
-func (m *metrics) handler() gin.HandlerFunc {
+func (m *metrics) handler() handler {
 	h := promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
-	return gin.WrapH(h)
+	return func(c *gin.Context) error {
+		h.ServeHTTP(c.Writer, c.Request)
+		return nil
+	}
 }

@@ -276,15 +276,9 @@ func flatFields(t reflect.Type) []reflect.StructField {
 		if name == "-" {
 			continue
 		}
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				out = append(out, flatFields(ft)...)
-				continue
-			}
+		if ft, ok := embeddedStruct(f, name); ok {
+			out = append(out, flatFields(ft)...)
+			continue
 		}
 		if f.IsExported() {
 			out = append(out, f)
@@ -294,6 +288,7 @@ func flatFields(t reflect.Type) []reflect.StructField {
 }
 
 // openapi serves the document.
-func (s *Server) openapi(c *gin.Context) {
+func (s *Server) openapi(c *gin.Context) error {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", s.doc)
+	return nil
 }

@@ -32,59 +32,41 @@ type evaluationRequest struct {
 }
 
 // participants handles /v1/participants: the registry (参与方名录).
-type participants struct{ base }
+type participants struct{ group[ParticipantLedger] }
 
-func (h participants) register(c *gin.Context) {
+func (h participants) register(c *gin.Context) error {
 	var req participantRequest
-	l, ok := h.withBody(c, &req)
-	if !ok {
-		return
+	l, err := h.withBody(c, &req)
+	if err != nil {
+		return err
 	}
 	p, err := l.RegisterParticipant(c.Request.Context(), ledger.ParticipantRequest{
 		MSP: req.MSP, Role: ledger.Role(req.Role), Name: req.Name,
 	})
-	h.created(c, "/v1/participants/"+req.MSP, p, err)
+	return h.created(c, "/v1/participants/"+req.MSP, p, err)
 }
 
-func (h participants) setStatus(c *gin.Context) {
+func (h participants) setStatus(c *gin.Context) error {
 	var req operatorStatusRequest
-	l, msp, ok := h.byIDWithBody(c, "msp", &req)
-	if !ok {
-		return
+	l, msp, err := h.byIDWithBody(c, mspParam, &req)
+	if err != nil {
+		return err
 	}
 	p, err := l.SetOperatorStatus(c.Request.Context(), ledger.OperatorStatusRequest{
 		MSP: msp, Status: ledger.OperatorStatus(req.Status), Reason: req.Reason,
 	})
-	h.reply(c, http.StatusOK, p, err)
+	return h.reply(c, http.StatusOK, p, err)
 }
 
-func (h participants) addEvaluation(c *gin.Context) {
+func (h participants) addEvaluation(c *gin.Context) error {
 	var req evaluationRequest
-	l, msp, ok := h.byIDWithBody(c, "msp", &req)
-	if !ok {
-		return
+	l, msp, err := h.byIDWithBody(c, mspParam, &req)
+	if err != nil {
+		return err
 	}
 	p, err := l.RecordEvaluation(c.Request.Context(), ledger.EvaluationRequest{
 		MSP: msp, ID: req.ID, Date: req.Date, Result: ledger.EvaluationResult(req.Result),
 		ReportDigest: req.ReportDigest, Note: req.Note,
 	})
-	h.created(c, "/v1/participants/"+msp, p, err)
-}
-
-func (h participants) get(c *gin.Context) {
-	l, msp, ok := h.byID(c, "msp")
-	if !ok {
-		return
-	}
-	p, err := l.GetParticipant(c.Request.Context(), msp)
-	h.reply(c, http.StatusOK, p, err)
-}
-
-func (h participants) list(c *gin.Context) {
-	l, q, ok := h.listing(c)
-	if !ok {
-		return
-	}
-	p, err := l.QueryParticipants(c.Request.Context(), q)
-	h.reply(c, http.StatusOK, p, err)
+	return h.created(c, "/v1/participants/"+msp, p, err)
 }

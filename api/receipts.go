@@ -12,58 +12,6 @@ import (
 	"github.com/grantledger/grantledger/ledger"
 )
 
-// attestorRequest registers a trusted environment's address (POST /v1/attestors).
-type attestorRequest struct {
-	Address string `json:"address" binding:"required,len=42,startswith=0x,hexadecimal"`
-	Name    string `json:"name" binding:"required,max=128"`
-}
-
-// attestors handles /v1/attestors: the platform's trusted processing
-// environments, known by the address their receipts recover to.
-type attestors struct{ base }
-
-func (h attestors) register(c *gin.Context) {
-	var req attestorRequest
-	l, ok := h.withBody(c, &req)
-	if !ok {
-		return
-	}
-	a, err := l.RegisterAttestor(c.Request.Context(), ledger.AttestorRequest{Address: req.Address, Name: req.Name})
-	location := "/v1/attestors/" + req.Address
-	if a != nil {
-		location = "/v1/attestors/" + a.Address
-	}
-	h.created(c, location, a, err)
-}
-
-func (h attestors) retire(c *gin.Context) {
-	var req reasonRequest
-	l, address, ok := h.byIDWithBody(c, "address", &req)
-	if !ok {
-		return
-	}
-	a, err := l.RetireAttestor(c.Request.Context(), address, req.Reason)
-	h.reply(c, http.StatusOK, a, err)
-}
-
-func (h attestors) get(c *gin.Context) {
-	l, address, ok := h.byID(c, "address")
-	if !ok {
-		return
-	}
-	a, err := l.GetAttestor(c.Request.Context(), address)
-	h.reply(c, http.StatusOK, a, err)
-}
-
-func (h attestors) list(c *gin.Context) {
-	l, q, ok := h.listing(c)
-	if !ok {
-		return
-	}
-	p, err := l.QueryAttestors(c.Request.Context(), q)
-	h.reply(c, http.StatusOK, p, err)
-}
-
 // datasetUseRequest names a dataset and the fields a use touched.
 type datasetUseRequest struct {
 	ID     string   `json:"id" binding:"required"`
@@ -125,81 +73,46 @@ type proofRequest struct {
 	Proof     []proofStepRequest `json:"proof" binding:"max=64,dive"`
 }
 
-// receipts handles /v1/receipts and /v1/batches: usage receipts (用数凭证).
-type receipts struct{ base }
+// receipts handles /v1/receipts and /v1/batches: usage receipts (用数凭证),
+// alone or in batches, and their inclusion proofs.
+type receipts struct{ group[ReceiptLedger] }
 
-func (h receipts) submit(c *gin.Context) {
+func (h receipts) submit(c *gin.Context) error {
 	var req receiptRequest
-	l, ok := h.withBody(c, &req)
-	if !ok {
-		return
+	l, err := h.withBody(c, &req)
+	if err != nil {
+		return err
 	}
 	r, err := l.SubmitReceipt(c.Request.Context(), req.domain())
-	h.created(c, "/v1/receipts/"+req.Statement.ReceiptID, r, err)
+	return h.created(c, "/v1/receipts/"+req.Statement.ReceiptID, r, err)
 }
 
-func (h receipts) submitBatch(c *gin.Context) {
+func (h receipts) submitBatch(c *gin.Context) error {
 	var req batchRequest
-	l, ok := h.withBody(c, &req)
-	if !ok {
-		return
+	l, err := h.withBody(c, &req)
+	if err != nil {
+		return err
 	}
 	b := ledger.BatchRequest{ID: req.ID, Receipts: make([]ledger.ReceiptRequest, len(req.Receipts))}
 	for i, r := range req.Receipts {
 		b.Receipts[i] = r.domain()
 	}
 	batch, err := l.SubmitReceiptBatch(c.Request.Context(), b)
-	h.created(c, "/v1/batches/"+req.ID, batch, err)
+	return h.created(c, "/v1/batches/"+req.ID, batch, err)
 }
 
-func (h receipts) get(c *gin.Context) {
-	l, id, ok := h.byID(c, "id")
-	if !ok {
-		return
-	}
-	r, err := l.GetReceipt(c.Request.Context(), id)
-	h.reply(c, http.StatusOK, r, err)
-}
-
-func (h receipts) list(c *gin.Context) {
-	l, q, ok := h.listing(c)
-	if !ok {
-		return
-	}
-	p, err := l.QueryReceipts(c.Request.Context(), q)
-	h.reply(c, http.StatusOK, p, err)
-}
-
-func (h receipts) proof(c *gin.Context) {
-	l, id, ok := h.byID(c, "id")
-	if !ok {
-		return
-	}
-	p, err := receiptProof(c.Request.Context(), l, id)
-	h.reply(c, http.StatusOK, p, err)
-}
-
-func (h receipts) getBatch(c *gin.Context) {
-	l, id, ok := h.byID(c, "id")
-	if !ok {
-		return
-	}
-	b, err := l.GetReceiptBatch(c.Request.Context(), id)
-	h.reply(c, http.StatusOK, b, err)
-}
-
-func (h receipts) verify(c *gin.Context) {
+func (h receipts) verify(c *gin.Context) error {
 	var req proofRequest
-	l, batch, ok := h.byIDWithBody(c, "id", &req)
-	if !ok {
-		return
+	l, batch, err := h.byIDWithBody(c, idParam, &req)
+	if err != nil {
+		return err
 	}
 	steps := make([]attest.ProofStep, len(req.Proof))
 	for i, s := range req.Proof {
 		steps[i] = attest.ProofStep{Hash: s.Hash, Left: s.Left}
 	}
 	res, err := l.VerifyReceiptProof(c.Request.Context(), ledger.ProofRequest{BatchID: batch, Statement: req.Statement.domain(), Proof: steps})
-	h.reply(c, http.StatusOK, res, err)
+	return h.reply(c, http.StatusOK, res, err)
 }
 
 // ReceiptProof is the Merkle inclusion proof of a receipt accepted in a
@@ -212,6 +125,12 @@ type ReceiptProof struct {
 	Leaf      string             `json:"leaf"`
 	Root      string             `json:"root"`
 	Proof     []attest.ProofStep `json:"proof"`
+}
+
+// proofOf is receiptProof as a ledger call on the receipt's ID, the form
+// answerByID takes.
+func proofOf(l ReceiptLedger, ctx context.Context, id string) (*ReceiptProof, error) {
+	return receiptProof(ctx, l, id)
 }
 
 // receiptReader is what receiptProof reads.

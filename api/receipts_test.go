@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -41,18 +42,10 @@ func TestReceiptProof(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t)
-			ts.state.receipts = batchReceipts()
-			ts.state.batch = &ledger.Batch{ID: "b-1", Root: tt.root, Count: 3}
-			ts.state.hiddenInPage = tt.hidden
+			book := &receiptBook{receipts: batchReceipts(), batch: &ledger.Batch{ID: "b-1", Root: tt.root, Count: 3}, hiddenInPage: tt.hidden}
+			ts := newServerOver(t, book.ledger)
 			rec := ts.do(t, request{method: http.MethodGet, path: "/v1/receipts/" + tt.receipt + "/proof", user: "Admin"})
-			if rec.Code != tt.wantStatus {
-				t.Fatalf("status: got %d, want %d; body %s", rec.Code, tt.wantStatus, rec.Body)
-			}
-			if tt.wantCode != "" {
-				if b := decodeErrorBody(t, rec); b.Code != tt.wantCode {
-					t.Errorf("code: got %q, want %q", b.Code, tt.wantCode)
-				}
+			if failed := checkAnswer(t, rec, tt.wantStatus, tt.wantCode); failed {
 				return
 			}
 			var p ReceiptProof
@@ -67,4 +60,65 @@ func TestReceiptProof(t *testing.T) {
 			}
 		})
 	}
+}
+
+// receiptBook is what the receipt fake answers from: the receipts and the
+// batch a test records.
+type receiptBook struct {
+	receipts     map[string]ledger.Receipt
+	batch        *ledger.Batch
+	hiddenInPage int // receipts of the batch QueryReceipts leaves out
+}
+
+// ledger is a ledger of the book's receipts and nothing else.
+func (b *receiptBook) ledger(f fake) Ledger { return fakeLedger{ReceiptLedger: fakeReceipts{f, b}} }
+
+// fakeReceipts is the usage receipts (ReceiptLedger) at the process
+// boundary, answering from its book.
+type fakeReceipts struct {
+	fake
+	book *receiptBook
+}
+
+func (f fakeReceipts) SubmitReceipt(ctx context.Context, req ledger.ReceiptRequest) (*ledger.Receipt, error) {
+	return answer(f.fake, ctx, "SubmitReceipt", &ledger.Receipt{ID: req.Statement.ReceiptID}, req)
+}
+func (f fakeReceipts) SubmitReceiptBatch(ctx context.Context, req ledger.BatchRequest) (*ledger.Batch, error) {
+	return answer(f.fake, ctx, "SubmitReceiptBatch", &ledger.Batch{ID: req.ID, Count: len(req.Receipts)}, req)
+}
+func (f fakeReceipts) GetReceipt(ctx context.Context, id string) (*ledger.Receipt, error) {
+	r, ok := f.book.receipts[id]
+	if !ok {
+		r = ledger.Receipt{ID: id}
+	}
+	return answer(f.fake, ctx, "GetReceipt", &r, id)
+}
+func (f fakeReceipts) QueryReceipts(ctx context.Context, q ledger.Query) (*ledger.ReceiptPage, error) {
+	page := &ledger.ReceiptPage{Items: []ledger.Receipt{}}
+	if q.By == "batch" && f.book.batch != nil {
+		// One receipt per page, to exercise the bookmarks.
+		next := 0
+		if q.Bookmark != "" {
+			next = int(q.Bookmark[0] - '0')
+		}
+		for _, r := range f.book.receipts {
+			if r.BatchID == q.Value && r.Index == next && r.Index >= f.book.hiddenInPage {
+				page.Items = append(page.Items, r)
+			}
+		}
+		if next+1 < f.book.batch.Count {
+			page.Bookmark = string(rune('0' + next + 1))
+		}
+	}
+	return answer(f.fake, ctx, "QueryReceipts", page, q)
+}
+func (f fakeReceipts) GetReceiptBatch(ctx context.Context, id string) (*ledger.Batch, error) {
+	b := f.book.batch
+	if b == nil {
+		b = &ledger.Batch{ID: id}
+	}
+	return answer(f.fake, ctx, "GetReceiptBatch", b, id)
+}
+func (f fakeReceipts) VerifyReceiptProof(ctx context.Context, req ledger.ProofRequest) (*ledger.ProofResult, error) {
+	return answer(f.fake, ctx, "VerifyReceiptProof", &ledger.ProofResult{Valid: true, BatchID: req.BatchID}, req)
 }

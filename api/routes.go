@@ -2,9 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/grantledger/grantledger/client"
 	"github.com/grantledger/grantledger/ledger"
@@ -37,46 +34,27 @@ type route struct {
 	// Indexes are the filters a list offers, one at a time: each is a
 	// query parameter named after the contract index it selects by.
 	Indexes []string
-	Handler gin.HandlerFunc
-}
-
-// historyKinds are the kinds of object whose history can be read: the
-// object's path, its ID parameter and the kind GetHistory calls it.
-var historyKinds = []struct{ path, param, kind string }{
-	{"/v1/participants/:msp", "msp", "participant"},
-	{"/v1/experts/:client", "client", "expert"},
-	{"/v1/datasets/:id", "id", "dataset"},
-	{"/v1/calls/:id", "id", "call"},
-	{"/v1/applications/:id", "id", "application"},
-	{"/v1/reviews/:id", "id", "review"},
-	{"/v1/opinions/:id", "id", "opinion"},
-	{"/v1/grants/:id", "id", "grant"},
-	{"/v1/grants/:id/usage", "id", "usage"},
-	{"/v1/agreements/:id", "id", "agreement"},
-	{"/v1/attestors/:address", "address", "attestor"},
-	{"/v1/receipts/:id", "id", "receipt"},
-	{"/v1/batches/:id", "id", "batch"},
-	{"/v1/products/:id", "id", "product"},
+	// Handler answers the route's requests; serve adapts it to gin.
+	Handler handler
 }
 
 // routeTable lists every endpoint of the API.
 func (s *Server) routeTable() []route {
-	b := s.base()
 	hp := health{ids: s.ids, user: s.readyUser, timeout: s.readyWait}
-	mt := meta{base: b, org: s.org}
-	pa := participants{b}
-	ex := experts{b}
-	ds := datasets{b}
-	ca := calls{b}
-	ap := applications{b}
-	rv := reviews{b}
-	gr := grants{b}
-	ag := agreements{b}
-	at := attestors{b}
-	rc := receipts{b}
-	pr := products{b}
-	di := disclosure{b}
-	ev := events{base: b, heartbeat: s.heartbeat, stop: s.stop}
+	mt := meta{group: newGroup[MetaLedger](s), org: s.org}
+	ev := events{group: newGroup[EventSource](s), heartbeat: s.heartbeat, stop: s.stop}
+	pa := participants{newGroup[ParticipantLedger](s)}
+	ex := experts{newGroup[ExpertLedger](s)}
+	ds := datasets{newGroup[DatasetLedger](s)}
+	ca := calls{newGroup[CallLedger](s)}
+	ap := applications{newGroup[ApplicationLedger](s)}
+	rv := reviews{newGroup[ReviewLedger](s)}
+	gr := grants{newGroup[GrantLedger](s)}
+	ag := agreements{newGroup[AgreementLedger](s)}
+	at := attestors{newGroup[AttestorLedger](s)}
+	rc := receipts{newGroup[ReceiptLedger](s)}
+	pr := products{newGroup[ProductLedger](s)}
+	au := newGroup[AuditLedger](s)
 
 	const (
 		get  = http.MethodGet
@@ -118,9 +96,9 @@ func (s *Server) routeTable() []route {
 
 		{Method: post, Path: "/v1/participants", Op: "RegisterParticipant", Tag: "participants", Status: made, Request: participantRequest{}, Response: participant{}, Handler: pa.register,
 			Summary: "Register an organisation with its role (authority)"},
-		{Method: get, Path: "/v1/participants", Op: "QueryParticipants", Tag: "participants", Status: ok, List: true, Indexes: []string{"role", "status"}, Response: ledger.ParticipantPage{}, Handler: pa.list,
+		{Method: get, Path: "/v1/participants", Op: "QueryParticipants", Tag: "participants", Status: ok, List: true, Indexes: []string{"role", "status"}, Response: ledger.ParticipantPage{}, Handler: answerList(pa.group, ParticipantLedger.QueryParticipants),
 			Summary: "List participants"},
-		{Method: get, Path: "/v1/participants/:msp", Op: "GetParticipant", Tag: "participants", Status: ok, Response: participant{}, Handler: pa.get,
+		{Method: get, Path: "/v1/participants/:msp", Op: "GetParticipant", Tag: "participants", Status: ok, Response: participant{}, Handler: answerByID(pa.group, mspParam, ParticipantLedger.GetParticipant),
 			Summary: "Read a participant"},
 		{Method: post, Path: "/v1/participants/:msp/status", Op: "SetOperatorStatus", Tag: "participants", Status: ok, Request: operatorStatusRequest{}, Response: participant{}, Handler: pa.setStatus,
 			Summary: "Admit, suspend or exit an operator (authority)"},
@@ -129,143 +107,143 @@ func (s *Server) routeTable() []route {
 
 		{Method: post, Path: "/v1/experts", Op: "RegisterExpert", Tag: "participants", Status: made, Request: expertRequest{}, Response: expert{}, Handler: ex.register,
 			Summary: "Convene an individual, by client identity, as a member of the expert committee; a retired one again (authority)"},
-		{Method: get, Path: "/v1/experts", Op: "QueryExperts", Tag: "participants", Status: ok, List: true, Indexes: []string{"status", "msp"}, Response: ledger.ExpertPage{}, Handler: ex.list,
+		{Method: get, Path: "/v1/experts", Op: "QueryExperts", Tag: "participants", Status: ok, List: true, Indexes: []string{"status", "msp"}, Response: ledger.ExpertPage{}, Handler: answerList(ex.group, ExpertLedger.QueryExperts),
 			Summary: "List the expert committee"},
-		{Method: get, Path: "/v1/experts/:client", Op: "GetExpert", Tag: "participants", Status: ok, Response: expert{}, Handler: ex.get,
+		{Method: get, Path: "/v1/experts/:client", Op: "GetExpert", Tag: "participants", Status: ok, Response: expert{}, Handler: answerByID(ex.group, clientParam, ExpertLedger.GetExpert),
 			Summary: "Read an expert by its percent-encoded client identity"},
-		{Method: post, Path: "/v1/experts/:client/retire", Op: "RetireExpert", Tag: "participants", Status: ok, Request: reasonRequest{}, Response: expert{}, Handler: ex.retire,
+		{Method: post, Path: "/v1/experts/:client/retire", Op: "RetireExpert", Tag: "participants", Status: ok, Request: reasonRequest{}, Response: expert{}, Handler: answerWithReason[reasonRequest](ex.group, clientParam, ExpertLedger.RetireExpert),
 			Summary: "End an expert's membership (authority)"},
 
 		{Method: post, Path: "/v1/datasets", Op: "CreateDataset", Tag: "datasets", Status: made, Request: datasetRequest{}, Response: dataset{}, Handler: ds.create,
 			Summary: "Add a dataset to the catalogue (provider)"},
-		{Method: get, Path: "/v1/datasets", Op: "QueryDatasets", Tag: "datasets", Status: ok, List: true, Indexes: []string{"owner", "status", "domain"}, Response: ledger.DatasetPage{}, Handler: ds.list,
+		{Method: get, Path: "/v1/datasets", Op: "QueryDatasets", Tag: "datasets", Status: ok, List: true, Indexes: []string{"owner", "status", "domain"}, Response: ledger.DatasetPage{}, Handler: answerList(ds.group, DatasetLedger.QueryDatasets),
 			Summary: "List the catalogue"},
-		{Method: get, Path: "/v1/datasets/:id", Op: "GetDataset", Tag: "datasets", Status: ok, Response: dataset{}, Handler: ds.get,
+		{Method: get, Path: "/v1/datasets/:id", Op: "GetDataset", Tag: "datasets", Status: ok, Response: dataset{}, Handler: answerByID(ds.group, idParam, DatasetLedger.GetDataset),
 			Summary: "Read a dataset"},
 		{Method: put, Path: "/v1/datasets/:id", Op: "UpdateDataset", Tag: "datasets", Status: ok, Request: datasetUpdateRequest{}, Response: dataset{}, Handler: ds.update,
 			Summary: "Replace a dataset's description (its owner)"},
-		{Method: post, Path: "/v1/datasets/:id/withdraw", Op: "WithdrawDataset", Tag: "datasets", Status: ok, Request: reasonRequest{}, Response: dataset{}, Handler: ds.withdraw,
+		{Method: post, Path: "/v1/datasets/:id/withdraw", Op: "WithdrawDataset", Tag: "datasets", Status: ok, Request: reasonRequest{}, Response: dataset{}, Handler: answerWithReason[reasonRequest](ds.group, idParam, DatasetLedger.WithdrawDataset),
 			Summary: "Take a dataset out of the catalogue (its owner)"},
-		{Method: post, Path: "/v1/datasets/:id/relist", Op: "RelistDataset", Tag: "datasets", Status: ok, Response: dataset{}, Handler: ds.relist,
+		{Method: post, Path: "/v1/datasets/:id/relist", Op: "RelistDataset", Tag: "datasets", Status: ok, Response: dataset{}, Handler: answerByID(ds.group, idParam, DatasetLedger.RelistDataset),
 			Summary: "Put a withdrawn dataset back in the catalogue (its owner)"},
 
 		{Method: post, Path: "/v1/calls", Op: "PublishCall", Tag: "calls", Status: made, Request: callRequest{}, Response: call{}, Handler: ca.publish,
 			Summary: "Publish a call for operators (authority)"},
-		{Method: get, Path: "/v1/calls", Op: "QueryCalls", Tag: "calls", Status: ok, List: true, Indexes: []string{"status"}, Response: ledger.CallPage{}, Handler: ca.list,
+		{Method: get, Path: "/v1/calls", Op: "QueryCalls", Tag: "calls", Status: ok, List: true, Indexes: []string{"status"}, Response: ledger.CallPage{}, Handler: answerList(ca.group, CallLedger.QueryCalls),
 			Summary: "List calls"},
-		{Method: get, Path: "/v1/calls/:id", Op: "GetCall", Tag: "calls", Status: ok, Response: call{}, Handler: ca.get,
+		{Method: get, Path: "/v1/calls/:id", Op: "GetCall", Tag: "calls", Status: ok, Response: call{}, Handler: answerByID(ca.group, idParam, CallLedger.GetCall),
 			Summary: "Read a call"},
-		{Method: post, Path: "/v1/calls/:id/cancel", Op: "CancelCall", Tag: "calls", Status: ok, Request: reasonRequest{}, Response: call{}, Handler: ca.cancel,
+		{Method: post, Path: "/v1/calls/:id/cancel", Op: "CancelCall", Tag: "calls", Status: ok, Request: reasonRequest{}, Response: call{}, Handler: answerWithReason[reasonRequest](ca.group, idParam, CallLedger.CancelCall),
 			Summary: "Cancel a call (authority)"},
 
 		{Method: post, Path: "/v1/applications", Op: "SubmitApplication", Tag: "applications", Status: made, Request: applicationRequest{}, Response: application{}, Handler: ap.submit,
 			Summary: "File an application under an open call (operator)"},
-		{Method: get, Path: "/v1/applications", Op: "QueryApplications", Tag: "applications", Status: ok, List: true, Indexes: []string{"operator", "call", "status"}, Response: ledger.ApplicationPage{}, Handler: ap.list,
+		{Method: get, Path: "/v1/applications", Op: "QueryApplications", Tag: "applications", Status: ok, List: true, Indexes: []string{"operator", "call", "status"}, Response: ledger.ApplicationPage{}, Handler: answerList(ap.group, ApplicationLedger.QueryApplications),
 			Summary: "List the applications the caller may read"},
-		{Method: get, Path: "/v1/applications/:id", Op: "GetApplication", Tag: "applications", Status: ok, Response: application{}, Handler: ap.get,
+		{Method: get, Path: "/v1/applications/:id", Op: "GetApplication", Tag: "applications", Status: ok, Response: application{}, Handler: answerByID(ap.group, idParam, ApplicationLedger.GetApplication),
 			Summary: "Read an application"},
-		{Method: post, Path: "/v1/applications/:id/withdraw", Op: "WithdrawApplication", Tag: "applications", Status: ok, Request: optionalReasonRequest{}, Response: application{}, Handler: ap.withdraw,
+		{Method: post, Path: "/v1/applications/:id/withdraw", Op: "WithdrawApplication", Tag: "applications", Status: ok, Request: optionalReasonRequest{}, Response: application{}, Handler: answerWithReason[optionalReasonRequest](ap.group, idParam, ApplicationLedger.WithdrawApplication),
 			Summary: "Withdraw an application before it is granted (its operator)"},
 
 		{Method: post, Path: "/v1/reviews", Op: "RecordReview", Tag: "reviews", Status: made, Request: reviewRequest{}, Response: review{}, Handler: rv.record,
 			Summary: "Record a review of an operator or an application (authority)"},
-		{Method: get, Path: "/v1/reviews", Op: "QueryReviews", Tag: "reviews", Status: ok, List: true, Indexes: []string{"subject", "kind"}, Response: ledger.ReviewPage{}, Handler: rv.list,
+		{Method: get, Path: "/v1/reviews", Op: "QueryReviews", Tag: "reviews", Status: ok, List: true, Indexes: []string{"subject", "kind"}, Response: ledger.ReviewPage{}, Handler: answerList(rv.group, ReviewLedger.QueryReviews),
 			Summary: "List reviews"},
-		{Method: get, Path: "/v1/reviews/:id", Op: "GetReview", Tag: "reviews", Status: ok, Response: review{}, Handler: rv.get,
+		{Method: get, Path: "/v1/reviews/:id", Op: "GetReview", Tag: "reviews", Status: ok, Response: review{}, Handler: answerByID(rv.group, idParam, ReviewLedger.GetReview),
 			Summary: "Read a review"},
 		{Method: post, Path: "/v1/opinions", Op: "RecordOpinion", Tag: "reviews", Status: made, Request: opinionRequest{}, Response: opinion{}, Handler: rv.recordOpinion,
 			Summary: "Record an opinion on an application or a product (expert, platform)"},
-		{Method: get, Path: "/v1/opinions", Op: "QueryOpinions", Tag: "reviews", Status: ok, List: true, Indexes: []string{"subject", "author"}, Response: ledger.OpinionPage{}, Handler: rv.listOpinions,
+		{Method: get, Path: "/v1/opinions", Op: "QueryOpinions", Tag: "reviews", Status: ok, List: true, Indexes: []string{"subject", "author"}, Response: ledger.OpinionPage{}, Handler: answerList(rv.group, ReviewLedger.QueryOpinions),
 			Summary: "List opinions"},
 
 		{Method: post, Path: "/v1/grants", Op: "IssueGrant", Tag: "grants", Status: made, Request: grantRequest{}, Response: grant{}, Handler: gr.issue,
 			Summary: "Issue a grant from an approved application (authority)"},
-		{Method: get, Path: "/v1/grants", Op: "QueryGrants", Tag: "grants", Status: ok, List: true, Indexes: []string{"status", "holder", "provider", "parent", "application"}, Response: ledger.GrantPage{}, Handler: gr.list,
+		{Method: get, Path: "/v1/grants", Op: "QueryGrants", Tag: "grants", Status: ok, List: true, Indexes: []string{"status", "holder", "provider", "parent", "application"}, Response: ledger.GrantPage{}, Handler: answerList(gr.group, GrantLedger.QueryGrants),
 			Summary: "List the grants the caller may read"},
-		{Method: get, Path: "/v1/grants/:id", Op: "GetGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.get,
+		{Method: get, Path: "/v1/grants/:id", Op: "GetGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: answerByID(gr.group, idParam, GrantLedger.GetGrant),
 			Summary: "Read a grant"},
-		{Method: get, Path: "/v1/grants/:id/usage", Op: "GetGrantUsage", Tag: "grants", Status: ok, Response: ledger.Usage{}, Handler: gr.usage,
+		{Method: get, Path: "/v1/grants/:id/usage", Op: "GetGrantUsage", Tag: "grants", Status: ok, Response: ledger.Usage{}, Handler: answerByID(gr.group, idParam, GrantLedger.GetGrantUsage),
 			Summary: "What has been used of a grant's quota"},
-		{Method: post, Path: "/v1/grants/:id/approve", Op: "ApproveGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.approve,
+		{Method: post, Path: "/v1/grants/:id/approve", Op: "ApproveGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: answerByID(gr.group, idParam, GrantLedger.ApproveGrant),
 			Summary: "Approve a grant over the caller's datasets (provider)"},
-		{Method: post, Path: "/v1/grants/:id/reject", Op: "RejectGrant", Tag: "grants", Status: ok, Request: reasonRequest{}, Response: grant{}, Handler: gr.reject,
+		{Method: post, Path: "/v1/grants/:id/reject", Op: "RejectGrant", Tag: "grants", Status: ok, Request: reasonRequest{}, Response: grant{}, Handler: answerWithReason[reasonRequest](gr.group, idParam, GrantLedger.RejectGrant),
 			Summary: "Refuse a grant over the caller's datasets (provider)"},
-		{Method: post, Path: "/v1/grants/:id/suspend", Op: "SuspendGrant", Tag: "grants", Status: ok, Request: reasonRequest{}, Response: grant{}, Handler: gr.suspend,
+		{Method: post, Path: "/v1/grants/:id/suspend", Op: "SuspendGrant", Tag: "grants", Status: ok, Request: reasonRequest{}, Response: grant{}, Handler: answerWithReason[reasonRequest](gr.group, idParam, GrantLedger.SuspendGrant),
 			Summary: "Suspend an active grant (authority)"},
-		{Method: post, Path: "/v1/grants/:id/resume", Op: "ResumeGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.resume,
+		{Method: post, Path: "/v1/grants/:id/resume", Op: "ResumeGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: answerByID(gr.group, idParam, GrantLedger.ResumeGrant),
 			Summary: "Resume a suspended grant (authority)"},
-		{Method: post, Path: "/v1/grants/:id/revoke", Op: "RevokeGrant", Tag: "grants", Status: ok, Request: reasonRequest{}, Response: grant{}, Handler: gr.revoke,
+		{Method: post, Path: "/v1/grants/:id/revoke", Op: "RevokeGrant", Tag: "grants", Status: ok, Request: reasonRequest{}, Response: grant{}, Handler: answerWithReason[reasonRequest](gr.group, idParam, GrantLedger.RevokeGrant),
 			Summary: "Revoke a grant for good (authority)"},
-		{Method: post, Path: "/v1/grants/:id/expire", Op: "ExpireGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.expire,
+		{Method: post, Path: "/v1/grants/:id/expire", Op: "ExpireGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: answerByID(gr.group, idParam, GrantLedger.ExpireGrant),
 			Summary: "Record that a grant's term has ended"},
 		{Method: post, Path: "/v1/grants/:id/subgrants", Op: "ProposeSubGrant", Tag: "grants", Status: made, Request: subGrantRequest{}, Response: grant{}, Handler: gr.proposeSubGrant,
 			Summary: "Propose a sub-grant of this grant to a developer (its holder)"},
-		{Method: post, Path: "/v1/grants/:id/activate", Op: "ActivateSubGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: gr.activate,
+		{Method: post, Path: "/v1/grants/:id/activate", Op: "ActivateSubGrant", Tag: "grants", Status: ok, Response: grant{}, Handler: answerByID(gr.group, idParam, GrantLedger.ActivateSubGrant),
 			Summary: "Activate a proposed sub-grant (authority)"},
 
 		{Method: post, Path: "/v1/agreements", Op: "ProposeAgreement", Tag: "agreements", Status: made, Request: agreementRequest{}, Response: agreement{}, Handler: ag.propose,
 			Summary: "Propose the agreement of a first-level grant (authority)"},
-		{Method: get, Path: "/v1/agreements", Op: "QueryAgreements", Tag: "agreements", Status: ok, List: true, Indexes: []string{"grant", "operator", "status"}, Response: ledger.AgreementPage{}, Handler: ag.list,
+		{Method: get, Path: "/v1/agreements", Op: "QueryAgreements", Tag: "agreements", Status: ok, List: true, Indexes: []string{"grant", "operator", "status"}, Response: ledger.AgreementPage{}, Handler: answerList(ag.group, AgreementLedger.QueryAgreements),
 			Summary: "List the agreements the caller may read"},
-		{Method: get, Path: "/v1/agreements/:id", Op: "GetAgreement", Tag: "agreements", Status: ok, Response: agreement{}, Handler: ag.get,
+		{Method: get, Path: "/v1/agreements/:id", Op: "GetAgreement", Tag: "agreements", Status: ok, Response: agreement{}, Handler: answerByID(ag.group, idParam, AgreementLedger.GetAgreement),
 			Summary: "Read an agreement"},
-		{Method: post, Path: "/v1/agreements/:id/sign", Op: "SignAgreement", Tag: "agreements", Status: ok, Response: agreement{}, Handler: ag.sign,
+		{Method: post, Path: "/v1/agreements/:id/sign", Op: "SignAgreement", Tag: "agreements", Status: ok, Response: agreement{}, Handler: answerByID(ag.group, idParam, AgreementLedger.SignAgreement),
 			Summary: "Sign an agreement (authority, its operator)"},
 
 		{Method: post, Path: "/v1/attestors", Op: "RegisterAttestor", Tag: "attestors", Status: made, Request: attestorRequest{}, Response: attestor{}, Handler: at.register,
 			Summary: "Register a trusted environment's address (platform)"},
-		{Method: get, Path: "/v1/attestors", Op: "QueryAttestors", Tag: "attestors", Status: ok, List: true, Indexes: []string{"status", "platform"}, Response: ledger.AttestorPage{}, Handler: at.list,
+		{Method: get, Path: "/v1/attestors", Op: "QueryAttestors", Tag: "attestors", Status: ok, List: true, Indexes: []string{"status", "platform"}, Response: ledger.AttestorPage{}, Handler: answerList(at.group, AttestorLedger.QueryAttestors),
 			Summary: "List attestors"},
-		{Method: get, Path: "/v1/attestors/:address", Op: "GetAttestor", Tag: "attestors", Status: ok, Response: attestor{}, Handler: at.get,
+		{Method: get, Path: "/v1/attestors/:address", Op: "GetAttestor", Tag: "attestors", Status: ok, Response: attestor{}, Handler: answerByID(at.group, addressParam, AttestorLedger.GetAttestor),
 			Summary: "Read an attestor"},
-		{Method: post, Path: "/v1/attestors/:address/retire", Op: "RetireAttestor", Tag: "attestors", Status: ok, Request: reasonRequest{}, Response: attestor{}, Handler: at.retire,
+		{Method: post, Path: "/v1/attestors/:address/retire", Op: "RetireAttestor", Tag: "attestors", Status: ok, Request: reasonRequest{}, Response: attestor{}, Handler: answerWithReason[reasonRequest](at.group, addressParam, AttestorLedger.RetireAttestor),
 			Summary: "Retire an attestor (its platform, authority)"},
 
 		{Method: post, Path: "/v1/receipts", Op: "SubmitReceipt", Tag: "receipts", Status: made, Request: receiptRequest{}, Response: receipt{}, Handler: rc.submit,
 			Summary: "Submit one signed usage receipt (grant holder, platform)"},
-		{Method: get, Path: "/v1/receipts", Op: "QueryReceipts", Tag: "receipts", Status: ok, List: true, Indexes: []string{"grant", "batch"}, Response: ledger.ReceiptPage{}, Handler: rc.list,
+		{Method: get, Path: "/v1/receipts", Op: "QueryReceipts", Tag: "receipts", Status: ok, List: true, Indexes: []string{"grant", "batch"}, Response: ledger.ReceiptPage{}, Handler: answerList(rc.group, ReceiptLedger.QueryReceipts),
 			Summary: "List the receipts the caller may read"},
-		{Method: get, Path: "/v1/receipts/:id", Op: "GetReceipt", Tag: "receipts", Status: ok, Response: receipt{}, Handler: rc.get,
+		{Method: get, Path: "/v1/receipts/:id", Op: "GetReceipt", Tag: "receipts", Status: ok, Response: receipt{}, Handler: answerByID(rc.group, idParam, ReceiptLedger.GetReceipt),
 			Summary: "Read a receipt"},
-		{Method: get, Path: "/v1/receipts/:id/proof", Op: "GetReceiptProof", Tag: "receipts", Status: ok, Response: ReceiptProof{}, Handler: rc.proof,
+		{Method: get, Path: "/v1/receipts/:id/proof", Op: "GetReceiptProof", Tag: "receipts", Status: ok, Response: ReceiptProof{}, Handler: answerByID(rc.group, idParam, proofOf),
 			Summary: "The Merkle inclusion proof of a receipt accepted in a batch"},
 		{Method: post, Path: "/v1/batches", Op: "SubmitReceiptBatch", Tag: "receipts", Status: made, Request: batchRequest{}, Response: batch{}, Handler: rc.submitBatch,
 			Summary: "Submit up to 500 signed receipts in one transaction (grant holder, platform)"},
-		{Method: get, Path: "/v1/batches/:id", Op: "GetReceiptBatch", Tag: "receipts", Status: ok, Response: batch{}, Handler: rc.getBatch,
+		{Method: get, Path: "/v1/batches/:id", Op: "GetReceiptBatch", Tag: "receipts", Status: ok, Response: batch{}, Handler: answerByID(rc.group, idParam, ReceiptLedger.GetReceiptBatch),
 			Summary: "Read a batch: its Merkle root and per-grant totals"},
 		{Method: post, Path: "/v1/batches/:id/verify", Op: "VerifyReceiptProof", Tag: "receipts", Status: ok, Request: proofRequest{}, Response: ledger.ProofResult{}, Handler: rc.verify,
 			Summary: "Check that a statement was accepted in this batch (an inclusion proof)"},
 
 		{Method: post, Path: "/v1/products", Op: "RegisterProduct", Tag: "products", Status: made, Request: productRequest{}, Response: product{}, Handler: pr.register,
 			Summary: "Register a product as a draft (operator, developer)"},
-		{Method: get, Path: "/v1/products", Op: "QueryProducts", Tag: "products", Status: ok, List: true, Indexes: []string{"owner", "status", "grant"}, Response: ledger.ProductPage{}, Handler: pr.list,
+		{Method: get, Path: "/v1/products", Op: "QueryProducts", Tag: "products", Status: ok, List: true, Indexes: []string{"owner", "status", "grant"}, Response: ledger.ProductPage{}, Handler: answerList(pr.group, ProductLedger.QueryProducts),
 			Summary: "List the products the caller may read"},
-		{Method: get, Path: "/v1/products/:id", Op: "GetProduct", Tag: "products", Status: ok, Response: product{}, Handler: pr.get,
+		{Method: get, Path: "/v1/products/:id", Op: "GetProduct", Tag: "products", Status: ok, Response: product{}, Handler: answerByID(pr.group, idParam, ProductLedger.GetProduct),
 			Summary: "Read a product"},
 		{Method: put, Path: "/v1/products/:id", Op: "UpdateProduct", Tag: "products", Status: ok, Request: productUpdateRequest{}, Response: product{}, Handler: pr.update,
 			Summary: "Replace a draft product's description and lineage (its owner)"},
-		{Method: post, Path: "/v1/products/:id/submit", Op: "SubmitProduct", Tag: "products", Status: ok, Response: product{}, Handler: pr.submit,
+		{Method: post, Path: "/v1/products/:id/submit", Op: "SubmitProduct", Tag: "products", Status: ok, Response: product{}, Handler: answerByID(pr.group, idParam, ProductLedger.SubmitProduct),
 			Summary: "Send a draft product to review (its owner)"},
 		{Method: post, Path: "/v1/products/:id/review", Op: "DecideProduct", Tag: "products", Status: ok, Request: decisionRequest{}, Response: product{}, Handler: pr.review,
 			Summary: "Approve or reject a product in review (authority)"},
 		{Method: post, Path: "/v1/products/:id/list", Op: "ListProduct", Tag: "products", Status: ok, Request: listingRequest{}, Response: product{}, Handler: pr.listOnExchange,
 			Summary: "Record the product's listing on the data exchange (its owner)"},
-		{Method: post, Path: "/v1/products/:id/delist", Op: "DelistProduct", Tag: "products", Status: ok, Request: reasonRequest{}, Response: product{}, Handler: pr.delist,
+		{Method: post, Path: "/v1/products/:id/delist", Op: "DelistProduct", Tag: "products", Status: ok, Request: reasonRequest{}, Response: product{}, Handler: answerWithReason[reasonRequest](pr.group, idParam, ProductLedger.DelistProduct),
 			Summary: "Take a listed product off the market (its owner, authority)"},
-		{Method: get, Path: "/v1/products/:id/provenance", Op: "GetProvenance", Tag: "products", Status: ok, Response: ledger.Provenance{}, Handler: pr.provenance,
+		{Method: get, Path: "/v1/products/:id/provenance", Op: "GetProvenance", Tag: "products", Status: ok, Response: ledger.Provenance{}, Handler: answerByID(au, idParam, AuditLedger.GetProvenance),
 			Summary: "A product's path back to receipts, grants, datasets and providers (溯源)"},
 
-		{Method: get, Path: "/v1/disclosure/grants", Op: "DisclosedGrants", Tag: "disclosure", Status: ok, List: true, Response: ledger.GrantSummaryPage{}, Handler: di.grants,
+		{Method: get, Path: "/v1/disclosure/grants", Op: "DisclosedGrants", Tag: "disclosure", Status: ok, List: true, Response: ledger.GrantSummaryPage{}, Handler: answerList(au, AuditLedger.DisclosedGrants),
 			Summary: "Public summaries of the grants in force"},
-		{Method: get, Path: "/v1/disclosure/agreements", Op: "DisclosedAgreements", Tag: "disclosure", Status: ok, List: true, Response: ledger.AgreementSummaryPage{}, Handler: di.agreements,
+		{Method: get, Path: "/v1/disclosure/agreements", Op: "DisclosedAgreements", Tag: "disclosure", Status: ok, List: true, Response: ledger.AgreementSummaryPage{}, Handler: answerList(au, AuditLedger.DisclosedAgreements),
 			Summary: "Public summaries of the agreements in force"},
-		{Method: get, Path: "/v1/disclosure/operators", Op: "DisclosedOperators", Tag: "disclosure", Status: ok, List: true, Response: ledger.OperatorDisclosurePage{}, Handler: di.operators,
+		{Method: get, Path: "/v1/disclosure/operators", Op: "DisclosedOperators", Tag: "disclosure", Status: ok, List: true, Response: ledger.OperatorDisclosurePage{}, Handler: answerList(au, AuditLedger.DisclosedOperators),
 			Summary: "Admitted operators with the domains and scenarios they hold grants for"},
-		{Method: get, Path: "/v1/disclosure/products", Op: "DisclosedProducts", Tag: "disclosure", Status: ok, List: true, Response: ledger.ProductSummaryPage{}, Handler: di.products,
+		{Method: get, Path: "/v1/disclosure/products", Op: "DisclosedProducts", Tag: "disclosure", Status: ok, List: true, Response: ledger.ProductSummaryPage{}, Handler: answerList(au, AuditLedger.DisclosedProducts),
 			Summary: "Public summaries of the listed products"},
 	}
 	for _, k := range historyKinds {
-		h := history{base: b, kind: k.kind, param: k.param}
+		h := newHistory(au, k.kind, k.param)
 		rs = append(rs, route{
 			Method: get, Path: k.path + "/history", Op: historyOp(k.kind), Tag: "history",
 			Status: ok, List: true, Response: HistoryPage{}, Handler: h.list,
@@ -273,9 +251,4 @@ func (s *Server) routeTable() []route {
 		})
 	}
 	return rs
-}
-
-// historyOp names the history operation of a kind: "grant" → "GrantHistory".
-func historyOp(kind string) string {
-	return strings.ToUpper(kind[:1]) + kind[1:] + "History"
 }

@@ -16,8 +16,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/grantledger/grantledger/ledger"
 )
 
 // Keys of the values middleware leaves in the gin context.
@@ -210,7 +208,7 @@ func (s *Server) newEngine() *gin.Engine {
 		if r.Method == http.MethodPost {
 			chain = append(chain, s.idempotency)
 		}
-		chain = append(chain, r.Handler)
+		chain = append(chain, serve(r.Handler))
 		e.Handle(r.Method, r.Path, chain...)
 	}
 	return e
@@ -328,94 +326,4 @@ func (s *Server) deadline(c *gin.Context) {
 	defer cancel()
 	c.Request = c.Request.WithContext(ctx)
 	c.Next()
-}
-
-// base is what every handler group holds: the identities to call the
-// ledger as, the binder and the metrics.
-type base struct {
-	ids  Identities
-	bind binder
-	m    *metrics
-}
-
-// ledger returns the ledger as the request's user.
-func (b base) ledger(c *gin.Context) (Ledger, bool) {
-	l, err := b.ids.As(c.Request.Context(), c.GetString(ctxUser))
-	if err != nil {
-		_ = c.Error(err)
-		return nil, false
-	}
-	c.Set(ctxLedgerStart, time.Now())
-	return l, true
-}
-
-// reply answers v with status, or records err for handleErrors, and counts
-// the ledger call.
-func (b base) reply(c *gin.Context, status int, v any, err error) {
-	b.observe(c, err)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(status, v)
-}
-
-// observe counts the ledger call the handler made since ledger().
-func (b base) observe(c *gin.Context, err error) {
-	if start, ok := c.Get(ctxLedgerStart); ok {
-		if t, ok := start.(time.Time); ok {
-			b.m.ledgerCall(c.GetString(ctxOp), t, err)
-		}
-	}
-}
-
-// created answers 201 with the new object and its location.
-func (b base) created(c *gin.Context, location string, v any, err error) {
-	if err == nil {
-		c.Header("Location", location)
-	}
-	b.reply(c, http.StatusCreated, v, err)
-}
-
-func (s *Server) base() base { return base{ids: s.ids, bind: s.bind, m: s.m} }
-
-// withBody decodes the request body into dst and returns the ledger as the
-// request's user.
-func (b base) withBody(c *gin.Context, dst any) (Ledger, bool) {
-	if !b.bind.bindJSON(c, dst) {
-		return nil, false
-	}
-	return b.ledger(c)
-}
-
-// byID reads the object ID in path parameter param and returns the ledger
-// as the request's user.
-func (b base) byID(c *gin.Context, param string) (Ledger, string, bool) {
-	id, ok := pathID(c, param)
-	if !ok {
-		return nil, "", false
-	}
-	l, ok := b.ledger(c)
-	return l, id, ok
-}
-
-// byIDWithBody is byID and withBody.
-func (b base) byIDWithBody(c *gin.Context, param string, dst any) (Ledger, string, bool) {
-	id, ok := pathID(c, param)
-	if !ok || !b.bind.bindJSON(c, dst) {
-		return nil, "", false
-	}
-	l, ok := b.ledger(c)
-	return l, id, ok
-}
-
-// listing reads a list's query string (pageSize, bookmark, one filter)
-// and returns the ledger as the request's user.
-func (b base) listing(c *gin.Context) (Ledger, ledger.Query, bool) {
-	q, ok := bindQuery(c)
-	if !ok {
-		return nil, ledger.Query{}, false
-	}
-	l, ok := b.ledger(c)
-	return l, q, ok
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/client"
-	"github.com/grantledger/grantledger/ledger"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -414,95 +413,5 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("metrics lack %s", want)
 		}
-	}
-}
-
-func TestReadyz(t *testing.T) {
-	tests := []struct {
-		name       string
-		err        error
-		block      bool
-		wantStatus int
-		wantCode   string
-	}{
-		{name: "peer answers", wantStatus: 200},
-		{name: "peer unavailable", err: &client.Error{Kind: client.ErrUnavailable, Op: "GetConfig", Message: "connection refused"}, wantStatus: 503, wantCode: "not_ready"},
-		{name: "contract not bootstrapped", err: &client.Error{Kind: client.ErrRefused, Op: "GetConfig", Message: "not bootstrapped"}, wantStatus: 503, wantCode: "not_ready"},
-		{name: "peer too slow", block: true, wantStatus: 503, wantCode: "not_ready"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t, func(o *Options) { o.ReadyTimeout = 50 * time.Millisecond })
-			if tt.err != nil {
-				ts.state.setErr("GetConfig", tt.err)
-			}
-			if tt.block {
-				ts.state.block["GetConfig"] = nil
-			}
-			rec := ts.do(t, request{method: http.MethodGet, path: "/readyz"})
-			if rec.Code != tt.wantStatus {
-				t.Fatalf("status: got %d, want %d; body %s", rec.Code, tt.wantStatus, rec.Body)
-			}
-			if tt.wantCode != "" {
-				if b := decodeErrorBody(t, rec); b.Code != tt.wantCode {
-					t.Errorf("code: got %q, want %q", b.Code, tt.wantCode)
-				}
-				return
-			}
-			var st Status
-			if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || st.Status != "ready" || st.Authority != "AuthorityMSP" {
-				t.Errorf("body: got %s, want ready with the authority", rec.Body)
-			}
-			if calls := ts.state.recorded(); len(calls) != 1 || calls[0].User != "Admin" || calls[0].Op != "GetConfig" {
-				t.Errorf("ledger calls: got %+v, want GetConfig as Admin", calls)
-			}
-		})
-	}
-}
-
-func TestHealthz(t *testing.T) {
-	ts := newTestServer(t)
-	ts.state.setErr("GetConfig", client.ErrUnavailable)
-	rec := ts.do(t, request{method: http.MethodGet, path: "/healthz"})
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"ok"`) {
-		t.Errorf("healthz: got %d %s, want 200 ok whatever the ledger", rec.Code, rec.Body)
-	}
-	if calls := ts.state.recorded(); len(calls) != 0 {
-		t.Errorf("healthz called the ledger: %v", calls)
-	}
-}
-
-func TestHistoryPages(t *testing.T) {
-	ts := newTestServer(t)
-	for i := range 5 {
-		ts.state.history = append(ts.state.history, ledger.HistoryEntry{TxID: fmt.Sprintf("tx%d", i)})
-	}
-	var got []string
-	bookmark := ""
-	for range 4 {
-		path := "/v1/grants/g-1/history?pageSize=2"
-		if bookmark != "" {
-			path += "&bookmark=" + bookmark
-		}
-		rec := ts.do(t, request{method: http.MethodGet, path: path, user: "Admin"})
-		if rec.Code != http.StatusOK {
-			t.Fatalf("status: got %d, want 200; body %s", rec.Code, rec.Body)
-		}
-		var page HistoryPage
-		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range page.Items {
-			got = append(got, e.TxID)
-		}
-		if bookmark = page.Bookmark; bookmark == "" {
-			break
-		}
-	}
-	if want := "tx0 tx1 tx2 tx3 tx4"; strings.Join(got, " ") != want {
-		t.Errorf("history: got %v, want %s", got, want)
-	}
-	if c := ts.state.recorded()[0]; c.Args[0] != "grant" || c.Args[1] != "g-1" {
-		t.Errorf("GetHistory args: got %v, want grant g-1", c.Args)
 	}
 }

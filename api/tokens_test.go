@@ -206,7 +206,7 @@ func TestPoolConnectsEachUserOnce(t *testing.T) {
 			return nil, errors.New("cannot read key")
 		}
 		connects.Add(1)
-		return closingLedger{Ledger: &fakeLedger{user: user, state: newFakeState()}, closed: &closed}, nil
+		return closingLedger{Ledger: wholeFake(fake{user: user, state: newFakeState()}), closed: &closed}, nil
 	})
 	var wg sync.WaitGroup
 	for range 20 {

@@ -1,0 +1,217 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// handler answers one request, or returns why it could not. It never
+// writes an error itself: serve does, so that every failure goes through
+// the one error table (errorStatus).
+type handler func(c *gin.Context) error
+
+// serve adapts a handler to gin: a returned error is recorded on the
+// context, where handleErrors (or, for a POST with an Idempotency-Key, the
+// idempotency layer, which stores the answer) turns it into the response.
+func serve(h handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			_ = c.Error(err)
+		}
+	}
+}
+
+// narrow asks Identities for the ledger as user and narrows it to L, the
+// part of the ledger one handler group uses. Ledger embeds every such
+// part, so the narrowing fails only for a group whose interface is not
+// part of Ledger: a programming error, answered as an internal error.
+func narrow[L any](ctx context.Context, ids Identities, user string) (L, error) {
+	var none L
+	whole, err := ids.As(ctx, user)
+	if err != nil {
+		return none, err
+	}
+	part, ok := whole.(L)
+	if !ok {
+		return none, fmt.Errorf("ledger as %s: %T does not provide %v", user, whole, reflect.TypeFor[L]())
+	}
+	return part, nil
+}
+
+// group is what the handlers of one concept hold: the identities to call
+// the ledger as, narrowed to L (the part of the ledger the group uses),
+// the binder and the metrics.
+type group[L any] struct {
+	ids  Identities
+	bind binder
+	m    *metrics
+}
+
+func newGroup[L any](s *Server) group[L] { return group[L]{ids: s.ids, bind: s.bind, m: s.m} }
+
+// ledger returns the group's part of the ledger as the request's user and
+// starts the clock of the ledger call that reply counts.
+func (g group[L]) ledger(c *gin.Context) (L, error) {
+	l, err := narrow[L](c.Request.Context(), g.ids, c.GetString(ctxUser))
+	if err != nil {
+		return l, err
+	}
+	c.Set(ctxLedgerStart, time.Now())
+	return l, nil
+}
+
+// withBody decodes the request body into dst, then returns the ledger.
+func (g group[L]) withBody(c *gin.Context, dst any) (L, error) {
+	if err := g.bind.decodeJSON(c.Request, dst); err != nil {
+		var none L
+		return none, err
+	}
+	return g.ledger(c)
+}
+
+// byID reads the object ID the path names, then returns the ledger.
+func (g group[L]) byID(c *gin.Context, id pathParam) (L, string, error) {
+	key, err := id(c)
+	if err != nil {
+		var none L
+		return none, "", err
+	}
+	l, err := g.ledger(c)
+	return l, key, err
+}
+
+// byIDWithBody reads the object ID the path names and decodes the request
+// body into dst, then returns the ledger.
+func (g group[L]) byIDWithBody(c *gin.Context, id pathParam, dst any) (L, string, error) {
+	key, err := id(c)
+	if err == nil {
+		err = g.bind.decodeJSON(c.Request, dst)
+	}
+	if err != nil {
+		var none L
+		return none, "", err
+	}
+	l, err := g.ledger(c)
+	return l, key, err
+}
+
+// listing reads a list's query string (pageSize, bookmark, one filter),
+// then returns the ledger.
+func (g group[L]) listing(c *gin.Context) (L, ledger.Query, error) {
+	q, err := bindQuery(c)
+	if err != nil {
+		var none L
+		return none, q, err
+	}
+	l, err := g.ledger(c)
+	return l, q, err
+}
+
+// reply counts the ledger call the handler made since ledger() and answers
+// v with status, or returns the call's error.
+func (g group[L]) reply(c *gin.Context, status int, v any, err error) error {
+	g.observe(c, err)
+	if err != nil {
+		return err
+	}
+	c.JSON(status, v)
+	return nil
+}
+
+// created answers 201 with the new object and its location.
+func (g group[L]) created(c *gin.Context, location string, v any, err error) error {
+	if err == nil {
+		c.Header("Location", location)
+	}
+	return g.reply(c, http.StatusCreated, v, err)
+}
+
+// observe counts the ledger call the handler made since ledger().
+func (g group[L]) observe(c *gin.Context, err error) {
+	if start, ok := c.Get(ctxLedgerStart); ok {
+		if t, ok := start.(time.Time); ok {
+			g.m.ledgerCall(c.GetString(ctxOp), t, err)
+		}
+	}
+}
+
+// The handlers of most routes differ only in the ledger method they call:
+// read, list and the changes that take the object's ID and at most a
+// reason. They are built from the method (a method expression such as
+// DatasetLedger.GetDataset) by the functions below.
+
+// byIDCall is a ledger method that takes the object's ID.
+type byIDCall[L, T any] func(l L, ctx context.Context, id string) (T, error)
+
+// reasonCall is a ledger method that takes the object's ID and a reason.
+type reasonCall[L, T any] func(l L, ctx context.Context, id, reason string) (T, error)
+
+// listCall is a ledger method that reads one page of a list.
+type listCall[L, T any] func(l L, ctx context.Context, q ledger.Query) (T, error)
+
+// answerByID answers 200 with what call returns for the object the path
+// names: a read, or a change that needs no body.
+func answerByID[L, T any](g group[L], id pathParam, call byIDCall[L, T]) handler {
+	return func(c *gin.Context) error {
+		l, key, err := g.byID(c, id)
+		if err != nil {
+			return err
+		}
+		v, err := call(l, c.Request.Context(), key)
+		return g.reply(c, http.StatusOK, v, err)
+	}
+}
+
+// answerWithReason answers 200 with what call returns for the object the
+// path names and the reason in the body; R (reasonRequest or
+// optionalReasonRequest) says whether the reason is required.
+func answerWithReason[R reasonBody, L, T any](g group[L], id pathParam, call reasonCall[L, T]) handler {
+	return func(c *gin.Context) error {
+		var req R
+		l, key, err := g.byIDWithBody(c, id, &req)
+		if err != nil {
+			return err
+		}
+		v, err := call(l, c.Request.Context(), key, req.reason())
+		return g.reply(c, http.StatusOK, v, err)
+	}
+}
+
+// answerList answers 200 with one page of a list, read with the route's
+// query string.
+func answerList[L, T any](g group[L], call listCall[L, T]) handler {
+	return func(c *gin.Context) error {
+		l, q, err := g.listing(c)
+		if err != nil {
+			return err
+		}
+		v, err := call(l, c.Request.Context(), q)
+		return g.reply(c, http.StatusOK, v, err)
+	}
+}
+
+// reasonRequest carries the reason a change needs.
+type reasonRequest struct {
+	Reason string `json:"reason" binding:"required,max=2000"`
+}
+
+// optionalReasonRequest carries the reason a change may give.
+type optionalReasonRequest struct {
+	Reason string `json:"reason" binding:"max=2000"`
+}
+
+// reasonBody is the body of a change that carries a reason.
+type reasonBody interface {
+	reasonRequest | optionalReasonRequest
+	reason() string
+}
+
+func (r reasonRequest) reason() string         { return r.Reason }
+func (r optionalReasonRequest) reason() string { return r.Reason }

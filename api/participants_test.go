@@ -1,0 +1,26 @@
+package api
+
+import (
+	"context"
+
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// fakeParticipants is the participants registry (ParticipantLedger) at the process boundary.
+type fakeParticipants struct{ fake }
+
+func (f fakeParticipants) RegisterParticipant(ctx context.Context, req ledger.ParticipantRequest) (*ledger.Participant, error) {
+	return answer(f.fake, ctx, "RegisterParticipant", &ledger.Participant{MSP: req.MSP, Role: req.Role, Name: req.Name}, req)
+}
+func (f fakeParticipants) SetOperatorStatus(ctx context.Context, req ledger.OperatorStatusRequest) (*ledger.Participant, error) {
+	return answer(f.fake, ctx, "SetOperatorStatus", &ledger.Participant{MSP: req.MSP, Status: req.Status}, req)
+}
+func (f fakeParticipants) RecordEvaluation(ctx context.Context, req ledger.EvaluationRequest) (*ledger.Participant, error) {
+	return answer(f.fake, ctx, "RecordEvaluation", &ledger.Participant{MSP: req.MSP}, req)
+}
+func (f fakeParticipants) GetParticipant(ctx context.Context, msp string) (*ledger.Participant, error) {
+	return answer(f.fake, ctx, "GetParticipant", &ledger.Participant{MSP: msp}, msp)
+}
+func (f fakeParticipants) QueryParticipants(ctx context.Context, q ledger.Query) (*ledger.ParticipantPage, error) {
+	return answer(f.fake, ctx, "QueryParticipants", &ledger.ParticipantPage{Items: []ledger.Participant{}}, q)
+}
