@@ -3,13 +3,14 @@ package client
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
@@ -104,9 +105,9 @@ func WithConnection(conn grpc.ClientConnInterface) Option {
 // organisation's gateway peer. It is safe for concurrent use.
 type Client struct {
 	conn      *grpc.ClientConn // nil when the connection is shared (WithConnection)
-	gateway   *client.Gateway
-	network   *client.Network
-	contract  *client.Contract
+	gate      *gateway.Gateway
+	network   *gateway.Network
+	contract  *gateway.Contract
 	chaincode string
 	timeouts  Timeouts
 	retry     Retry
@@ -218,21 +219,21 @@ func loadIdentity(mspID string, u *UserProfile) (*identity.X509Identity, identit
 
 // newClient builds a Client over an open connection.
 func newClient(cfg options, id identity.Identity, sign identity.Sign, channel, chaincode string) (*Client, error) {
-	gw, err := client.Connect(id,
-		client.WithSign(sign),
-		client.WithHash(hash.SHA256),
-		client.WithClientConnection(cfg.conn),
-		client.WithEvaluateTimeout(cfg.timeouts.Evaluate),
-		client.WithEndorseTimeout(cfg.timeouts.Endorse),
-		client.WithSubmitTimeout(cfg.timeouts.Submit),
-		client.WithCommitStatusTimeout(cfg.timeouts.CommitStatus),
+	gw, err := gateway.Connect(id,
+		gateway.WithSign(sign),
+		gateway.WithHash(hash.SHA256),
+		gateway.WithClientConnection(cfg.conn),
+		gateway.WithEvaluateTimeout(cfg.timeouts.Evaluate),
+		gateway.WithEndorseTimeout(cfg.timeouts.Endorse),
+		gateway.WithSubmitTimeout(cfg.timeouts.Submit),
+		gateway.WithCommitStatusTimeout(cfg.timeouts.CommitStatus),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	network := gw.GetNetwork(channel)
 	return &Client{
-		gateway:   gw,
+		gate:      gw,
 		network:   network,
 		contract:  network.GetContract(chaincode),
 		chaincode: chaincode,
@@ -245,7 +246,7 @@ func newClient(cfg options, id identity.Identity, sign identity.Sign, channel, c
 
 // Close releases the Gateway and, unless it was shared, the connection.
 func (c *Client) Close() error {
-	errGateway := c.gateway.Close()
+	errGateway := c.gate.Close()
 	var errConn error
 	if c.conn != nil {
 		errConn = c.conn.Close()
@@ -257,11 +258,11 @@ func (c *Client) Close() error {
 }
 
 // Network returns the channel handle, for block and chaincode events.
-func (c *Client) Network() *client.Network { return c.network }
+func (c *Client) Network() *gateway.Network { return c.network }
 
 // Contract returns the grantledger contract handle. Prefer the typed
 // methods: they set timeouts, retry what is safe and classify errors.
-func (c *Client) Contract() *client.Contract { return c.contract }
+func (c *Client) Contract() *gateway.Contract { return c.contract }
 
 // evaluate runs a query on the gateway peer. The Gateway's configured
 // timeouts do not apply to the …WithContext calls, so each call bounds the
@@ -272,7 +273,7 @@ func (c *Client) evaluate(ctx context.Context, name string, args ...string) ([]b
 		callCtx, cancel := context.WithTimeout(ctx, c.timeouts.Evaluate)
 		defer cancel()
 		var err error
-		result, err = c.contract.EvaluateWithContext(callCtx, name, client.WithArguments(args...))
+		result, err = c.contract.EvaluateWithContext(callCtx, name, gateway.WithArguments(args...))
 		return err
 	})
 	return result, err
@@ -293,7 +294,7 @@ func (c *Client) submit(ctx context.Context, name string, args ...string) ([]byt
 // submitOnce is one attempt: a new proposal (new transaction ID), endorsed,
 // submitted and awaited, each stage under its own timeout.
 func (c *Client) submitOnce(ctx context.Context, name string, args []string) ([]byte, error) {
-	proposal, err := c.contract.NewProposal(name, client.WithArguments(args...))
+	proposal, err := c.contract.NewProposal(name, gateway.WithArguments(args...))
 	if err != nil {
 		return nil, err
 	}
@@ -318,9 +319,64 @@ func (c *Client) submitOnce(ctx context.Context, name string, args []string) ([]
 	if !st.Successful {
 		// fabric-gateway builds this error's text internally; classify
 		// writes the message, errors.As still finds the code.
-		return nil, &client.CommitError{TransactionID: st.TransactionID, Code: st.Code}
+		return nil, &gateway.CommitError{TransactionID: st.TransactionID, Code: st.Code}
 	}
 	return tx.Result(), nil
+}
+
+// submitArgs submits a transaction with string arguments and decodes its
+// JSON result.
+func submitArgs[T any](ctx context.Context, c *Client, name string, args ...string) (*T, error) {
+	raw, err := c.submit(ctx, name, args...)
+	if err != nil {
+		return nil, err
+	}
+	return decodeResult[T](name, raw)
+}
+
+// submitJSON submits a transaction whose one argument is a JSON request.
+func submitJSON[T any](ctx context.Context, c *Client, name string, req any) (*T, error) {
+	arg, err := encodeRequest(name, req)
+	if err != nil {
+		return nil, err
+	}
+	return submitArgs[T](ctx, c, name, arg)
+}
+
+// evaluateArgs evaluates a query with string arguments and decodes its
+// JSON result.
+func evaluateArgs[T any](ctx context.Context, c *Client, name string, args ...string) (*T, error) {
+	raw, err := c.evaluate(ctx, name, args...)
+	if err != nil {
+		return nil, err
+	}
+	return decodeResult[T](name, raw)
+}
+
+// evaluateJSON evaluates a query whose one argument is a JSON request.
+func evaluateJSON[T any](ctx context.Context, c *Client, name string, req any) (*T, error) {
+	arg, err := encodeRequest(name, req)
+	if err != nil {
+		return nil, err
+	}
+	return evaluateArgs[T](ctx, c, name, arg)
+}
+
+func encodeRequest(op string, req any) (string, error) {
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return "", &Error{Kind: ErrInvalid, Op: op, Message: fmt.Sprintf("encode request: %v", err), Err: err}
+	}
+	return string(raw), nil
+}
+
+// decodeResult decodes a transaction's JSON result.
+func decodeResult[T any](op string, raw []byte) (*T, error) {
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, &Error{Op: op, Message: fmt.Sprintf("decode result: %v", err), Err: err}
+	}
+	return &v, nil
 }
 
 // withRetry runs attempt until it succeeds, fails in a way again does not

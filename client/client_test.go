@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -68,7 +68,7 @@ func TestSubmit(t *testing.T) {
 			name:         "read conflict every time",
 			gw:           &fakeGateway{status: statusCodes(mvcc, mvcc, mvcc, mvcc, mvcc)},
 			wantKind:     ErrConflict,
-			wantAs:       new(*client.CommitError),
+			wantAs:       new(*gateway.CommitError),
 			wantMessage:  "MVCC_READ_CONFLICT",
 			wantAttempts: 4,
 			wantSlept:    []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 150 * time.Millisecond},
@@ -96,7 +96,7 @@ func TestSubmit(t *testing.T) {
 			name:         "endorsers' results differ every time",
 			gw:           &fakeGateway{endorse: func(int, call) ([]byte, error) { return nil, payloadsDiffer() }},
 			wantKind:     ErrEndorsement,
-			wantAs:       new(*client.EndorseError),
+			wantAs:       new(*gateway.EndorseError),
 			wantCode:     codes.Aborted,
 			wantMessage:  "Bootstrap: endorsement failed: ProposalResponsePayloads do not match",
 			wantAttempts: 4,
@@ -109,7 +109,7 @@ func TestSubmit(t *testing.T) {
 					"chaincode response 500, not found: grant g-1 does not exist")
 			}},
 			wantKind:     ErrNotFound,
-			wantAs:       new(*client.EndorseError),
+			wantAs:       new(*gateway.EndorseError),
 			wantMessage:  "grant g-1 does not exist",
 			wantAttempts: 1,
 		},
@@ -120,14 +120,14 @@ func TestSubmit(t *testing.T) {
 					"failed to create new connection: context deadline exceeded")
 			}},
 			wantKind:     ErrEndorsement,
-			wantAs:       new(*client.EndorseError),
+			wantAs:       new(*gateway.EndorseError),
 			wantAttempts: 1,
 		},
 		{
 			name:         "endorsement policy failure",
 			gw:           &fakeGateway{status: statusCodes(peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE)},
 			wantKind:     ErrEndorsement,
-			wantAs:       new(*client.CommitError),
+			wantAs:       new(*gateway.CommitError),
 			wantMessage:  "ENDORSEMENT_POLICY_FAILURE",
 			wantAttempts: 1,
 		},
@@ -135,7 +135,7 @@ func TestSubmit(t *testing.T) {
 			name:         "duplicate transaction ID",
 			gw:           &fakeGateway{status: statusCodes(peer.TxValidationCode_DUPLICATE_TXID)},
 			wantKind:     ErrConflict,
-			wantAs:       new(*client.CommitError),
+			wantAs:       new(*gateway.CommitError),
 			wantAttempts: 1,
 		},
 		{
@@ -145,7 +145,7 @@ func TestSubmit(t *testing.T) {
 					"chaincode response 500, forbidden: bootstrap: caller OperatorMSP is not the authority AuthorityMSP")
 			}},
 			wantKind:     ErrForbidden,
-			wantAs:       new(*client.EndorseError),
+			wantAs:       new(*gateway.EndorseError),
 			wantCode:     codes.Aborted,
 			wantMessage:  "Bootstrap: forbidden: bootstrap: caller OperatorMSP is not the authority AuthorityMSP",
 			wantAttempts: 1,
@@ -157,7 +157,7 @@ func TestSubmit(t *testing.T) {
 					"chaincode response 500, bootstrap: authority MSP ID is empty")
 			}},
 			wantKind:     ErrEndorsement,
-			wantAs:       new(*client.EndorseError),
+			wantAs:       new(*gateway.EndorseError),
 			wantCode:     codes.Aborted,
 			wantMessage:  "Bootstrap: endorsement failed: bootstrap: authority MSP ID is empty",
 			wantAttempts: 1,
@@ -168,7 +168,7 @@ func TestSubmit(t *testing.T) {
 				return status.Error(codes.Unavailable, "no orderer nodes available")
 			}},
 			wantKind:     ErrUnavailable,
-			wantAs:       new(*client.SubmitError),
+			wantAs:       new(*gateway.SubmitError),
 			wantCode:     codes.Unavailable,
 			wantMessage:  "outcome unknown",
 			wantAttempts: 1,
@@ -179,7 +179,7 @@ func TestSubmit(t *testing.T) {
 				return 0, status.Error(codes.DeadlineExceeded, "commit status timeout")
 			}},
 			wantKind:     ErrUnavailable,
-			wantAs:       new(*client.CommitStatusError),
+			wantAs:       new(*gateway.CommitStatusError),
 			wantCode:     codes.DeadlineExceeded,
 			wantMessage:  "outcome unknown",
 			wantAttempts: 1,

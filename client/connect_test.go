@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	gatewaypb "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
@@ -23,37 +24,64 @@ import (
 // identity files in a temporary directory.
 func tlsGateway(t *testing.T, gw *fakeGateway, peerName string) *Profile {
 	t.Helper()
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
+	profile, stop, err := serveTLS(gw, peerName, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return profile
+}
+
+// serveTLS serves a gateway over TLS on localhost with a certificate for
+// peerName only, and returns a profile of the organisation authority
+// (AuthorityMSP) that reaches it with Admin's identity files, written in
+// dir, and the function that stops the server.
+func serveTLS(srv gatewaypb.GatewayServer, peerName, dir string) (*Profile, func(), error) {
+	write := func(name string, data []byte) (string, error) {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatalf("write %s: %v", name, err)
+			return "", fmt.Errorf("write %s: %w", name, err)
 		}
-		return path
+		return path, nil
 	}
-
-	peerKey, peerCert := testCert(t, peerName, peerName)
-	caPath := write("tls-ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: peerCert.Raw}))
-	s := grpc.NewServer(grpc.Creds(credentials.NewServerTLSFromCert(&tls.Certificate{
-		Certificate: [][]byte{peerCert.Raw}, PrivateKey: peerKey,
-	})))
-	gateway.RegisterGatewayServer(s, gw)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	peerKey, peerCert, err := newCert(peerName, peerName)
 	if err != nil {
-		t.Fatalf("listen: %v", err)
+		return nil, nil, err
 	}
-	go func() { _ = s.Serve(lis) }()
-	t.Cleanup(s.Stop)
-
-	userKey, userCert := testCert(t, "Admin@authority.test")
+	userKey, userCert, err := newCert("Admin@authority.test")
+	if err != nil {
+		return nil, nil, err
+	}
 	certPEM, err := identity.CertificateToPEM(userCert)
 	if err != nil {
-		t.Fatalf("certificate PEM: %v", err)
+		return nil, nil, fmt.Errorf("certificate PEM: %w", err)
 	}
 	keyPEM, err := identity.PrivateKeyToPEM(userKey)
 	if err != nil {
-		t.Fatalf("key PEM: %v", err)
+		return nil, nil, fmt.Errorf("key PEM: %w", err)
 	}
+	caPath, err := write("tls-ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: peerCert.Raw}))
+	if err != nil {
+		return nil, nil, err
+	}
+	certPath, err := write("admin-cert.pem", certPEM)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyPath, err := write("priv_sk", keyPEM)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen: %w", err)
+	}
+	s := grpc.NewServer(grpc.Creds(credentials.NewServerTLSFromCert(&tls.Certificate{
+		Certificate: [][]byte{peerCert.Raw}, PrivateKey: peerKey,
+	})))
+	gatewaypb.RegisterGatewayServer(s, srv)
+	go func() { _ = s.Serve(lis) }()
 	return &Profile{
 		Channel:   "grantledger",
 		Chaincode: "grantledger",
@@ -62,9 +90,9 @@ func tlsGateway(t *testing.T, gw *fakeGateway, peerName string) *Profile {
 			Name:  "authority",
 			Role:  "authority",
 			Peer:  PeerProfile{Name: peerName, Address: lis.Addr().String(), TLSRootCert: caPath, HostOverride: peerName},
-			Users: []UserProfile{{Name: "Admin", Cert: write("admin-cert.pem", certPEM), Key: write("priv_sk", keyPEM)}},
+			Users: []UserProfile{{Name: "Admin", Cert: certPath, Key: keyPath}},
 		}},
-	}
+	}, s.Stop, nil
 }
 
 func TestConnect(t *testing.T) {

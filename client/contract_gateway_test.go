@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	gatewaypb "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -29,13 +29,18 @@ import (
 // as its creator's MSP, CommitStatus commits it with MVCC validation (one
 // block per transaction) and ChaincodeEvents serves the committed events.
 type contractGateway struct {
-	gateway.UnimplementedGatewayServer
+	gatewaypb.UnimplementedGatewayServer
 
 	mu      sync.Mutex
 	peer    *chaincodetest.Peer
 	pending map[string]*chaincodetest.Tx // endorsed, by gateway transaction ID
-	events  []*client.ChaincodeEvent
+	events  []*gateway.ChaincodeEvent
 	block   uint64
+	// newEvents is closed, and replaced, when an event is committed: open
+	// event streams wait on it for new blocks.
+	newEvents chan struct{}
+	// streams counts the event streams opened, once their start is fixed.
+	streams int
 	// beforeCommit, when set, runs before a transaction is committed, with
 	// the peer, so that a test can commit a competing transaction first.
 	beforeCommit func(p *chaincodetest.Peer, txID string)
@@ -44,11 +49,20 @@ type contractGateway struct {
 
 func newContractGateway(t *testing.T, start time.Time) *contractGateway {
 	t.Helper()
+	g, err := startContract(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// startContract is newContractGateway for callers without a *testing.T.
+func startContract(start time.Time) (*contractGateway, error) {
 	cc, err := chaincode.NewChaincode()
 	if err != nil {
-		t.Fatalf("NewChaincode() error = %v", err)
+		return nil, fmt.Errorf("NewChaincode() error = %w", err)
 	}
-	return &contractGateway{peer: chaincodetest.New(cc, start), pending: map[string]*chaincodetest.Tx{}}
+	return &contractGateway{peer: chaincodetest.New(cc, start), pending: map[string]*chaincodetest.Tx{}, newEvents: make(chan struct{})}, nil
 }
 
 // creatorMSP reads the MSP ID of a signed proposal's creator.
@@ -84,7 +98,7 @@ func (g *contractGateway) simulate(txID string, sp *peer.SignedProposal) (*chain
 	return g.peer.Simulate(mspID, c.Name, c.Args...), nil
 }
 
-func (g *contractGateway) Endorse(ctx context.Context, req *gateway.EndorseRequest) (*gateway.EndorseResponse, error) {
+func (g *contractGateway) Endorse(ctx context.Context, req *gatewaypb.EndorseRequest) (*gatewaypb.EndorseResponse, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	tx, err := g.simulate(req.GetTransactionId(), req.GetProposedTransaction())
@@ -100,20 +114,20 @@ func (g *contractGateway) Endorse(ctx context.Context, req *gateway.EndorseReque
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	return &gateway.EndorseResponse{PreparedTransaction: env}, nil
+	return &gatewaypb.EndorseResponse{PreparedTransaction: env}, nil
 }
 
-func (g *contractGateway) Submit(ctx context.Context, req *gateway.SubmitRequest) (*gateway.SubmitResponse, error) {
+func (g *contractGateway) Submit(ctx context.Context, req *gatewaypb.SubmitRequest) (*gatewaypb.SubmitResponse, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.pending[req.GetTransactionId()] == nil {
 		return nil, status.Errorf(codes.FailedPrecondition, "transaction %s was not endorsed", req.GetTransactionId())
 	}
-	return &gateway.SubmitResponse{}, nil
+	return &gatewaypb.SubmitResponse{}, nil
 }
 
-func (g *contractGateway) CommitStatus(ctx context.Context, req *gateway.SignedCommitStatusRequest) (*gateway.CommitStatusResponse, error) {
-	var r gateway.CommitStatusRequest
+func (g *contractGateway) CommitStatus(ctx context.Context, req *gatewaypb.SignedCommitStatusRequest) (*gatewaypb.CommitStatusResponse, error) {
+	var r gatewaypb.CommitStatusRequest
 	if err := proto.Unmarshal(req.GetRequest(), &r); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -140,17 +154,19 @@ func (g *contractGateway) CommitStatus(ctx context.Context, req *gateway.SignedC
 	default:
 		if n := len(tx.Events); n > 0 { // Fabric keeps the last event
 			e := tx.Events[n-1]
-			g.events = append(g.events, &client.ChaincodeEvent{
+			g.events = append(g.events, &gateway.ChaincodeEvent{
 				BlockNumber: g.block, TransactionID: r.GetTransactionId(), ChaincodeName: "grantledger",
 				EventName: e.Name, Payload: e.Payload,
 			})
+			close(g.newEvents)
+			g.newEvents = make(chan struct{})
 		}
 	}
 	g.peer.SetTime(g.peer.Now().Add(time.Second))
-	return &gateway.CommitStatusResponse{Result: code, BlockNumber: g.block}, nil
+	return &gatewaypb.CommitStatusResponse{Result: code, BlockNumber: g.block}, nil
 }
 
-func (g *contractGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest) (*gateway.EvaluateResponse, error) {
+func (g *contractGateway) Evaluate(ctx context.Context, req *gatewaypb.EvaluateRequest) (*gatewaypb.EvaluateResponse, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	tx, err := g.simulate(req.GetTransactionId(), req.GetProposedTransaction())
@@ -161,11 +177,14 @@ func (g *contractGateway) Evaluate(ctx context.Context, req *gateway.EvaluateReq
 		msg := fmt.Sprintf("chaincode response %d, %s", tx.Status, tx.Message)
 		return nil, gatewayError(codes.Unknown, "evaluate call to endorser returned error: "+msg, msg)
 	}
-	return &gateway.EvaluateResponse{Result: &peer.Response{Status: tx.Status, Payload: tx.Payload}}, nil
+	return &gatewaypb.EvaluateResponse{Result: &peer.Response{Status: tx.Status, Payload: tx.Payload}}, nil
 }
 
-func (g *contractGateway) ChaincodeEvents(req *gateway.SignedChaincodeEventsRequest, stream grpc.ServerStreamingServer[gateway.ChaincodeEventsResponse]) error {
-	var r gateway.ChaincodeEventsRequest
+// ChaincodeEvents serves the committed events from the requested block (by
+// default the next one), after the checkpointed transaction, and then the
+// events of new blocks as they are committed, like a peer.
+func (g *contractGateway) ChaincodeEvents(req *gatewaypb.SignedChaincodeEventsRequest, stream grpc.ServerStreamingServer[gatewaypb.ChaincodeEventsResponse]) error {
+	var r gatewaypb.ChaincodeEventsRequest
 	if err := proto.Unmarshal(req.GetRequest(), &r); err != nil {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -174,18 +193,36 @@ func (g *contractGateway) ChaincodeEvents(req *gateway.SignedChaincodeEventsRequ
 	if s, ok := r.GetStartPosition().GetType().(*orderer.SeekPosition_Specified); ok {
 		start = s.Specified.GetNumber()
 	}
-	events := eventsAfter(g.events, start, r.GetAfterTransactionId())
+	g.streams++
 	g.mu.Unlock()
-	for _, e := range events {
-		resp := &gateway.ChaincodeEventsResponse{BlockNumber: e.BlockNumber, Events: []*peer.ChaincodeEvent{{
-			ChaincodeId: e.ChaincodeName, TxId: e.TransactionID, EventName: e.EventName, Payload: e.Payload,
-		}}}
-		if err := stream.Send(resp); err != nil {
-			return err
+	sent := 0
+	for {
+		g.mu.Lock()
+		events := eventsAfter(g.events, start, r.GetAfterTransactionId())[sent:]
+		more := g.newEvents
+		g.mu.Unlock()
+		for _, e := range events {
+			resp := &gatewaypb.ChaincodeEventsResponse{BlockNumber: e.BlockNumber, Events: []*peer.ChaincodeEvent{{
+				ChaincodeId: e.ChaincodeName, TxId: e.TransactionID, EventName: e.EventName, Payload: e.Payload,
+			}}}
+			if err := stream.Send(resp); err != nil {
+				return err
+			}
+			sent++
+		}
+		select {
+		case <-more:
+		case <-stream.Context().Done():
+			return nil
 		}
 	}
-	<-stream.Context().Done()
-	return nil
+}
+
+// openStreams returns how many event streams the gateway has opened.
+func (g *contractGateway) openStreams() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.streams
 }
 
 // orgs connects one Client per MSP ID to a gateway over one shared
@@ -196,7 +233,7 @@ type orgs struct {
 	clients map[string]*Client
 }
 
-func newOrgs(t *testing.T, srv gateway.GatewayServer) *orgs {
+func newOrgs(t *testing.T, srv gatewaypb.GatewayServer) *orgs {
 	return &orgs{t: t, conn: serve(t, srv), clients: map[string]*Client{}}
 }
 

@@ -11,14 +11,27 @@
 // identities. Every call is bounded by the caller's context and by its stage
 // timeout (evaluate, endorse, submit, commit status; see Timeouts).
 //
+// # Transactions
+//
+// Each typed method submits (a transaction that changes the ledger:
+// endorsed, ordered and awaited until committed) or evaluates (a query on
+// the organisation's peer) the contract transaction of the same name,
+// encoding requests as the JSON the contract decodes, and decodes the
+// result. They are grouped in one file per concept, as in the contract
+// (chaincode/) and the rules (ledger/): config (Bootstrap, GetConfig),
+// participant (with WhoAmI), expert, dataset, call, application, review
+// (reviews and opinions), grant (grants, sub-grants, usage), agreement,
+// attestor, receipt (receipts, batches, proofs), product and audit
+// (disclosure, provenance, history).
+//
 // # Errors
 //
 // Every failed call returns an *Error whose Kind is one of ErrNotFound,
 // ErrForbidden, ErrConflict, ErrInvalid, ErrRefused (the contract's kinds,
 // sent as the "<kind>: " prefix of its error message), ErrEndorsement or
 // ErrUnavailable (the network's), or context.Canceled. The *Error also wraps
-// the gateway's own error, so errors.As finds *client.EndorseError,
-// *client.SubmitError, *client.CommitStatusError or *client.CommitError and
+// the gateway's own error, so errors.As finds *gateway.EndorseError,
+// *gateway.SubmitError, *gateway.CommitStatusError or *gateway.CommitError and
 // status.Code reads the gRPC code. The mapping lives in one function,
 // classify.
 //

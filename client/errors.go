@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -52,8 +52,8 @@ var contractKinds = []error{ErrNotFound, ErrForbidden, ErrConflict, ErrInvalid, 
 // Error is the error every Client method returns for a failed call. It
 // unwraps to both its Kind and the original error, so callers can test
 // errors.Is(err, ErrForbidden) and still reach the gateway's
-// *client.EndorseError, *client.SubmitError, *client.CommitStatusError or
-// *client.CommitError with errors.As, and the gRPC status with status.Code.
+// *gateway.EndorseError, *gateway.SubmitError, *gateway.CommitStatusError or
+// *gateway.CommitError with errors.As, and the gRPC status with status.Code.
 type Error struct {
 	// Kind is one of the package's sentinels, or context.Canceled when the
 	// caller gave up; nil when the failure is not classified.
@@ -97,10 +97,10 @@ var chaincodeResponse = regexp.MustCompile(`chaincode response \d+, `)
 // classify is the one place where gateway, gRPC and contract errors become
 // the package's kinds:
 //
-//   - *client.CommitError: MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT and
+//   - *gateway.CommitError: MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT and
 //     DUPLICATE_TXID are ErrConflict; every other validation code
 //     (ENDORSEMENT_POLICY_FAILURE...) is ErrEndorsement.
-//   - an error carrying a gRPC status (*client.EndorseError, SubmitError,
+//   - an error carrying a gRPC status (*gateway.EndorseError, SubmitError,
 //     CommitStatusError, or the raw status Evaluate returns): when the
 //     status details or message carry a chaincode message that starts with
 //     "<kind>: ", that kind; otherwise by code: Unavailable,
@@ -120,7 +120,7 @@ func classify(op string, err error) error {
 		return e
 	}
 	e := &Error{Op: op, Err: err}
-	if ce, ok := errors.AsType[*client.CommitError](err); ok {
+	if ce, ok := errors.AsType[*gateway.CommitError](err); ok {
 		e.Kind = commitKind(ce.Code)
 		e.Message = fmt.Sprintf("transaction %s was invalidated: %s", ce.TransactionID, ce.Code)
 		return e
@@ -212,10 +212,10 @@ func stripChaincodeResponse(message string) string {
 // outcomeUnknown reports whether err comes from a stage after the
 // transaction was handed to the orderer, and the transaction's ID.
 func outcomeUnknown(err error) (string, bool) {
-	if se, ok := errors.AsType[*client.SubmitError](err); ok {
+	if se, ok := errors.AsType[*gateway.SubmitError](err); ok {
 		return se.TransactionID, true
 	}
-	if ce, ok := errors.AsType[*client.CommitStatusError](err); ok {
+	if ce, ok := errors.AsType[*gateway.CommitStatusError](err); ok {
 		return ce.TransactionID, true
 	}
 	return "", false
@@ -248,11 +248,11 @@ func outcomeUnknown(err error) (string, bool) {
 // the contract refuses to record again with ErrConflict; the caller decides,
 // knowing that.
 func retryable(err error) bool {
-	if ce, ok := errors.AsType[*client.CommitError](err); ok {
+	if ce, ok := errors.AsType[*gateway.CommitError](err); ok {
 		return ce.Code == peer.TxValidationCode_MVCC_READ_CONFLICT ||
 			ce.Code == peer.TxValidationCode_PHANTOM_READ_CONFLICT
 	}
-	if _, ok := errors.AsType[*client.EndorseError](err); ok {
+	if _, ok := errors.AsType[*gateway.EndorseError](err); ok {
 		return status.Code(err) == codes.Unavailable || endorsersDisagreed(err)
 	}
 	return false

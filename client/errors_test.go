@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -61,15 +61,15 @@ func TestClassify(t *testing.T) {
 			wantKind: ErrNotFound},
 		{name: "failed precondition", err: status.Error(codes.FailedPrecondition, "creator org unknown"),
 			wantKind: ErrEndorsement},
-		{name: "MVCC read conflict", err: &client.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_MVCC_READ_CONFLICT},
+		{name: "MVCC read conflict", err: &gateway.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_MVCC_READ_CONFLICT},
 			wantKind: ErrConflict, wantMessage: "transaction tx1 was invalidated: MVCC_READ_CONFLICT", retry: true},
-		{name: "phantom read conflict", err: &client.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_PHANTOM_READ_CONFLICT},
+		{name: "phantom read conflict", err: &gateway.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_PHANTOM_READ_CONFLICT},
 			wantKind: ErrConflict, retry: true},
-		{name: "duplicate transaction ID", err: &client.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_DUPLICATE_TXID},
+		{name: "duplicate transaction ID", err: &gateway.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_DUPLICATE_TXID},
 			wantKind: ErrConflict},
-		{name: "endorsement policy failure", err: &client.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE},
+		{name: "endorsement policy failure", err: &gateway.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE},
 			wantKind: ErrEndorsement, wantMessage: "transaction tx1 was invalidated: ENDORSEMENT_POLICY_FAILURE"},
-		{name: "wrapped commit error", err: fmt.Errorf("submit: %w", &client.CommitError{Code: peer.TxValidationCode_MVCC_READ_CONFLICT}),
+		{name: "wrapped commit error", err: fmt.Errorf("submit: %w", &gateway.CommitError{Code: peer.TxValidationCode_MVCC_READ_CONFLICT}),
 			wantKind: ErrConflict, retry: true},
 		{name: "context deadline", err: fmt.Errorf("wait: %w", context.DeadlineExceeded),
 			wantKind: ErrUnavailable, wantMessage: "wait: context deadline exceeded"},

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/grantledger/grantledger/ledger"
 )
@@ -86,21 +86,21 @@ func (a *acker) do() error {
 // after a checkpoint. *Client implements it over Network.ChaincodeEvents;
 // tests fake it.
 type eventSource interface {
-	chaincodeEvents(ctx context.Context, cp client.Checkpoint) (<-chan *client.ChaincodeEvent, error)
+	chaincodeEvents(ctx context.Context, cp gateway.Checkpoint) (<-chan *gateway.ChaincodeEvent, error)
 }
 
-// checkpointStore is the part of *client.FileCheckpointer the follower uses.
+// checkpointStore is the part of *gateway.FileCheckpointer the follower uses.
 type checkpointStore interface {
-	client.Checkpoint
-	CheckpointChaincodeEvent(event *client.ChaincodeEvent) error
+	gateway.Checkpoint
+	CheckpointChaincodeEvent(event *gateway.ChaincodeEvent) error
 	Sync() error
 	Close() error
 }
 
 // chaincodeEvents reads the contract's events from the start of the chain,
 // or after the checkpoint when it holds a position.
-func (c *Client) chaincodeEvents(ctx context.Context, cp client.Checkpoint) (<-chan *client.ChaincodeEvent, error) {
-	return c.network.ChaincodeEvents(ctx, c.chaincode, client.WithStartBlock(0), client.WithCheckpoint(cp))
+func (c *Client) chaincodeEvents(ctx context.Context, cp gateway.Checkpoint) (<-chan *gateway.ChaincodeEvent, error) {
+	return c.network.ChaincodeEvents(ctx, c.chaincode, gateway.WithStartBlock(0), gateway.WithCheckpoint(cp))
 }
 
 // FollowEvents delivers the contract's chaincode events in ledger order,
@@ -128,7 +128,7 @@ func (c *Client) chaincodeEvents(ctx context.Context, cp client.Checkpoint) (<-c
 // with backoff. The channel is closed when ctx ends or the checkpoint cannot
 // be written (that Ack returns the error).
 func (c *Client) FollowEvents(ctx context.Context, checkpointPath string) (<-chan Event, error) {
-	cp, err := client.NewFileCheckpointer(checkpointPath)
+	cp, err := gateway.NewFileCheckpointer(checkpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("follow events: open checkpoint %s: %w", checkpointPath, err)
 	}
@@ -193,7 +193,7 @@ func (f *follower) stream(ctx context.Context, out chan<- Event, stopped <-chan 
 	}()
 	delivered := false
 	for {
-		var ev *client.ChaincodeEvent
+		var ev *gateway.ChaincodeEvent
 		select {
 		case <-ctx.Done():
 			return delivered, nil
@@ -228,7 +228,7 @@ func (f *follower) stream(ctx context.Context, out chan<- Event, stopped <-chan 
 }
 
 // checkpoint durably moves the checkpoint past ev.
-func (f *follower) checkpoint(ev *client.ChaincodeEvent) error {
+func (f *follower) checkpoint(ev *gateway.ChaincodeEvent) error {
 	if err := f.cp.CheckpointChaincodeEvent(ev); err != nil {
 		return fmt.Errorf("checkpoint event %s in block %d: %w", ev.TransactionID, ev.BlockNumber, err)
 	}
@@ -239,7 +239,7 @@ func (f *follower) checkpoint(ev *client.ChaincodeEvent) error {
 }
 
 // newEvent converts a gateway event, parsing a {"type","id","change"} payload.
-func newEvent(ev *client.ChaincodeEvent, a *acker) Event {
+func newEvent(ev *gateway.ChaincodeEvent, a *acker) Event {
 	e := Event{
 		BlockNumber:   ev.BlockNumber,
 		TransactionID: ev.TransactionID,
@@ -282,9 +282,9 @@ type ChainEvent struct {
 // channel closes. Unlike FollowEvents it keeps no checkpoint: the caller
 // resumes by passing the block after the last one it finished.
 func (c *Client) ChaincodeEvents(ctx context.Context, start *uint64) (<-chan ChainEvent, error) {
-	var opts []client.ChaincodeEventsOption
+	var opts []gateway.ChaincodeEventsOption
 	if start != nil {
-		opts = append(opts, client.WithStartBlock(*start))
+		opts = append(opts, gateway.WithStartBlock(*start))
 	}
 	events, err := c.network.ChaincodeEvents(ctx, c.chaincode, opts...)
 	if err != nil {

@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
+	gatewaypb "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
@@ -21,23 +22,24 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/grantledger/grantledger/ledger"
+	lt "github.com/grantledger/grantledger/ledger/ledgertest"
 )
 
 // testLedger is the contract's events in ledger order: blocks 3, 4 and 6.
-func testLedger() []*client.ChaincodeEvent {
-	ev := func(block uint64, tx string) *client.ChaincodeEvent {
-		return &client.ChaincodeEvent{
+func testLedger() []*gateway.ChaincodeEvent {
+	ev := func(block uint64, tx string) *gateway.ChaincodeEvent {
+		return &gateway.ChaincodeEvent{
 			BlockNumber: block, TransactionID: tx, ChaincodeName: "grantledger", EventName: "grantledger",
 			Payload: fmt.Appendf(nil, `{"type":"grant","id":"g-%s","change":"created"}`, tx),
 		}
 	}
-	return []*client.ChaincodeEvent{ev(3, "a"), ev(3, "b"), ev(4, "c"), ev(6, "d"), ev(6, "e")}
+	return []*gateway.ChaincodeEvent{ev(3, "a"), ev(3, "b"), ev(4, "c"), ev(6, "d"), ev(6, "e")}
 }
 
 // eventsAfter emulates the Fabric gateway's selection of chaincode events:
 // from block start, after the event of transaction afterTx when it is in
 // that block.
-func eventsAfter(ledger []*client.ChaincodeEvent, start uint64, afterTx string) []*client.ChaincodeEvent {
+func eventsAfter(ledger []*gateway.ChaincodeEvent, start uint64, afterTx string) []*gateway.ChaincodeEvent {
 	if afterTx != "" {
 		for _, e := range ledger {
 			if e.TransactionID == afterTx {
@@ -45,7 +47,7 @@ func eventsAfter(ledger []*client.ChaincodeEvent, start uint64, afterTx string) 
 			}
 		}
 	}
-	var out []*client.ChaincodeEvent
+	var out []*gateway.ChaincodeEvent
 	passed := afterTx == ""
 	for _, e := range ledger {
 		if e.BlockNumber < start {
@@ -63,7 +65,7 @@ func eventsAfter(ledger []*client.ChaincodeEvent, start uint64, afterTx string) 
 // fakeSource serves events from a ledger like the gateway, and can fail to
 // open or end streams early.
 type fakeSource struct {
-	ledger    []*client.ChaincodeEvent
+	ledger    []*gateway.ChaincodeEvent
 	failOpens int // the first failOpens opens fail
 	streamMax int // when > 0, a stream ends after that many events
 
@@ -71,7 +73,7 @@ type fakeSource struct {
 	opens int
 }
 
-func (s *fakeSource) chaincodeEvents(ctx context.Context, cp client.Checkpoint) (<-chan *client.ChaincodeEvent, error) {
+func (s *fakeSource) chaincodeEvents(ctx context.Context, cp gateway.Checkpoint) (<-chan *gateway.ChaincodeEvent, error) {
 	s.mu.Lock()
 	s.opens++
 	n := s.opens
@@ -80,7 +82,7 @@ func (s *fakeSource) chaincodeEvents(ctx context.Context, cp client.Checkpoint) 
 		return nil, status.Error(codes.Unavailable, "peer down")
 	}
 	events := eventsAfter(s.ledger, cp.BlockNumber(), cp.TransactionID())
-	ch := make(chan *client.ChaincodeEvent)
+	ch := make(chan *gateway.ChaincodeEvent)
 	go func() {
 		defer close(ch)
 		for i, e := range events {
@@ -107,7 +109,7 @@ func (s *fakeSource) openCount() int {
 // follow starts a follower on the checkpoint file with instant backoff.
 func follow(t *testing.T, ctx context.Context, src eventSource, path string) <-chan Event {
 	t.Helper()
-	cp, err := client.NewFileCheckpointer(path)
+	cp, err := gateway.NewFileCheckpointer(path)
 	if err != nil {
 		t.Fatalf("open checkpoint: %v", err)
 	}
@@ -121,7 +123,7 @@ func follow(t *testing.T, ctx context.Context, src eventSource, path string) <-c
 }
 
 // receive takes the next event or fails after a while.
-func receive(t *testing.T, events <-chan Event) Event {
+func receive[E any](t *testing.T, events <-chan E) E {
 	t.Helper()
 	select {
 	case e, ok := <-events:
@@ -132,7 +134,8 @@ func receive(t *testing.T, events <-chan Event) Event {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event within 5s")
 	}
-	return Event{}
+	var zero E
+	return zero
 }
 
 // expectNone checks that no event arrives for a short while.
@@ -147,8 +150,9 @@ func expectNone(t *testing.T, events <-chan Event) {
 	}
 }
 
-// waitClosed waits for the follower to close its channel.
-func waitClosed(t *testing.T, events <-chan Event) {
+// waitClosed waits for the follower to close its channel, discarding the
+// events still in it.
+func waitClosed[E any](t *testing.T, events <-chan E) {
 	t.Helper()
 	for {
 		select {
@@ -255,14 +259,14 @@ func TestFollowReconnects(t *testing.T) {
 
 // failingCheckpoint is a checkpoint store whose writes fail.
 type failingCheckpoint struct {
-	client.InMemoryCheckpointer
+	gateway.InMemoryCheckpointer
 	err    error
 	closed bool
 }
 
-func (c *failingCheckpoint) CheckpointChaincodeEvent(*client.ChaincodeEvent) error { return c.err }
-func (c *failingCheckpoint) Sync() error                                           { return nil }
-func (c *failingCheckpoint) Close() error                                          { c.closed = true; return nil }
+func (c *failingCheckpoint) CheckpointChaincodeEvent(*gateway.ChaincodeEvent) error { return c.err }
+func (c *failingCheckpoint) Sync() error                                            { return nil }
+func (c *failingCheckpoint) Close() error                                           { c.closed = true; return nil }
 
 func TestFollowStopsWhenCheckpointFails(t *testing.T) {
 	cp := &failingCheckpoint{err: errors.New("disk full")}
@@ -333,7 +337,7 @@ func TestNewEvent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEvent(&client.ChaincodeEvent{BlockNumber: 7, TransactionID: "tx", EventName: "grantledger", Payload: []byte(tt.payload)}, nil)
+			e := newEvent(&gateway.ChaincodeEvent{BlockNumber: 7, TransactionID: "tx", EventName: "grantledger", Payload: []byte(tt.payload)}, nil)
 			if got := [3]string{e.Type, e.ID, e.Change}; got != tt.want {
 				t.Errorf("parsed %q, want %q", got, tt.want)
 			}
@@ -350,8 +354,8 @@ func TestNewEvent(t *testing.T) {
 // ChaincodeEvents serves the fake gateway's ledger of events like a peer:
 // from the checkpointed transaction's block, or the requested start block,
 // skipping events up to the checkpointed transaction; then it waits.
-func (f *fakeGateway) ChaincodeEvents(req *gateway.SignedChaincodeEventsRequest, stream grpc.ServerStreamingServer[gateway.ChaincodeEventsResponse]) error {
-	var r gateway.ChaincodeEventsRequest
+func (f *fakeGateway) ChaincodeEvents(req *gatewaypb.SignedChaincodeEventsRequest, stream grpc.ServerStreamingServer[gatewaypb.ChaincodeEventsResponse]) error {
+	var r gatewaypb.ChaincodeEventsRequest
 	if err := proto.Unmarshal(req.GetRequest(), &r); err != nil {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -361,7 +365,7 @@ func (f *fakeGateway) ChaincodeEvents(req *gateway.SignedChaincodeEventsRequest,
 		start = s.Specified.GetNumber()
 	}
 	for _, e := range eventsAfter(f.ledger, start, r.GetAfterTransactionId()) {
-		resp := &gateway.ChaincodeEventsResponse{BlockNumber: e.BlockNumber, Events: []*peer.ChaincodeEvent{{
+		resp := &gatewaypb.ChaincodeEventsResponse{BlockNumber: e.BlockNumber, Events: []*peer.ChaincodeEvent{{
 			ChaincodeId: e.ChaincodeName, TxId: e.TransactionID, EventName: e.EventName, Payload: e.Payload,
 		}}}
 		if err := stream.Send(resp); err != nil {
@@ -372,32 +376,37 @@ func (f *fakeGateway) ChaincodeEvents(req *gateway.SignedChaincodeEventsRequest,
 	return nil
 }
 
+// followAcked follows the client's events with the checkpoint file,
+// acknowledges n of them, then stops the follower and waits until it has
+// let go of the file.
+func followAcked(t *testing.T, c *Client, path string, n int) []Event {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	events, err := c.FollowEvents(ctx, path)
+	if err != nil {
+		t.Fatalf("FollowEvents() error = %v", err)
+	}
+	var got []Event
+	for range n {
+		e := receive(t, events)
+		if err := e.Ack(); err != nil {
+			t.Fatalf("Ack() error = %v", err)
+		}
+		got = append(got, e)
+	}
+	stop()
+	waitClosed(t, events)
+	return got
+}
+
 func TestFollowEventsThroughGateway(t *testing.T) {
 	gw := &fakeGateway{ledger: testLedger()}
 	c := newFakeClient(t, gw)
 	path := filepath.Join(t.TempDir(), "events.checkpoint")
 
-	run := func(n int) []Event {
-		ctx, stop := context.WithCancel(context.Background())
-		defer stop()
-		events, err := c.FollowEvents(ctx, path)
-		if err != nil {
-			t.Fatalf("FollowEvents() error = %v", err)
-		}
-		var got []Event
-		for range n {
-			e := receive(t, events)
-			if err := e.Ack(); err != nil {
-				t.Fatalf("Ack() error = %v", err)
-			}
-			got = append(got, e)
-		}
-		stop()
-		waitClosed(t, events)
-		return got
-	}
-	first := run(3)
-	second := run(2)
+	first := followAcked(t, c.Client, path, 3)
+	second := followAcked(t, c.Client, path, 2)
 	var ids []string
 	for _, e := range append(first, second...) {
 		ids = append(ids, e.ID)
@@ -436,6 +445,104 @@ func TestFollowEventsBadCheckpoint(t *testing.T) {
 			if events, err := c.FollowEvents(context.Background(), tt.path); err == nil {
 				t.Errorf("FollowEvents(%s) = %v, nil; want an error", tt.path, events)
 			}
+		})
+	}
+}
+
+// chainEvents opens Client.ChaincodeEvents or fails the test.
+func chainEvents(t *testing.T, ctx context.Context, c *Client, start *uint64) <-chan ChainEvent {
+	t.Helper()
+	events, err := c.ChaincodeEvents(ctx, start)
+	if err != nil {
+		t.Fatalf("ChaincodeEvents() error = %v", err)
+	}
+	return events
+}
+
+func TestChaincodeEventsFromBlock(t *testing.T) {
+	gw := &fakeGateway{ledger: testLedger()}
+	c := newFakeClient(t, gw)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	start := uint64(4)
+	events := chainEvents(t, ctx, c.Client, &start)
+
+	var got []ChainEvent
+	for range 3 {
+		got = append(got, receive(t, events))
+	}
+	var want []ChainEvent
+	for _, e := range testLedger()[2:] { // blocks 4 and 6
+		want = append(want, ChainEvent{BlockNumber: e.BlockNumber, TransactionID: e.TransactionID, Name: e.EventName, Payload: e.Payload})
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got events %+v, want those from block 4 on: %+v", got, want)
+	}
+	select {
+	case e, ok := <-events:
+		t.Fatalf("got %+v (open %v), want the stream to wait for new blocks", e, ok)
+	case <-time.After(50 * time.Millisecond):
+	}
+	reqs := gw.stages("events")
+	if len(reqs) != 1 || reqs[0].Name != "grantledger" || !slices.Equal(reqs[0].Args, []string{"4", ""}) {
+		t.Errorf("event requests %+v, want one for grantledger from block 4 without a checkpoint", reqs)
+	}
+}
+
+// TestChaincodeEventsFromNextBlock opens a stream without a start block on
+// the contract's gateway: the events already committed are not delivered,
+// the next committed one is.
+func TestChaincodeEventsFromNextBlock(t *testing.T) {
+	ctx := context.Background()
+	gw := newContractGateway(t, lt.T0)
+	o := newOrgs(t, gw)
+	authority := o.as(lt.AuthorityMSP)
+	if err := authority.Bootstrap(ctx, lt.AuthorityMSP); err != nil {
+		t.Fatalf("Bootstrap() error = %v", err)
+	}
+	streamCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	events := chainEvents(t, streamCtx, o.as(lt.RegulatorMSP), nil)
+	// The start is fixed when the peer opens the stream.
+	for deadline := time.Now().Add(5 * time.Second); gw.openStreams() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway opened no event stream within 5s")
+		}
+	}
+	if _, err := authority.RegisterParticipant(ctx, ledger.ParticipantRequest{MSP: lt.HealthMSP, Role: lt.Roles[lt.HealthMSP], Name: "Health"}); err != nil {
+		t.Fatalf("RegisterParticipant() error = %v", err)
+	}
+	e := receive(t, events)
+	var p struct{ Type, ID, Change string }
+	if err := json.Unmarshal(e.Payload, &p); err != nil {
+		t.Fatalf("payload %s: %v", e.Payload, err)
+	}
+	if p.Type != "participant" || p.ID != lt.HealthMSP || e.BlockNumber != 2 || e.Name != p.Type+"."+p.Change {
+		t.Errorf("first event = %s %s (%s) in block %d, want the participant registered in block 2, not the bootstrap of block 1", p.Type, p.ID, e.Name, e.BlockNumber)
+	}
+}
+
+func TestChaincodeEventsClosesWhenContextEnds(t *testing.T) {
+	tests := []struct {
+		name string
+		read int // events read before ctx ends
+	}{
+		{name: "before any event is read", read: 0},
+		{name: "with events left unread", read: 2},
+		{name: "while waiting for new blocks", read: len(testLedger())},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newFakeClient(t, &fakeGateway{ledger: testLedger()})
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			var start uint64
+			events := chainEvents(t, ctx, c.Client, &start)
+			for range tt.read {
+				receive(t, events)
+			}
+			stop()
+			waitClosed(t, events)
 		})
 	}
 }

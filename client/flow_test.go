@@ -415,29 +415,11 @@ func TestClientCoversContract(t *testing.T) {
 func TestContractEvents(t *testing.T) {
 	w := newWorld(t)
 	path := filepath.Join(t.TempDir(), "events.checkpoint")
-	follow := func(n int) []Event {
-		ctx, stop := context.WithCancel(context.Background())
-		defer stop()
-		events, err := w.as(lt.RegulatorMSP).FollowEvents(ctx, path)
-		if err != nil {
-			t.Fatalf("FollowEvents() error = %v", err)
-		}
-		var got []Event
-		for range n {
-			e := receive(t, events)
-			if err := e.Ack(); err != nil {
-				t.Fatalf("Ack() error = %v", err)
-			}
-			got = append(got, e)
-		}
-		stop()
-		waitClosed(t, events)
-		return got
-	}
 	w.gw.mu.Lock()
 	total := len(w.gw.events)
 	w.gw.mu.Unlock()
-	got := append(follow(3), follow(total-3)...)
+	regulator := w.as(lt.RegulatorMSP)
+	got := append(followAcked(t, regulator, path, 3), followAcked(t, regulator, path, total-3)...)
 	if got[0].Type != "config" || got[0].Change != "bootstrapped" || got[0].Actor != lt.AuthorityMSP {
 		t.Errorf("first event = %s %s by %s, want config bootstrapped by the authority", got[0].Type, got[0].Change, got[0].Actor)
 	}

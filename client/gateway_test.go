@@ -7,16 +7,17 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"math/big"
 	"net"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	gatewaypb "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -39,14 +40,14 @@ type call struct {
 // process boundary the client talks to. Each hook gets the 1-based count of
 // calls of its stage; nil hooks succeed.
 type fakeGateway struct {
-	gateway.UnimplementedGatewayServer
+	gatewaypb.UnimplementedGatewayServer
 
 	endorse  func(n int, c call) ([]byte, error)
 	submit   func(n int) error
 	status   func(n int) (peer.TxValidationCode, error)
 	evaluate func(n int, c call) ([]byte, error)
 	// ledger holds the chaincode events ChaincodeEvents serves.
-	ledger []*client.ChaincodeEvent
+	ledger []*gateway.ChaincodeEvent
 
 	mu    sync.Mutex
 	calls []call
@@ -78,7 +79,7 @@ func (f *fakeGateway) stages(stage string) []call {
 	return out
 }
 
-func (f *fakeGateway) Endorse(ctx context.Context, req *gateway.EndorseRequest) (*gateway.EndorseResponse, error) {
+func (f *fakeGateway) Endorse(ctx context.Context, req *gatewaypb.EndorseRequest) (*gatewaypb.EndorseResponse, error) {
 	c, err := parseProposal("endorse", req.GetTransactionId(), req.GetProposedTransaction())
 	if err != nil {
 		return nil, err
@@ -94,21 +95,21 @@ func (f *fakeGateway) Endorse(ctx context.Context, req *gateway.EndorseRequest) 
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	return &gateway.EndorseResponse{PreparedTransaction: env}, nil
+	return &gatewaypb.EndorseResponse{PreparedTransaction: env}, nil
 }
 
-func (f *fakeGateway) Submit(ctx context.Context, req *gateway.SubmitRequest) (*gateway.SubmitResponse, error) {
+func (f *fakeGateway) Submit(ctx context.Context, req *gatewaypb.SubmitRequest) (*gatewaypb.SubmitResponse, error) {
 	n := f.record(call{Stage: "submit", TxID: req.GetTransactionId()})
 	if f.submit != nil {
 		if err := f.submit(n); err != nil {
 			return nil, err
 		}
 	}
-	return &gateway.SubmitResponse{}, nil
+	return &gatewaypb.SubmitResponse{}, nil
 }
 
-func (f *fakeGateway) CommitStatus(ctx context.Context, req *gateway.SignedCommitStatusRequest) (*gateway.CommitStatusResponse, error) {
-	var r gateway.CommitStatusRequest
+func (f *fakeGateway) CommitStatus(ctx context.Context, req *gatewaypb.SignedCommitStatusRequest) (*gatewaypb.CommitStatusResponse, error) {
+	var r gatewaypb.CommitStatusRequest
 	if err := proto.Unmarshal(req.GetRequest(), &r); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -120,10 +121,10 @@ func (f *fakeGateway) CommitStatus(ctx context.Context, req *gateway.SignedCommi
 			return nil, err
 		}
 	}
-	return &gateway.CommitStatusResponse{Result: code, BlockNumber: uint64(n)}, nil
+	return &gatewaypb.CommitStatusResponse{Result: code, BlockNumber: uint64(n)}, nil
 }
 
-func (f *fakeGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest) (*gateway.EvaluateResponse, error) {
+func (f *fakeGateway) Evaluate(ctx context.Context, req *gatewaypb.EvaluateRequest) (*gatewaypb.EvaluateResponse, error) {
 	c, err := parseProposal("evaluate", req.GetTransactionId(), req.GetProposedTransaction())
 	if err != nil {
 		return nil, err
@@ -135,7 +136,7 @@ func (f *fakeGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest
 			return nil, err
 		}
 	}
-	return &gateway.EvaluateResponse{Result: &peer.Response{Status: 200, Payload: result}}, nil
+	return &gatewaypb.EvaluateResponse{Result: &peer.Response{Status: 200, Payload: result}}, nil
 }
 
 // parseProposal reads the transaction name and arguments of a signed proposal.
@@ -193,7 +194,7 @@ func gatewayError(code codes.Code, msg string, details ...string) error {
 	st := status.New(code, msg)
 	var ds []protoadapt.MessageV1
 	for _, d := range details {
-		ds = append(ds, protoadapt.MessageV1Of(&gateway.ErrorDetail{Address: "peer0:7051", MspId: "AuthorityMSP", Message: d}))
+		ds = append(ds, protoadapt.MessageV1Of(&gatewaypb.ErrorDetail{Address: "peer0:7051", MspId: "AuthorityMSP", Message: d}))
 	}
 	if withDetails, err := st.WithDetails(ds...); err == nil && len(ds) > 0 {
 		st = withDetails
@@ -203,11 +204,11 @@ func gatewayError(code codes.Code, msg string, details ...string) error {
 
 // serve runs the fake gateway on an in-memory listener and returns a
 // connection to it.
-func serve(t *testing.T, srv gateway.GatewayServer) *grpc.ClientConn {
+func serve(t *testing.T, srv gatewaypb.GatewayServer) *grpc.ClientConn {
 	t.Helper()
 	lis := bufconn.Listen(1 << 20)
 	s := grpc.NewServer()
-	gateway.RegisterGatewayServer(s, srv)
+	gatewaypb.RegisterGatewayServer(s, srv)
 	go func() { _ = s.Serve(lis) }()
 	t.Cleanup(s.Stop)
 	conn, err := grpc.NewClient("passthrough:///fake-gateway",
@@ -224,9 +225,18 @@ func serve(t *testing.T, srv gateway.GatewayServer) *grpc.ClientConn {
 // valid as a CA and for the DNS names given.
 func testCert(t *testing.T, cn string, dnsNames ...string) (*ecdsa.PrivateKey, *x509.Certificate) {
 	t.Helper()
+	key, cert, err := newCert(cn, dnsNames...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, cert
+}
+
+// newCert is testCert for callers without a *testing.T.
+func newCert(cn string, dnsNames ...string) (*ecdsa.PrivateKey, *x509.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatalf("generate key: %v", err)
+		return nil, nil, fmt.Errorf("generate key: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
@@ -241,13 +251,13 @@ func testCert(t *testing.T, cn string, dnsNames ...string) (*ecdsa.PrivateKey, *
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		t.Fatalf("create certificate: %v", err)
+		return nil, nil, fmt.Errorf("create certificate: %w", err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatalf("parse certificate: %v", err)
+		return nil, nil, fmt.Errorf("parse certificate: %w", err)
 	}
-	return key, cert
+	return key, cert, nil
 }
 
 // fakeClient connects a Client to a fake gateway with fast retries whose

@@ -1,0 +1,29 @@
+package client
+
+// Applications (申请): an operator's application, with one scenario, under a call.
+
+import (
+	"context"
+
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// SubmitApplication files an application under an open call.
+func (c *Client) SubmitApplication(ctx context.Context, req ledger.ApplicationRequest) (*ledger.Application, error) {
+	return submitJSON[ledger.Application](ctx, c, "SubmitApplication", req)
+}
+
+// WithdrawApplication withdraws an application before it is granted.
+func (c *Client) WithdrawApplication(ctx context.Context, id string, reason string) (*ledger.Application, error) {
+	return submitArgs[ledger.Application](ctx, c, "WithdrawApplication", id, reason)
+}
+
+// GetApplication returns an application to those who may read it.
+func (c *Client) GetApplication(ctx context.Context, id string) (*ledger.Application, error) {
+	return evaluateArgs[ledger.Application](ctx, c, "GetApplication", id)
+}
+
+// QueryApplications pages through the applications visible to the caller.
+func (c *Client) QueryApplications(ctx context.Context, q ledger.Query) (*ledger.ApplicationPage, error) {
+	return evaluateJSON[ledger.ApplicationPage](ctx, c, "QueryApplications", q)
+}
