@@ -52,7 +52,7 @@
 // Settings come, in rising precedence, from the defaults, a JSON file
 // (-config or GLEVENTS_CONFIG; its keys are the flag names), the
 // environment (GLEVENTS_ + the flag name in upper case, '-' as '_') and the
-// flags:
+// flags, read by package internal/config (docs/config.md):
 //
 //	-profile      connection profile (GLEVENTS_PROFILE; default var/network.json)
 //	-org          organisation, by MSP ID or short name (GLEVENTS_ORG; required)
@@ -66,21 +66,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/grantledger/grantledger/client"
+	"github.com/grantledger/grantledger/internal/config"
 )
 
 func main() {
@@ -91,15 +87,10 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := loadConfig(args, os.LookupEnv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "glevents: %v\n", err)
-		return 2
+		return config.ExitCode(err, stderr, "glevents")
 	}
-	level, _ := parseLevel(cfg.LogLevel) // validated
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	log.Info("glevents starting", "config", cfg)
 	if err := follow(ctx, cfg, log); err != nil {
 		log.Error("glevents stopped", "err", err)
@@ -160,172 +151,51 @@ func consume(ctx context.Context, events <-chan client.Event, out *sink, ack fun
 	return nil
 }
 
-// Config is glevents' whole configuration; the package doc lists the
-// settings. loadConfig builds it.
+// Config is glevents' whole configuration, loaded by loadConfig (package
+// internal/config); the package doc lists the settings, the tags describe
+// them.
 type Config struct {
-	Profile    string
-	Org        string
-	User       string
-	Output     string
-	Checkpoint string
-	LogLevel   string
+	Profile    string       `flag:"profile" env:"GLEVENTS_PROFILE" default:"var/network.json" required:"true" usage:"connection profile written by the network tooling"`
+	Org        string       `flag:"org" env:"GLEVENTS_ORG" required:"true" usage:"organisation, by MSP ID or short name (required)"`
+	User       string       `flag:"user" env:"GLEVENTS_USER" default:"User1" required:"true" usage:"identity of the organisation to follow as"`
+	Output     string       `flag:"output" env:"GLEVENTS_OUTPUT" required:"true" usage:"file the events are appended to, one JSON line each (required)"`
+	Checkpoint string       `flag:"checkpoint" env:"GLEVENTS_CHECKPOINT" usage:"checkpoint file (default: OUTPUT.checkpoint)"`
+	LogLevel   config.Level `flag:"log-level" env:"GLEVENTS_LOG_LEVEL" default:"info" usage:"debug, info, warn or error"`
 }
 
-func defaultConfig() Config {
-	return Config{Profile: "var/network.json", User: "User1", LogLevel: "info"}
-}
-
-const envPrefix = "GLEVENTS_"
-
-// setting is one variable of Config: its flag (and key in the config
-// file), its usage and its field.
-type setting struct {
-	flag, usage string
-	field       func(c *Config) *string
-}
-
-func (s setting) env() string {
-	return envPrefix + strings.ToUpper(strings.ReplaceAll(s.flag, "-", "_"))
-}
-
-func settings() []setting {
-	return []setting{
-		{"profile", "connection profile written by the network tooling", func(c *Config) *string { return &c.Profile }},
-		{"org", "organisation, by MSP ID or short name (required)", func(c *Config) *string { return &c.Org }},
-		{"user", "identity of the organisation to follow as", func(c *Config) *string { return &c.User }},
-		{"output", "file the events are appended to, one JSON line each (required)", func(c *Config) *string { return &c.Output }},
-		{"checkpoint", "checkpoint file (default: OUTPUT.checkpoint)", func(c *Config) *string { return &c.Checkpoint }},
-		{"log-level", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
-	}
+// options say where glevents reads its settings.
+var options = config.Options{
+	Command:  "glevents",
+	Usage:    "usage: glevents -org ORG -output FILE [flags]\n\nAppend the grantledger contract's chaincode events to FILE, one JSON line each, exactly once.\n",
+	FileFlag: "config",
+	FileEnv:  "GLEVENTS_CONFIG",
 }
 
 // loadConfig builds the configuration from, in rising precedence, the
 // defaults, the JSON config file, the environment and the flags, and
 // validates it.
-func loadConfig(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (Config, error) {
-	cfg := defaultConfig()
-	all := settings()
-	fs := flag.NewFlagSet("glevents", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configFile := fs.String("config", "", "JSON config file whose keys are the flag names (env "+envPrefix+"CONFIG)")
-	values := make(map[string]*string, len(all))
-	for _, st := range all {
-		values[st.flag] = fs.String(st.flag, *st.field(&cfg), st.usage+" (env "+st.env()+")")
-	}
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: glevents -org ORG -output FILE [flags]\n\nAppend the grantledger contract's chaincode events to FILE, one JSON line each, exactly once.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	path := *configFile
-	if path == "" {
-		path, _ = lookupEnv(envPrefix + "CONFIG")
-	}
-	if path != "" {
-		if err := applyFile(&cfg, all, path); err != nil {
-			return cfg, err
-		}
-	}
-	for _, st := range all {
-		if v, ok := lookupEnv(st.env()); ok {
-			*st.field(&cfg) = v
-		}
-	}
-	fs.Visit(func(f *flag.Flag) {
-		for _, st := range all {
-			if st.flag == f.Name {
-				*st.field(&cfg) = *values[f.Name]
-			}
-		}
-	})
-	if cfg.Checkpoint == "" && cfg.Output != "" {
-		cfg.Checkpoint = cfg.Output + ".checkpoint"
-	}
-	return cfg, cfg.validate()
+func loadConfig(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (cfg Config, err error) {
+	opts := options
+	opts.LookupEnv, opts.Output = lookupEnv, stderr
+	_, err = config.Load(&cfg, args, opts)
+	return cfg, err
 }
 
-// applyFile sets the variables a JSON config file names; unknown keys and
-// values other than strings are refused.
-func applyFile(cfg *Config, all []setting, path string) error {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("config file: %w", err)
+// Complete derives the checkpoint from the output when none is set.
+func (c *Config) Complete() {
+	if c.Checkpoint == "" && c.Output != "" {
+		c.Checkpoint = c.Output + ".checkpoint"
 	}
-	var file map[string]string
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&file); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
-	}
-	keys := make([]string, 0, len(file))
-	for k := range file {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		found := false
-		for _, st := range all {
-			if st.flag == k {
-				*st.field(cfg) = file[k]
-				found = true
-			}
-		}
-		if !found {
-			return fmt.Errorf("config file %s: unknown key %q", path, k)
-		}
+}
+
+// Validate reports what the required tags do not cover.
+func (c Config) Validate() error {
+	if c.Output != "" && c.Checkpoint == c.Output {
+		return config.Invalid("checkpoint", "must be a different file from output")
 	}
 	return nil
 }
 
-// validate reports every setting that cannot work.
-func (c Config) validate() error {
-	var errs []error
-	if c.Profile == "" {
-		errs = append(errs, errors.New("profile is required (-profile or "+envPrefix+"PROFILE)"))
-	}
-	if c.Org == "" {
-		errs = append(errs, errors.New("org is required (-org or "+envPrefix+"ORG)"))
-	}
-	if c.User == "" {
-		errs = append(errs, errors.New("user is required (-user or "+envPrefix+"USER)"))
-	}
-	if c.Output == "" {
-		errs = append(errs, errors.New("output is required (-output or "+envPrefix+"OUTPUT)"))
-	}
-	if c.Output != "" && c.Checkpoint == c.Output {
-		errs = append(errs, errors.New("checkpoint and output must be different files"))
-	}
-	if _, err := parseLevel(c.LogLevel); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-func parseLevel(s string) (slog.Level, error) {
-	switch s {
-	case "debug":
-		return slog.LevelDebug, nil
-	case "info":
-		return slog.LevelInfo, nil
-	case "warn":
-		return slog.LevelWarn, nil
-	case "error":
-		return slog.LevelError, nil
-	}
-	return 0, fmt.Errorf("log-level %q is not one of debug, info, warn, error", s)
-}
-
-// LogValue prints every setting under its flag name. None is a secret
-// (keys stay in the profile's files); a secret added later must be printed
-// as "[redacted]" here.
-func (c Config) LogValue() slog.Value {
-	var attrs []slog.Attr
-	for _, st := range settings() {
-		attrs = append(attrs, slog.String(st.flag, *st.field(&c)))
-	}
-	return slog.GroupValue(attrs...)
-}
+// LogValue prints every setting under its flag name, secret ones as "***"
+// (none is: keys stay in the profile's files).
+func (c Config) LogValue() slog.Value { return config.LogValue(c) }

@@ -6,19 +6,16 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/grantledger/grantledger/client"
+	"github.com/grantledger/grantledger/internal/config"
 )
 
 func TestLoadConfig(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "glevents.json")
-	if err := os.WriteFile(file, []byte(`{"org":"health","output":"file.jsonl","user":"Admin"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	info, debug := config.Level(slog.LevelInfo), config.Level(slog.LevelDebug)
+	file := writeFile(t, `{"org":"health","output":"file.jsonl","user":"Admin"}`)
 	tests := []struct {
 		name    string
 		args    []string
@@ -29,30 +26,32 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name: "flags with defaults",
 			args: []string{"-org", "authority", "-output", "ev.jsonl"},
-			want: Config{Profile: "var/network.json", Org: "authority", User: "User1", Output: "ev.jsonl", Checkpoint: "ev.jsonl.checkpoint", LogLevel: "info"},
+			want: Config{Profile: "var/network.json", Org: "authority", User: "User1", Output: "ev.jsonl", Checkpoint: "ev.jsonl.checkpoint", LogLevel: info},
 		},
 		{
 			name: "environment",
 			env:  map[string]string{"GLEVENTS_ORG": "market", "GLEVENTS_OUTPUT": "m.jsonl", "GLEVENTS_CHECKPOINT": "m.cp", "GLEVENTS_LOG_LEVEL": "debug"},
-			want: Config{Profile: "var/network.json", Org: "market", User: "User1", Output: "m.jsonl", Checkpoint: "m.cp", LogLevel: "debug"},
+			want: Config{Profile: "var/network.json", Org: "market", User: "User1", Output: "m.jsonl", Checkpoint: "m.cp", LogLevel: debug},
 		},
 		{
 			name: "flags over environment over file",
 			args: []string{"-config", file, "-org", "operator"},
 			env:  map[string]string{"GLEVENTS_ORG": "market", "GLEVENTS_OUTPUT": "env.jsonl"},
-			want: Config{Profile: "var/network.json", Org: "operator", User: "Admin", Output: "env.jsonl", Checkpoint: "env.jsonl.checkpoint", LogLevel: "info"},
+			want: Config{Profile: "var/network.json", Org: "operator", User: "Admin", Output: "env.jsonl", Checkpoint: "env.jsonl.checkpoint", LogLevel: info},
 		},
 		{
 			name: "file named by the environment",
 			env:  map[string]string{"GLEVENTS_CONFIG": file},
-			want: Config{Profile: "var/network.json", Org: "health", User: "Admin", Output: "file.jsonl", Checkpoint: "file.jsonl.checkpoint", LogLevel: "info"},
+			want: Config{Profile: "var/network.json", Org: "health", User: "Admin", Output: "file.jsonl", Checkpoint: "file.jsonl.checkpoint", LogLevel: info},
 		},
-		{name: "org missing", args: []string{"-output", "x"}, wantErr: "org is required"},
+		{name: "org missing", args: []string{"-output", "x"}, wantErr: `org is required (set -org, GLEVENTS_ORG or "org" in the config file)`},
 		{name: "output missing", args: []string{"-org", "x"}, wantErr: "output is required"},
-		{name: "checkpoint is the output", args: []string{"-org", "x", "-output", "a", "-checkpoint", "a"}, wantErr: "must be different files"},
+		{name: "checkpoint is the output", args: []string{"-org", "x", "-output", "a", "-checkpoint", "a"}, wantErr: "checkpoint must be a different file from output (from flag -checkpoint)"},
 		{name: "bad log level", args: []string{"-org", "x", "-output", "a", "-log-level", "loud"}, wantErr: "log-level"},
 		{name: "argument", args: []string{"-org", "x", "-output", "a", "extra"}, wantErr: "unexpected argument"},
 		{name: "unknown key in file", args: []string{"-config", writeFile(t, `{"org":"x","colour":"red"}`)}, wantErr: `unknown key "colour"`},
+		{name: "a number in the file is its text", args: []string{"-config", writeFile(t, `{"org":"x","output":"o","user":2}`)},
+			want: Config{Profile: "var/network.json", Org: "x", User: "2", Output: "o", Checkpoint: "o.checkpoint", LogLevel: info}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,6 +70,25 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("config:\ngot  %+v\nwant %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestConfigDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/config.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := config.CheckDoc(doc, "## glevents", options, config.Describe(Config{})); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestConfigLogged(t *testing.T) {
+	var buf strings.Builder
+	cfg := Config{Profile: "p", Org: "o", User: "u", Output: "out", Checkpoint: "cp"}
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "config", cfg)
+	if want := "config.profile=p config.org=o config.user=u config.output=out config.checkpoint=cp config.log-level=info"; !strings.Contains(buf.String(), want) {
+		t.Errorf("log %q lacks %q", buf.String(), want)
 	}
 }
 
@@ -98,12 +116,7 @@ func TestConsume(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeFile(t, lines(tt.held...))
-			s, err := openSink(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, path := openTestSink(t, lines(tt.held...))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tt.stopped {
@@ -126,7 +139,7 @@ func TestConsume(t *testing.T) {
 				}
 				return nil
 			}
-			err = consume(ctx, events, s, ack, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			err := consume(ctx, events, s, ack, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if (err != nil) != tt.wantErr {
 				t.Errorf("consume: got error %v, want error: %t", err, tt.wantErr)
 			}

@@ -42,6 +42,19 @@ func writeFile(t *testing.T, content string) string {
 	return path
 }
 
+// openTestSink writes content to a new file and opens it as a sink, closed
+// when the test ends.
+func openTestSink(t *testing.T, content string) (*sink, string) {
+	t.Helper()
+	path := writeFile(t, content)
+	s, err := openSink(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
 func readFile(t *testing.T, path string) string {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -197,12 +210,7 @@ func TestSinkDropsWhatTheFileHolds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeFile(t, lines(tt.held...))
-			s, err := openSink(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, path := openTestSink(t, lines(tt.held...))
 			for _, r := range tt.delivered {
 				if _, err := s.add(r); err != nil {
 					t.Fatalf("add %s: %v", r.TxID, err)
@@ -235,12 +243,7 @@ func TestKillAtAnyInstant(t *testing.T) {
 	crashes = append(crashes, crash{"acknowledged", line, true})
 	for _, c := range crashes {
 		t.Run(c.name, func(t *testing.T) {
-			path := writeFile(t, lines(testLedger[:victim]...)+c.written)
-			s, err := openSink(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, path := openTestSink(t, lines(testLedger[:victim]...)+c.written)
 			from := victim
 			if c.acked {
 				from++

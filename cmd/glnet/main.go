@@ -5,8 +5,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +14,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
+	"github.com/grantledger/grantledger/internal/config"
 	"github.com/grantledger/grantledger/network"
 )
 
@@ -29,14 +28,43 @@ Commands:
   clean    stop the network and remove all generated state
   stop N   stop one process by the name status shows (for failure drills)
 
-Flags (each also read from the environment variable shown):
 `
 
-// config is glnet's whole configuration: flags over environment over defaults.
-type config struct {
-	root, state, topology, fabric string
-	portOffset                    int
-	asJSON                        bool
+// Config is glnet's whole configuration, loaded by loadConfig (package
+// internal/config): flags over environment over defaults; glnet has no
+// config file.
+type Config struct {
+	Root       string `flag:"root" env:"GRANTLEDGER_ROOT" required:"true" usage:"repository root (default: the working directory)"`
+	State      string `flag:"state" env:"GLNET_STATE" usage:"state directory (default: ROOT/var)"`
+	Topology   string `flag:"topology" env:"GLNET_TOPOLOGY" usage:"topology file (default: ROOT/test-network/topology.json)"`
+	Fabric     string `flag:"fabric" env:"GRANTLEDGER_FABRIC" required:"true" usage:"directory holding Fabric's bin/ and config/, as scripts/fabric-bins.sh prints it (required)"`
+	PortOffset int    `flag:"port-offset" env:"GLNET_PORT_OFFSET" default:"0" usage:"added to every port of the topology"`
+	JSON       bool   `flag:"json" usage:"status as JSON"`
+}
+
+// Complete derives the state directory and the topology from the root.
+func (c *Config) Complete() {
+	if c.State == "" {
+		c.State = filepath.Join(c.Root, "var")
+	}
+	if c.Topology == "" {
+		c.Topology = filepath.Join(c.Root, "test-network", "topology.json")
+	}
+}
+
+// loadConfig loads the configuration and returns the command line after
+// the flags (COMMAND [ARG]).
+func loadConfig(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (Config, []string, error) {
+	var cfg Config
+	cfg.Root, _ = os.Getwd()
+	rest, err := config.Load(&cfg, args, config.Options{
+		Command:   "glnet",
+		Usage:     usage,
+		Args:      true,
+		LookupEnv: lookupEnv,
+		Output:    stderr,
+	})
+	return cfg, rest, err
 }
 
 func main() {
@@ -46,24 +74,21 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, rest, err := parse(args, stderr)
+	cfg, rest, err := loadConfig(args, os.LookupEnv, stderr)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return config.ExitCode(err, stderr, "glnet")
 	}
 	if len(rest) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	n, err := network.New(network.Config{
-		Root:         cfg.root,
-		State:        cfg.state,
-		Topology:     cfg.topology,
-		FabricBin:    filepath.Join(cfg.fabric, "bin"),
-		FabricConfig: filepath.Join(cfg.fabric, "config"),
-		PortOffset:   cfg.portOffset,
+		Root:         cfg.Root,
+		State:        cfg.State,
+		Topology:     cfg.Topology,
+		FabricBin:    filepath.Join(cfg.Fabric, "bin"),
+		FabricConfig: filepath.Join(cfg.Fabric, "config"),
+		PortOffset:   cfg.PortOffset,
 		Out:          stdout,
 	})
 	if err != nil {
@@ -80,7 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "clean":
 		err = n.Clean()
 	case "status":
-		err = printStatus(stdout, n.Status(ctx), cfg.asJSON)
+		err = printStatus(stdout, n.Status(ctx), cfg.JSON)
 	case "stop":
 		if len(rest) != 2 {
 			fmt.Fprintln(stderr, "glnet: stop takes one process name")
@@ -96,39 +121,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func parse(args []string, stderr io.Writer) (config, []string, error) {
-	wd, _ := os.Getwd()
-	fs := flag.NewFlagSet("glnet", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	var cfg config
-	fs.StringVar(&cfg.root, "root", envOr("GRANTLEDGER_ROOT", wd), "repository root (GRANTLEDGER_ROOT)")
-	fs.StringVar(&cfg.state, "state", os.Getenv("GLNET_STATE"), "state directory; default ROOT/var (GLNET_STATE)")
-	fs.StringVar(&cfg.topology, "topology", os.Getenv("GLNET_TOPOLOGY"), "topology file; default ROOT/test-network/topology.json (GLNET_TOPOLOGY)")
-	fs.StringVar(&cfg.fabric, "fabric", os.Getenv("GRANTLEDGER_FABRIC"), "directory holding Fabric's bin/ and config/, as scripts/fabric-bins.sh prints it (GRANTLEDGER_FABRIC)")
-	offset, err := strconv.Atoi(envOr("GLNET_PORT_OFFSET", "0"))
-	if err != nil {
-		fmt.Fprintln(stderr, "glnet: GLNET_PORT_OFFSET is not a number")
-		return cfg, nil, err
-	}
-	fs.IntVar(&cfg.portOffset, "port-offset", offset, "added to every port of the topology (GLNET_PORT_OFFSET)")
-	fs.BoolVar(&cfg.asJSON, "json", false, "status as JSON")
-	if err := fs.Parse(args); err != nil {
-		return cfg, nil, err
-	}
-	if cfg.state == "" {
-		cfg.state = filepath.Join(cfg.root, "var")
-	}
-	if cfg.topology == "" {
-		cfg.topology = filepath.Join(cfg.root, "test-network", "topology.json")
-	}
-	if cfg.fabric == "" {
-		fmt.Fprintln(stderr, "glnet: -fabric (or GRANTLEDGER_FABRIC) is required: the directory scripts/fabric-bins.sh prints")
-		return cfg, nil, errors.New("no fabric directory")
-	}
-	return cfg, fs.Args(), nil
 }
 
 func printStatus(w io.Writer, st []network.NodeStatus, asJSON bool) error {
@@ -150,11 +142,4 @@ func printStatus(w io.Writer, st []network.NodeStatus, asJSON bool) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, pid, state, height, s.Detail)
 	}
 	return tw.Flush()
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

@@ -26,13 +26,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/grantledger/grantledger/attest"
 	"github.com/grantledger/grantledger/attest/attesttest"
+	"github.com/grantledger/grantledger/internal/config"
 )
 
 func main() {
@@ -44,6 +44,18 @@ const usage = `usage:
   glsign sign -seed SEED [-receipt] [FILE]
 `
 
+// addressConfig and signConfig are the settings of glsign address and
+// glsign sign (package internal/config; flags only).
+type (
+	addressConfig struct {
+		Seed string `flag:"seed" required:"true" secret:"true" usage:"the seed the attestor's key is derived from (required)"`
+	}
+	signConfig struct {
+		Seed    string `flag:"seed" required:"true" secret:"true" usage:"the seed the attestor's key is derived from (required)"`
+		Receipt bool   `flag:"receipt" usage:"print the receipt request {statement, signature} instead of the signature alone"`
+	}
+)
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		fmt.Fprint(stderr, usage)
@@ -53,42 +65,41 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd := args[0]
-	fs := flag.NewFlagSet("glsign "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	seed := fs.String("seed", "", "the seed the attestor's key is derived from (required)")
-	receipt := false
-	if cmd == "sign" {
-		fs.BoolVar(&receipt, "receipt", false, "print the receipt request {statement, signature} instead of the signature alone")
-	}
-	if cmd != "address" && cmd != "sign" {
+	opts := config.Options{Command: "glsign " + cmd, Usage: usage, Output: stderr}
+	var (
+		seed    string
+		receipt bool
+		rest    []string
+		err     error
+	)
+	switch cmd {
+	case "address":
+		var c addressConfig
+		rest, err = config.Load(&c, args[1:], opts)
+		seed = c.Seed
+	case "sign":
+		var c signConfig
+		opts.Args = true
+		rest, err = config.Load(&c, args[1:], opts)
+		seed, receipt = c.Seed, c.Receipt
+	default:
 		fmt.Fprintf(stderr, "glsign: unknown command %q\n%s", cmd, usage)
 		return 2
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err != nil {
+		return config.ExitCode(err, stderr, "glsign "+cmd)
 	}
-	if *seed == "" {
-		fmt.Fprintf(stderr, "glsign %s: -seed is required\n", cmd)
-		return 2
-	}
-	a := attesttest.NewAttestorFromSeed(*seed)
+	a := attesttest.NewAttestorFromSeed(seed)
 	if cmd == "address" {
-		if fs.NArg() != 0 {
-			fmt.Fprintf(stderr, "glsign address: unexpected arguments %v\n", fs.Args())
-			return 2
-		}
 		fmt.Fprintln(stdout, a.Address())
 		return 0
 	}
 
 	in := stdin
-	switch fs.NArg() {
+	switch len(rest) {
 	case 0:
 	case 1:
-		if name := fs.Arg(0); name != "-" {
+		if name := rest[0]; name != "-" {
 			f, err := os.Open(name)
 			if err != nil {
 				fmt.Fprintf(stderr, "glsign sign: %v\n", err)
@@ -98,7 +109,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			in = f
 		}
 	default:
-		fmt.Fprintf(stderr, "glsign sign: one statement file at most, got %v\n", fs.Args())
+		fmt.Fprintf(stderr, "glsign sign: one statement file at most, got %v\n", rest)
 		return 2
 	}
 	out, err := sign(in, a, receipt)

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/grantledger/grantledger/attest"
 	"github.com/grantledger/grantledger/attest/attesttest"
+	"github.com/grantledger/grantledger/internal/config"
 	lt "github.com/grantledger/grantledger/ledger/ledgertest"
 )
 
@@ -83,7 +85,9 @@ func TestRefusals(t *testing.T) {
 	}{
 		{"no command", nil, "", 2, "usage"},
 		{"unknown command", []string{"verify", "-seed", "x"}, "", 2, "unknown command"},
-		{"no seed", []string{"sign"}, raw, 2, "-seed is required"},
+		{"no seed", []string{"sign"}, raw, 2, "seed is required (set -seed)"},
+		{"an argument to address", []string{"address", "-seed", "x", "extra"}, "", 2, "unexpected argument"},
+		{"-receipt to address", []string{"address", "-seed", "x", "-receipt"}, "", 2, "not defined: -receipt"},
 		{"not JSON", []string{"sign", "-seed", "x"}, "receiptId=r-1", 1, "decode the statement"},
 		{"an unknown field", []string{"sign", "-seed", "x"}, strings.Replace(raw, "{", `{"colour":"red",`, 1), 1, "colour"},
 		{"two statements", []string{"sign", "-seed", "x"}, raw + raw, 1, "more than one"},
@@ -98,5 +102,21 @@ func TestRefusals(t *testing.T) {
 					tt.args, code, errOut.String(), out.String(), tt.code, tt.text)
 			}
 		})
+	}
+}
+
+func TestConfigDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/config.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The table covers both commands: sign's settings include address's.
+	if err := config.CheckDoc(doc, "## glsign", config.Options{}, config.Describe(signConfig{})); err != nil {
+		t.Error(err)
+	}
+	for _, s := range config.Describe(addressConfig{}) {
+		if s != config.Describe(signConfig{})[0] {
+			t.Errorf("address's -%s differs from sign's", s.Flag)
+		}
 	}
 }

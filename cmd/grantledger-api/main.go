@@ -8,8 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/grantledger/grantledger/api"
 	"github.com/grantledger/grantledger/client"
+	"github.com/grantledger/grantledger/internal/config"
 )
 
 const usage = `usage: grantledger-api [COMMAND] [flags]
@@ -56,12 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return tokens(args, stdout, stderr)
 	}
 	cfg, err := loadConfig(args, os.LookupEnv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "grantledger-api: %v\n", err)
-		return 2
+		return config.ExitCode(err, stderr, "grantledger-api")
 	}
 	if err := serve(ctx, cfg, stdout); err != nil {
 		fmt.Fprintf(stderr, "grantledger-api: %v\n", err)
@@ -70,43 +65,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// tokens issues (or keeps) the bearer tokens of an organisation's users.
-func tokens(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("grantledger-api tokens", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	profilePath := fs.String("profile", "var/network.json", "connection profile")
-	org := fs.String("org", "", "organisation, by MSP ID or short name (required)")
-	hashed := fs.String("hashed", "", "hashed token file the server loads (required)")
-	plain := fs.String("plain", "", "plain token file, lines USER=token, mode 0600 (required)")
-	rotate := fs.Bool("rotate", false, "issue new tokens even when both files already hold valid ones")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: grantledger-api tokens -profile P -org O -hashed OUT.json -plain OUT.env [-rotate]
+// tokensConfig is the configuration of `grantledger-api tokens`: flags
+// only (package internal/config), as it is a tool the network tooling runs.
+type tokensConfig struct {
+	Profile string `flag:"profile" default:"var/network.json" required:"true" usage:"connection profile"`
+	Org     string `flag:"org" required:"true" usage:"organisation, by MSP ID or short name (required)"`
+	Hashed  string `flag:"hashed" required:"true" usage:"hashed token file the server loads (required)"`
+	Plain   string `flag:"plain" required:"true" usage:"plain token file, lines USER=token, mode 0600 (required)"`
+	Rotate  bool   `flag:"rotate" usage:"issue new tokens even when both files already hold valid ones"`
+}
+
+const tokensUsage = `usage: grantledger-api tokens -profile P -org O -hashed OUT.json -plain OUT.env [-rotate]
 
 Issues one random bearer token per user of the organisation (Admin, User1, ...)
 and writes the SHA-256 hashes to the hashed file, which the server loads, and the
 tokens to the plain file, for local tooling. When both files already hold tokens
 for exactly these users, they are kept (unless -rotate).
+`
 
-Flags:
-`)
-		fs.PrintDefaults()
+// tokens issues (or keeps) the bearer tokens of an organisation's users.
+func tokens(args []string, stdout, stderr io.Writer) int {
+	var cfg tokensConfig
+	if _, err := config.Load(&cfg, args, config.Options{Command: "grantledger-api tokens", Usage: tokensUsage, Output: stderr}); err != nil {
+		return config.ExitCode(err, stderr, "grantledger-api tokens")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if *org == "" || *hashed == "" || *plain == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return 2
-	}
-	profile, err := client.LoadProfile(*profilePath)
+	profile, err := client.LoadProfile(cfg.Profile)
 	if err != nil {
 		fmt.Fprintf(stderr, "grantledger-api tokens: %v\n", err)
 		return 1
 	}
-	o, err := profile.Org(*org)
+	o, err := profile.Org(cfg.Org)
 	if err != nil {
 		fmt.Fprintf(stderr, "grantledger-api tokens: %v\n", err)
 		return 1
@@ -115,7 +103,7 @@ Flags:
 	for i, u := range o.Users {
 		users[i] = u.Name
 	}
-	issued, err := api.EnsureTokens(*hashed, *plain, o.MSPID, users, *rotate)
+	issued, err := api.EnsureTokens(cfg.Hashed, cfg.Plain, o.MSPID, users, cfg.Rotate)
 	if err != nil {
 		fmt.Fprintf(stderr, "grantledger-api tokens: %v\n", err)
 		return 1
@@ -124,17 +112,13 @@ Flags:
 	if issued {
 		verb = "issued new tokens"
 	}
-	fmt.Fprintf(stdout, "%s of %d users of %s: hashes in %s, tokens in %s\n", verb, len(users), o.MSPID, *hashed, *plain)
+	fmt.Fprintf(stdout, "%s of %d users of %s: hashes in %s, tokens in %s\n", verb, len(users), o.MSPID, cfg.Hashed, cfg.Plain)
 	return 0
 }
 
 // serve runs the API until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
-	level, err := parseLevel(cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	log.Info("starting grantledger-api", "config", cfg)
 
 	profile, err := client.LoadProfile(cfg.Profile)
@@ -175,7 +159,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	defer closeLogged(log, "idempotency store", keys)
 	if cfg.IdempotencyFile == "" {
-		log.Warn("idempotency keys are kept in memory only: a restart forgets them (set " + envPrefix + "IDEMPOTENCY_FILE)")
+		log.Warn("idempotency keys are kept in memory only: a restart forgets them (set GRANTLEDGER_API_IDEMPOTENCY_FILE)")
 	}
 
 	// One gRPC connection to the organisation's peer, shared by one

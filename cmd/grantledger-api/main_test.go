@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"os"
@@ -24,7 +25,20 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/api"
+	"github.com/grantledger/grantledger/internal/config"
 )
+
+// defaultConfig is what the tags must give: the api package's defaults.
+func defaultConfig() Config {
+	return Config{
+		Profile:         "var/network.json",
+		RequestTimeout:  api.DefaultRequestTimeout,
+		MaxBodyBytes:    api.DefaultMaxBodyBytes,
+		LogLevel:        config.Level(slog.LevelInfo),
+		ReadyTimeout:    api.DefaultReadyTimeout,
+		ShutdownTimeout: 15 * time.Second,
+	}
+}
 
 func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
@@ -53,7 +67,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "environment over file", args: []string{"-config", file},
 			env: map[string]string{"GRANTLEDGER_API_ORG": "from-env", "GRANTLEDGER_API_TOKENS": "t.json", "GRANTLEDGER_API_REQUEST_TIMEOUT": "5s", "GRANTLEDGER_API_LOG_LEVEL": "debug"},
 			want: func(c *Config) {
-				c.Org, c.Listen, c.RequestTimeout, c.MaxBodyBytes, c.LogLevel = "from-env", "127.0.0.1:9001", 5*time.Second, 4096, "debug"
+				c.Org, c.Listen, c.RequestTimeout, c.MaxBodyBytes, c.LogLevel = "from-env", "127.0.0.1:9001", 5*time.Second, 4096, config.Level(slog.LevelDebug)
 			}},
 		{name: "flags over environment", args: []string{"-config", file, "-org", "from-flag", "-idempotency-file", "k.jsonl"},
 			env: map[string]string{"GRANTLEDGER_API_ORG": "from-env", "GRANTLEDGER_API_TOKENS": "t.json"},
@@ -118,9 +132,9 @@ func TestConfigHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("error: got %v, want flag.ErrHelp", err)
 	}
-	for _, st := range settings() {
-		if !strings.Contains(stderr.String(), st.env) {
-			t.Errorf("help does not name %s", st.env)
+	for _, st := range config.Describe(Config{}) {
+		if !strings.Contains(stderr.String(), st.Env) || !strings.Contains(stderr.String(), "-"+st.Flag) {
+			t.Errorf("help does not name -%s and %s", st.Flag, st.Env)
 		}
 	}
 }
@@ -130,12 +144,11 @@ func TestConfigDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatalf("docs/config.md: %v", err)
 	}
-	for _, st := range settings() {
-		for _, name := range []string{st.env, "`-" + st.flag + "`"} {
-			if !bytes.Contains(doc, []byte(name)) {
-				t.Errorf("docs/config.md does not document %s", name)
-			}
-		}
+	if err := config.CheckDoc(doc, "## `grantledger-api serve` (the default command)", serveOptions, config.Describe(Config{})); err != nil {
+		t.Error(err)
+	}
+	if err := config.CheckDoc(doc, "## `grantledger-api tokens`", config.Options{}, config.Describe(tokensConfig{})); err != nil {
+		t.Error(err)
 	}
 }
 

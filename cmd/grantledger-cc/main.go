@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
 	"github.com/grantledger/grantledger/chaincode"
+	"github.com/grantledger/grantledger/internal/config"
 )
 
 func main() {
@@ -24,19 +24,31 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("grantledger-cc", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	id := fs.String("id", os.Getenv("CHAINCODE_ID"), "chaincode package ID (env CHAINCODE_ID)")
-	addr := fs.String("address", envOr("CHAINCODE_SERVER_ADDRESS", "127.0.0.1:7999"), "listen address (env CHAINCODE_SERVER_ADDRESS)")
-	certFile := fs.String("tls-cert", os.Getenv("CHAINCODE_TLS_CERT_FILE"), "PEM TLS certificate; empty serves without TLS (env CHAINCODE_TLS_CERT_FILE)")
-	keyFile := fs.String("tls-key", os.Getenv("CHAINCODE_TLS_KEY_FILE"), "PEM TLS private key (env CHAINCODE_TLS_KEY_FILE)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+// Config is grantledger-cc's whole configuration, loaded by loadConfig
+// (package internal/config): flags over environment over defaults; no
+// config file. The peers' tooling (network/chaincode.go) sets the
+// environment variables.
+type Config struct {
+	ID      string `flag:"id" env:"CHAINCODE_ID" required:"true" usage:"chaincode package ID (required)"`
+	Address string `flag:"address" env:"CHAINCODE_SERVER_ADDRESS" default:"127.0.0.1:7999" usage:"listen address"`
+	TLSCert string `flag:"tls-cert" env:"CHAINCODE_TLS_CERT_FILE" usage:"PEM TLS certificate; empty serves without TLS"`
+	TLSKey  string `flag:"tls-key" env:"CHAINCODE_TLS_KEY_FILE" secret:"true" usage:"PEM TLS private key"`
+}
+
+// configOptions say where grantledger-cc reads its settings.
+func configOptions(lookupEnv func(string) (string, bool), stderr io.Writer) config.Options {
+	return config.Options{
+		Command:   "grantledger-cc",
+		Usage:     "usage: grantledger-cc [flags]\n\nServe the grantledger contract as an external chaincode service.\n",
+		LookupEnv: lookupEnv,
+		Output:    stderr,
 	}
-	if *id == "" {
-		fmt.Fprintln(stderr, "grantledger-cc: the package ID is required (-id or CHAINCODE_ID)")
-		return 2
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) int {
+	var cfg Config
+	if _, err := config.Load(&cfg, args, configOptions(os.LookupEnv, stderr)); err != nil {
+		return config.ExitCode(err, stderr, "grantledger-cc")
 	}
 	cc, err := chaincode.NewChaincode()
 	if err != nil {
@@ -44,9 +56,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	tls := shim.TLSProperties{Disabled: true}
-	if *certFile != "" || *keyFile != "" {
-		if tls.Cert, err = os.ReadFile(*certFile); err == nil {
-			tls.Key, err = os.ReadFile(*keyFile)
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		if tls.Cert, err = os.ReadFile(cfg.TLSCert); err == nil {
+			tls.Key, err = os.ReadFile(cfg.TLSKey)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "grantledger-cc: read TLS key pair:", err)
@@ -54,10 +66,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		}
 		tls.Disabled = false
 	}
-	server := &shim.ChaincodeServer{CCID: *id, Address: *addr, CC: cc, TLSProps: tls}
+	server := &shim.ChaincodeServer{CCID: cfg.ID, Address: cfg.Address, CC: cc, TLSProps: tls}
 	errc := make(chan error, 1)
 	go func() { errc <- server.Start() }()
-	fmt.Fprintf(stderr, "grantledger-cc: serving %s on %s\n", *id, *addr)
+	fmt.Fprintf(stderr, "grantledger-cc: serving %s on %s\n", cfg.ID, cfg.Address)
 	select {
 	case err := <-errc:
 		if err != nil && !errors.Is(err, context.Canceled) {
@@ -68,11 +80,4 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	case <-ctx.Done():
 		return 0
 	}
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
