@@ -6,384 +6,199 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
+	"net/http"
+	"slices"
 	"testing"
 	"time"
 
 	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/grantledger/grantledger/ledger"
+	lt "github.com/grantledger/grantledger/ledger/ledgertest"
 )
 
-// TestEventFollowerExactlyOnceAcrossKills runs cmd/glevents as a
-// subprocess while the authority registers participants, one event each,
-// from four goroutines. It SIGKILLs the follower several times while
-// events are being committed and while it works through the backlog left
-// by its downtime, restarting it on the same output and checkpoint files
-// each time. The output must then list every event the ledger holds up to
-// its last line exactly once, in ledger order, as read independently from
-// a peer, and hold every registration the producers committed; and each
-// restart must have resumed from the checkpoint, with at most the one
-// unacknowledged event delivered again.
-func TestEventFollowerExactlyOnceAcrossKills(t *testing.T) {
-	const (
-		kills   = 10
-		workers = 4
-	)
-	run := fmt.Sprintf("%x", time.Now().UnixNano()%(1<<32))
-	dir := filepath.Join(os.Getenv("GLNET_STATE"), "glevents-"+run)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if !t.Failed() {
-			_ = os.RemoveAll(dir)
-		} else {
-			t.Logf("follower files and logs kept in %s", dir)
-		}
-	})
-	bin := buildGlevents(t, dir)
-	f := &eventFollower{t: t, bin: bin, dir: dir,
-		output: filepath.Join(dir, "events.jsonl"), checkpoint: filepath.Join(dir, "events.checkpoint")}
-	t.Cleanup(f.kill)
+// Events: every transaction emits its one chaincode event, in commit
+// order, and none of an invalidated transaction; the APIs stream them as
+// Server-Sent Events that a client resumes with Last-Event-ID.
 
-	// Producers: unique registrations until told to stop.
-	authority := connect(t, "AuthorityMSP", "Admin")
-	stop := make(chan struct{})
-	var (
-		mu       sync.Mutex
-		produced []string
-		wg       sync.WaitGroup
-	)
-	committed := func() int { mu.Lock(); defer mu.Unlock(); return len(produced) }
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				msp := fmt.Sprintf("EvFollow%s-%d-%d", run, w, i)
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				_, err := authority.RegisterParticipant(ctx, ledger.ParticipantRequest{MSP: msp, Role: ledger.RoleDeveloper, Name: "event follower test " + msp})
-				cancel()
-				if err != nil {
-					t.Errorf("register %s: %v", msp, err)
-					return
-				}
-				mu.Lock()
-				produced = append(produced, msp)
-				mu.Unlock()
+// eventsInOrder reads the contract's chaincode events from the block before
+// the run's first transaction: every transaction the run committed emitted
+// its one event, named <type>.<change>, in commit order; the transactions
+// validation refused emitted none.
+func (p *process) eventsInOrder(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	events, err := p.as(p.regulator).Network().ChaincodeEvents(ctx, shared.profile.Chaincode, gateway.WithStartBlock(p.startBlock))
+	ok(t, err, "chaincode events from block %d", p.startBlock)
+	mine := map[string]bool{}
+	for _, e := range p.committed {
+		mine[e.TxID] = true
+	}
+	var got []emitted
+	for len(got) < len(p.committed) {
+		var ev *gateway.ChaincodeEvent
+		select {
+		case e, open := <-events:
+			if !open {
+				t.Fatalf("event stream ended after %d of the run's %d events", len(got), len(p.committed))
 			}
-		}()
-	}
-	stopProducers := sync.OnceFunc(func() { close(stop); wg.Wait() })
-	t.Cleanup(stopProducers)
-
-	// Let a backlog build, then start, kill mid-stream and restart.
-	eventually(t, 60*time.Second, "the first 20 registrations commit", func() error {
-		if n := committed(); n < 20 {
-			return fmt.Errorf("%d committed", n)
+			ev = e
+		case <-ctx.Done():
+			t.Fatalf("got %d of the run's %d events before %v; the first missing: %+v", len(got), len(p.committed), ctx.Err(), p.committed[len(got)])
 		}
-		return nil
-	})
-	for k := 0; k < kills; k++ {
-		f.start()
-		// Kill as soon as the follower is writing (it has a backlog: the
-		// events committed while it was down), a little later some times.
-		f.waitForWrite(60 * time.Second)
-		time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
-		f.sigkill()
-		// Stay down a while so that events pile up for the next run.
-		time.Sleep(time.Duration(300+rand.IntN(1200)) * time.Millisecond)
-	}
-	f.start()
-	time.Sleep(2 * time.Second)
-	stopProducers()
-	if t.Failed() {
-		t.FailNow()
-	}
-	mu.Lock()
-	want := append([]string(nil), produced...)
-	mu.Unlock()
-
-	// The last run catches up, then stops cleanly.
-	eventually(t, 2*time.Minute, fmt.Sprintf("the output holds the %d registrations", len(want)), func() error {
-		have := make(map[string]bool)
-		for _, r := range f.records() {
-			have[r.ID] = true
+		if slices.Contains(p.invalid, ev.TransactionID) {
+			t.Errorf("event %s of the invalidated transaction %s was delivered", ev.EventName, ev.TransactionID)
 		}
-		for _, id := range want {
-			if !have[id] {
-				return fmt.Errorf("%s missing", id)
-			}
-		}
-		return nil
-	})
-	f.sigterm()
-
-	got := f.records()
-	ledgerEvents := readChaincodeEvents(t, got[len(got)-1])
-	dups, misses, extras := compareEvents(t, got, ledgerEvents)
-	registered := make(map[string]int)
-	for _, r := range got {
-		if r.Name == "participant.registered" {
-			registered[r.ID]++
-		}
-	}
-	for _, id := range want {
-		if n := registered[id]; n != 1 {
-			t.Errorf("registration %s: got %d lines, want 1", id, n)
-		}
-	}
-	// A restart resumes from the checkpoint: only the one event delivered
-	// but not yet acknowledged at the kill comes again.
-	if n := f.redelivered(); n > kills {
-		t.Errorf("redelivered events over %d restarts: got %d, want at most one per restart", kills, n)
-	}
-	t.Logf("%d registrations committed; %d events on the ledger up to the follower's last (block %d); %d lines written over %d runs (%d SIGKILLs); torn lines found after a kill: %s; redelivered events dropped: %d; duplicates %d, misses %d, extras %d",
-		len(want), len(ledgerEvents), got[len(got)-1].Block, len(got), f.runs, kills, f.tornTails(), f.redelivered(), dups, misses, extras)
-}
-
-// eventFollower runs glevents on one output and checkpoint, one process
-// (and log file) after another.
-type eventFollower struct {
-	t                  *testing.T
-	bin, dir           string
-	output, checkpoint string
-	cmd                *exec.Cmd
-	log                *os.File
-	exited             chan error // the running process's Wait result
-	runs               int
-	tornAtKill         int
-}
-
-// buildGlevents compiles cmd/glevents into dir.
-func buildGlevents(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "glevents")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/glevents")
-	cmd.Dir = os.Getenv("GRANTLEDGER_ROOT")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/glevents: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func (f *eventFollower) start() {
-	f.t.Helper()
-	f.runs++
-	log, err := os.Create(filepath.Join(f.dir, fmt.Sprintf("glevents-%d.log", f.runs)))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	cmd := exec.Command(f.bin, "-profile", shared.net.ProfilePath(), "-org", "regulator", "-user", "User1",
-		"-output", f.output, "-checkpoint", f.checkpoint)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		f.t.Fatalf("start glevents: %v", err)
-	}
-	f.cmd, f.log = cmd, log
-	f.exited = make(chan error, 1)
-	go func() { f.exited <- cmd.Wait() }()
-}
-
-// sigkill kills the running follower and notes whether it left a torn line.
-func (f *eventFollower) sigkill() {
-	f.t.Helper()
-	if err := f.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		f.t.Fatalf("kill glevents run %d: %v", f.runs, err)
-	}
-	if err := <-f.exited; err == nil {
-		f.t.Fatalf("glevents run %d exited cleanly before it was killed; log %s", f.runs, f.log.Name())
-	}
-	f.cmd = nil
-	_ = f.log.Close()
-	if raw, err := os.ReadFile(f.output); err == nil && len(raw) > 0 && raw[len(raw)-1] != '\n' {
-		f.tornAtKill++
-	}
-}
-
-// sigterm stops the running follower and wants a clean exit.
-func (f *eventFollower) sigterm() {
-	f.t.Helper()
-	if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		f.t.Fatalf("stop glevents: %v", err)
-	}
-	select {
-	case err := <-f.exited:
-		if err != nil {
-			f.t.Errorf("glevents run %d after SIGTERM: %v; log %s", f.runs, err, f.log.Name())
-		}
-	case <-time.After(30 * time.Second):
-		f.t.Errorf("glevents run %d still running 30s after SIGTERM", f.runs)
-		f.kill()
-	}
-	f.cmd = nil
-	_ = f.log.Close()
-}
-
-// kill ends the running follower, if any.
-func (f *eventFollower) kill() {
-	if f.cmd != nil {
-		_ = f.cmd.Process.Kill()
-		<-f.exited
-		f.cmd = nil
-	}
-}
-
-// waitForWrite returns as soon as the output grows past its size at the
-// call: the running follower is writing.
-func (f *eventFollower) waitForWrite(timeout time.Duration) {
-	f.t.Helper()
-	size := func() int64 {
-		st, err := os.Stat(f.output)
-		if err != nil {
-			return 0
-		}
-		return st.Size()
-	}
-	before := size()
-	for deadline := time.Now().Add(timeout); size() <= before; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			f.t.Fatalf("glevents run %d wrote nothing in %s; log %s", f.runs, timeout, f.log.Name())
-		}
-	}
-}
-
-// followerRecord is one line of glevents' output.
-type followerRecord struct {
-	Block  uint64 `json:"block"`
-	TxID   string `json:"txId"`
-	Name   string `json:"name"`
-	Type   string `json:"type"`
-	ID     string `json:"id"`
-	Change string `json:"change"`
-}
-
-func (r followerRecord) String() string {
-	return fmt.Sprintf("%d/%s %s %s", r.Block, r.TxID, r.Name, r.ID)
-}
-
-// records parses the complete lines of the output.
-func (f *eventFollower) records() []followerRecord {
-	f.t.Helper()
-	raw, err := os.ReadFile(f.output)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var out []followerRecord
-	for i, line := range strings.Split(string(raw), "\n") {
-		if line == "" {
+		if !mine[ev.TransactionID] {
 			continue
 		}
-		var r followerRecord
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			f.t.Fatalf("output line %d: %v: %q", i+1, err, line)
+		var payload ledger.Event
+		if err := json.Unmarshal(ev.Payload, &payload); err != nil {
+			t.Fatalf("event %s of %s: payload %q: %v", ev.EventName, ev.TransactionID, ev.Payload, err)
 		}
-		out = append(out, r)
+		if ev.EventName != payload.Type+"."+payload.Change || payload.TxID != ev.TransactionID || payload.Actor == "" {
+			t.Errorf("event %s of %s: got payload %+v, want type.change = name, its tx ID and an actor", ev.EventName, ev.TransactionID, payload)
+		}
+		got = append(got, emitted{Name: ev.EventName, ID: payload.ID, TxID: ev.TransactionID, Related: payload.Related})
 	}
-	return out
-}
-
-// tornTails counts the kills after which the output ended in a torn line,
-// as seen right after the kill and as the next run reported removing it.
-func (f *eventFollower) tornTails() string {
-	return fmt.Sprintf("%d (removed at restart: %d)", f.tornAtKill, f.logCount("removed the torn last line"))
-}
-
-// redelivered counts the events the runs dropped as already written.
-func (f *eventFollower) redelivered() int {
-	return f.logCount("skipped redelivered event")
-}
-
-func (f *eventFollower) logCount(msg string) int {
-	n := 0
-	for i := 1; i <= f.runs; i++ {
-		raw, _ := os.ReadFile(filepath.Join(f.dir, fmt.Sprintf("glevents-%d.log", i)))
-		n += strings.Count(string(raw), msg)
+	for i, want := range p.committed {
+		g := got[i]
+		if g.Name != want.Name || g.ID != want.ID || g.TxID != want.TxID {
+			t.Errorf("event %d: got %s %s in %s, want %s %s in %s", i, g.Name, g.ID, g.TxID, want.Name, want.ID, want.TxID)
+			continue
+		}
+		for _, r := range want.Related {
+			if !slices.Contains(g.Related, r) {
+				t.Errorf("event %d (%s %s): got related %+v, want %+v among them", i, g.Name, g.ID, g.Related, r)
+			}
+		}
 	}
-	return n
+	t.Logf("%d events of the run in commit order; %d invalidated transactions emitted none", len(got), len(p.invalid))
 }
 
-// readChaincodeEvents reads the contract's events from the first block
-// straight from a peer's gateway, up to and including the event at last's
-// position.
-func readChaincodeEvents(t *testing.T, last followerRecord) []followerRecord {
-	t.Helper()
-	c := connect(t, "HealthMSP", "User1")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	events, err := c.Network().ChaincodeEvents(ctx, shared.profile.Chaincode, gateway.WithStartBlock(0))
+// TestAPIEventStreamResumes reads the regulator's API event stream
+// (GET /v1/events) while the authority records participants' evaluations,
+// dropping the connection every few events and reconnecting with
+// Last-Event-ID, as a Server-Sent Events client does. The events it
+// collects across the cuts must be exactly those of one uninterrupted
+// stream over the same blocks: none missed, none repeated, in order.
+func TestAPIEventStreamResumes(t *testing.T) {
+	p := newAPIProcess(t, "sse")
+	p.parties(t)
+	authority, regulator := p.authority, p.regulator
+	from := peerHeight(t, "regulator", "peer0")
+
+	// Writes and cuts interleave: after every 3 writes a connection reads
+	// 2 events and is dropped while the third is pending, and more are
+	// written while no connection is open.
+	const writes = 12
+	var written []string
+	var got []apiEvent
+	last := ""
+	read := func() {
+		t.Helper()
+		evs, err := readEvents(t, regulator, from, last, 2)
+		if err != nil {
+			t.Fatalf("after %d events: %v", len(got), err)
+		}
+		got = append(got, evs...)
+		if len(evs) > 0 {
+			last = evs[len(evs)-1].ID
+		}
+	}
+	for i := range writes {
+		a := authority.do(t, apiRequest{method: http.MethodPost, path: "/v1/participants/" + p.operator.msp + "/evaluations", body: obj{
+			"id": p.id(fmt.Sprintf("ev%02d", i)), "date": time.Now().UTC().Format(time.RFC3339), "result": "qualified",
+			"reportDigest": lt.Digest(fmt.Sprintf("evaluation %s %d", p.run, i)),
+		}}).want(t, http.StatusCreated, nil)
+		written = append(written, txOf(t, a))
+		if i%3 == 2 {
+			read()
+		}
+	}
+	connections := writes / 3
+	for !slices.ContainsFunc(got, func(e apiEvent) bool { return e.TxID == written[writes-1] }) {
+		if connections++; connections > 100 {
+			t.Fatalf("after %d connections: %d events, the last written tx %s not among them", connections, len(got), written[writes-1])
+		}
+		read()
+	}
+	t.Logf("%d events over %d connections", len(got), connections)
+	if connections < writes/2 {
+		t.Errorf("%d connections for %d events: the stream was not cut mid-way", connections, len(got))
+	}
+
+	// The reference: one connection from the same block to the same event.
+	want, err := readEvents(t, regulator, from, "", len(got))
 	if err != nil {
-		t.Fatalf("read chaincode events: %v", err)
+		t.Fatalf("reference stream: %v", err)
 	}
-	var out []followerRecord
-	for ev := range events {
-		var p struct {
-			Type   string `json:"type"`
-			ID     string `json:"id"`
-			Change string `json:"change"`
+	ids := func(es []apiEvent) []string {
+		out := make([]string, len(es))
+		for i, e := range es {
+			out[i] = e.ID + " " + e.TxID + " " + e.Name
 		}
-		_ = json.Unmarshal(ev.Payload, &p)
-		out = append(out, followerRecord{Block: ev.BlockNumber, TxID: ev.TransactionID, Name: ev.EventName, Type: p.Type, ID: p.ID, Change: p.Change})
-		if ev.BlockNumber > last.Block || ev.TransactionID == last.TxID {
-			return out
+		return out
+	}
+	if !slices.Equal(ids(got), ids(want)) {
+		t.Errorf("events across reconnections differ from one stream:\n got %v\nwant %v", ids(got), ids(want))
+	}
+	seen := map[string]bool{}
+	for _, e := range got {
+		if seen[e.ID] {
+			t.Errorf("event %s delivered twice", e.ID)
+		}
+		seen[e.ID] = true
+	}
+	for _, tx := range written {
+		if !slices.ContainsFunc(got, func(e apiEvent) bool { return e.TxID == tx && e.Name == "participant.evaluated" }) {
+			t.Errorf("no participant.evaluated event of tx %s", tx)
 		}
 	}
-	t.Fatalf("the ledger's events ended (%v) before the follower's last event %s; read %d", ctx.Err(), last, len(out))
-	return nil
 }
 
-// compareEvents wants got to list exactly the events of want, in order,
-// and counts the events got repeats, misses and adds.
-func compareEvents(t *testing.T, got, want []followerRecord) (dups, misses, extras int) {
-	t.Helper()
-	seen := make(map[string]int)
-	for _, r := range got {
-		seen[r.TxID]++
+// readEvents opens o's event stream, from block from or, when last is
+// set, right after the event last (Last-Event-ID), and returns the first n
+// events it delivers, or fewer if none comes for 3 seconds; then it drops
+// the connection.
+func readEvents(t *testing.T, o *apiOrg, from uint64, last string, n int) ([]apiEvent, error) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	res, err := openEventStream(ctx, o, from, last)
+	if err != nil {
+		return nil, err
 	}
-	inLedger := make(map[string]bool)
-	for _, r := range want {
-		inLedger[r.TxID] = true
-		if seen[r.TxID] == 0 {
-			misses++
-			t.Errorf("missed: %s", r)
-		}
+	defer res.Body.Close()
+	type item struct {
+		ev  apiEvent
+		err error // the stream's end or failure; ev is then empty
 	}
-	for _, r := range got {
-		if !inLedger[r.TxID] {
-			extras++
-			t.Errorf("not on the ledger: %s", r)
-		}
-	}
-	for tx, n := range seen {
-		if n > 1 {
-			dups += n - 1
-			t.Errorf("transaction %s: got %d lines, want 1", tx, n)
-		}
-	}
-	for i := range max(len(got), len(want)) {
-		if i >= len(got) || i >= len(want) || got[i] != want[i] {
-			g, w := "nothing", "nothing"
-			if i < len(got) {
-				g = got[i].String()
+	items := make(chan item)
+	go func() {
+		err := eachEvent(res.Body, func(ev apiEvent) error {
+			select {
+			case items <- item{ev: ev}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			if i < len(want) {
-				w = want[i].String()
+		})
+		select {
+		case items <- item{err: err}:
+		case <-ctx.Done():
+		}
+	}()
+	var out []apiEvent
+	for len(out) < n {
+		select {
+		case it := <-items:
+			if it.err != nil {
+				return out, fmt.Errorf("the stream ended after %d events: %w", len(out), it.err)
 			}
-			t.Errorf("event %d of %d: got %s, want %s", i+1, len(want), g, w)
-			break
+			out = append(out, it.ev)
+		case <-time.After(3 * time.Second):
+			return out, nil
 		}
 	}
-	return dups, misses, extras
+	return out, nil
 }

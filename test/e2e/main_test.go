@@ -6,13 +6,11 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/grantledger/grantledger/client"
 	"github.com/grantledger/grantledger/network"
@@ -78,33 +76,4 @@ func setup() (*env, error) {
 		return nil, fmt.Errorf("the network under test has no profile (is it up?): %w", err)
 	}
 	return &env{net: n, profile: p}, nil
-}
-
-// connect opens a gateway connection for org's user and closes it with the test.
-func connect(t *testing.T, org, user string) *client.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := client.Connect(ctx, shared.profile, org, user)
-	if err != nil {
-		t.Fatalf("connect %s/%s: %v", org, user, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// eventually polls cond until it holds or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not true after %s: %v", what, timeout, err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
 }
