@@ -17,8 +17,28 @@ import (
 	"time"
 )
 
-// chaincodeProcess is the name of the chaincode service process.
-const chaincodeProcess = "chaincode"
+// chaincodeProcessPrefix starts the name of every organisation's chaincode
+// service process: chaincode-<org>.
+const chaincodeProcessPrefix = "chaincode-"
+
+// legacyChaincodeProcess is the one chaincode service that earlier
+// versions ran for every peer. Down still stops it, and Deploy stops it
+// before starting the organisations' own services (the authority's takes
+// over its address).
+const legacyChaincodeProcess = "chaincode"
+
+// chaincodeProcess is the name of an organisation's chaincode service.
+func chaincodeProcess(o *PeerOrg) string { return chaincodeProcessPrefix + o.Name }
+
+// ChaincodeProcess is the process name (as Status lists it) of the
+// chaincode service of an organisation, given by name or MSP ID.
+func (n *Network) ChaincodeProcess(org string) (string, error) {
+	o, ok := n.topo.Org(org)
+	if !ok {
+		return "", fmt.Errorf("no organisation %q in the topology", org)
+	}
+	return chaincodeProcess(o), nil
+}
 
 // committedDefinition is the part of `peer lifecycle chaincode
 // querycommitted -O json` that deployment needs.
@@ -27,11 +47,24 @@ type committedDefinition struct {
 	Version  string `json:"version"`
 }
 
-// Deploy makes the channel run the contract built from the working tree.
-// The package label carries a digest of the chaincode binary, so an
-// unchanged contract deploys nothing, and a changed one is installed,
-// approved by every organisation and committed at the next sequence, with
-// the chaincode service restarted under the new package ID.
+// orgPackage is an organisation's chaincode package: the same contract as
+// every other organisation's, but a connection.json naming its own service
+// and TLS material, hence a package ID of its own.
+type orgPackage struct {
+	org  *PeerOrg
+	path string
+	id   string
+}
+
+// Deploy makes the channel run the contract built from the working tree,
+// each organisation's peers served by that organisation's own chaincode
+// service. The definition's version carries a digest of the chaincode
+// binary (the package label) and one of the endorsement policy and the
+// collections config, so an unchanged contract and definition deploys
+// nothing, and a change of either is installed, approved by every
+// organisation (each with its own package ID) and committed at the next
+// sequence, with every organisation's service restarted under its new
+// package ID.
 func (n *Network) Deploy(ctx context.Context) error {
 	authority, err := n.authority()
 	if err != nil {
@@ -41,60 +74,86 @@ func (n *Network) Deploy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pkgPath, pkgID, err := n.packageChaincode(label)
+	collections, digest, err := n.writeCollections()
 	if err != nil {
 		return err
+	}
+	version := label + "_" + digest
+	var pkgs []orgPackage
+	for i := range n.topo.Orgs {
+		o := &n.topo.Orgs[i]
+		if err := n.ensureChaincodeTLS(o); err != nil {
+			return err
+		}
+		path, id, err := n.packageChaincode(label, o)
+		if err != nil {
+			return err
+		}
+		pkgs = append(pkgs, orgPackage{org: o, path: path, id: id})
 	}
 	cur, err := n.committed(ctx)
 	if err != nil {
 		return err
 	}
-	if cur != nil && cur.Version == label {
-		n.logf("chaincode %s is committed at sequence %d", label, cur.Sequence)
-		if err := n.startChaincode(ctx, bin, pkgID); err != nil {
+	// InitRequired: the peers refuse every other transaction of a new
+	// definition until its init, Bootstrap (below), has run.
+	def := chaincodeDefinition{ChannelID: n.topo.Channel, Name: n.topo.Chaincode.Name, Version: version,
+		InitRequired: true, SignaturePolicy: n.policy(), CollectionsConfig: collections}
+	if cur != nil && cur.Version == version {
+		n.logf("chaincode %s is committed at sequence %d", version, cur.Sequence)
+		// An organisation whose package is new to its peers (its chaincode
+		// TLS material was made anew) approves the committed definition
+		// again with its new package ID; Fabric allows that at the current
+		// sequence when nothing else changes.
+		def.Sequence = cur.Sequence
+		for _, pkg := range pkgs {
+			installed, err := n.installAll(ctx, pkg)
+			if err != nil {
+				return err
+			}
+			if installed {
+				if err := n.approve(ctx, def, pkg); err != nil {
+					return err
+				}
+			}
+		}
+		if err := n.startChaincodes(ctx, bin, pkgs); err != nil {
 			return err
 		}
 		return n.waitServing(ctx)
 	}
-	seq := int64(1)
+	def.Sequence = 1
 	if cur != nil {
-		seq = cur.Sequence + 1
+		def.Sequence = cur.Sequence + 1
 	}
-	for o, p := range n.topo.peers() {
-		if err := n.install(ctx, o, p, pkgPath, pkgID); err != nil {
+	for _, pkg := range pkgs {
+		if _, err := n.installAll(ctx, pkg); err != nil {
 			return err
 		}
 	}
-	if err := n.startChaincode(ctx, bin, pkgID); err != nil {
+	if err := n.startChaincodes(ctx, bin, pkgs); err != nil {
 		return err
 	}
-	// InitRequired: the peers refuse every other transaction of a new
-	// definition until its init, Bootstrap (below), has run.
-	def := chaincodeDefinition{ChannelID: n.topo.Channel, Name: n.topo.Chaincode.Name, Version: label,
-		Sequence: seq, InitRequired: true, SignaturePolicy: n.policy()}
 	approved, err := n.approvals(ctx, def)
 	if err != nil {
 		return err
 	}
-	for i := range n.topo.Orgs {
-		o := &n.topo.Orgs[i]
-		if approved[o.MSPID] {
+	for _, pkg := range pkgs {
+		if approved[pkg.org.MSPID] {
 			continue
 		}
-		n.logf("approving %s sequence %d for %s", label, seq, o.MSPID)
-		approve := chaincodeApproveForMyOrg{chaincodeDefinition: def, PackageID: pkgID, Orderer: n.orderer()}
-		if _, err := n.run(ctx, approve, n.adminEnv(o, o.Peers[0])...); err != nil {
+		if err := n.approve(ctx, def, pkg); err != nil {
 			return err
 		}
 	}
-	n.logf("committing %s at sequence %d with policy %s", label, seq, n.policy())
+	n.logf("committing %s at sequence %d with policy %s and %d private data collections", version, def.Sequence, def.SignaturePolicy, n.collectionCount())
 	commit := chaincodeCommit{chaincodeDefinition: def, Orderer: n.orderer(), Peers: n.endorsers()}
 	if _, err := n.run(ctx, commit, n.adminEnv(authority, authority.Peers[0])...); err != nil {
 		return err
 	}
 	// Every new definition is initialised once: Bootstrap fixes the
 	// authority the first time and is a no-op for the same authority later.
-	n.logf("initialising %s: authority is %s", label, authority.MSPID)
+	n.logf("initialising %s: authority is %s", version, authority.MSPID)
 	bootstrap := chaincodeInvoke{
 		ChannelID:    n.topo.Channel,
 		Name:         n.topo.Chaincode.Name,
@@ -108,6 +167,38 @@ func (n *Network) Deploy(ctx context.Context) error {
 		return err
 	}
 	return n.waitServing(ctx)
+}
+
+// approve has pkg's organisation approve def with its own package ID.
+func (n *Network) approve(ctx context.Context, def chaincodeDefinition, pkg orgPackage) error {
+	o := pkg.org
+	n.logf("approving %s sequence %d for %s with package %s", def.Version, def.Sequence, o.MSPID, pkg.id)
+	approve := chaincodeApproveForMyOrg{chaincodeDefinition: def, PackageID: pkg.id, Orderer: n.orderer()}
+	_, err := n.run(ctx, approve, n.adminEnv(o, o.Peers[0])...)
+	return err
+}
+
+// writeCollections writes the collections config of the topology and
+// returns its path (empty when there are no collections) and the digest
+// of the definition's policy and collections.
+func (n *Network) writeCollections() (string, string, error) {
+	raw, err := n.topo.collectionsJSON()
+	if err != nil {
+		return "", "", err
+	}
+	digest := definitionDigest(n.policy(), raw)
+	if raw == nil {
+		return "", digest, nil
+	}
+	if err := writeFileAtomic(n.collectionsPath(), raw); err != nil {
+		return "", "", err
+	}
+	return n.collectionsPath(), digest, nil
+}
+
+func (n *Network) collectionCount() int {
+	cols, _ := n.topo.collections()
+	return len(cols)
 }
 
 // waitServing waits until the contract answers on every peer and then
@@ -150,21 +241,41 @@ func (n *Network) buildChaincode(ctx context.Context) (string, string, error) {
 	return bin, n.topo.Chaincode.Name + "_" + hex.EncodeToString(sum[:6]), nil
 }
 
-// packageChaincode writes the ccaas package for label: metadata.json and a
-// code.tar.gz holding connection.json, which tells the peers where the
-// chaincode service listens and which CA signed its TLS certificate. The
-// archive is byte-for-byte reproducible, so its package ID is too.
-func (n *Network) packageChaincode(label string) (string, string, error) {
-	rootCert, err := os.ReadFile(filepath.Join(n.chaincodeTLSDir(), "ca.crt"))
-	if err != nil {
-		return "", "", fmt.Errorf("package chaincode: %w", err)
+// packageChaincode writes organisation o's ccaas package for label:
+// metadata.json and a code.tar.gz holding connection.json, which tells o's
+// peers where o's chaincode service listens, which CA signed its TLS
+// certificate, and the client key pair they present to it (mutual TLS).
+// The archive is byte-for-byte reproducible, so its package ID is too; it
+// differs from organisation to organisation.
+func (n *Network) packageChaincode(label string, o *PeerOrg) (string, string, error) {
+	dir := n.chaincodeTLSDir(o)
+	read := func(name string) (string, error) {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return "", fmt.Errorf("package chaincode for %s: %w", o.Name, err)
+		}
+		return string(raw), nil
 	}
-	conn, err := json.MarshalIndent(map[string]any{
-		"address":              n.topo.Chaincode.Address,
-		"dial_timeout":         "10s",
-		"tls_required":         true,
-		"client_auth_required": false,
-		"root_cert":            string(rootCert),
+	rootCert, err := read("ca.crt")
+	if err != nil {
+		return "", "", err
+	}
+	clientCert, err := read("client.crt")
+	if err != nil {
+		return "", "", err
+	}
+	clientKey, err := read("client.key")
+	if err != nil {
+		return "", "", err
+	}
+	conn, err := json.MarshalIndent(connectionJSON{
+		Address:            o.ChaincodeAddr(),
+		DialTimeout:        "10s",
+		TLSRequired:        true,
+		ClientAuthRequired: true,
+		ClientKey:          clientKey,
+		ClientCert:         clientCert,
+		RootCert:           rootCert,
 	}, "", "  ")
 	if err != nil {
 		return "", "", err
@@ -181,12 +292,26 @@ func (n *Network) packageChaincode(label string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	path := filepath.Join(n.cfg.State, "chaincode", label+".tar.gz")
+	// The package holds the peers' client key: it stays with o's material.
+	path := filepath.Join(n.cfg.State, "chaincode", o.Name, label+".tar.gz")
 	if err := writeFileAtomic(path, pkg); err != nil {
 		return "", "", err
 	}
 	sum := sha256.Sum256(pkg)
 	return path, label + ":" + hex.EncodeToString(sum[:]), nil
+}
+
+// connectionJSON is the connection.json of a ccaas package, as Fabric's
+// external builder support reads it: where the service listens and the
+// TLS material of the peer's side of the link, PEM in the file itself.
+type connectionJSON struct {
+	Address            string `json:"address"`
+	DialTimeout        string `json:"dial_timeout"`
+	TLSRequired        bool   `json:"tls_required"`
+	ClientAuthRequired bool   `json:"client_auth_required"`
+	ClientKey          string `json:"client_key"`
+	ClientCert         string `json:"client_cert"`
+	RootCert           string `json:"root_cert"`
 }
 
 // tarGz archives files in name order with fixed metadata.
@@ -236,15 +361,31 @@ func (n *Network) committed(ctx context.Context) (*committedDefinition, error) {
 	return &def, nil
 }
 
-func (n *Network) install(ctx context.Context, o *PeerOrg, p Node, pkgPath, pkgID string) error {
+// installAll installs pkg on every peer of its organisation that lacks it
+// and reports whether any did.
+func (n *Network) installAll(ctx context.Context, pkg orgPackage) (bool, error) {
+	did := false
+	for _, p := range pkg.org.Peers {
+		installed, err := n.install(ctx, pkg.org, p, pkg.path, pkg.id)
+		if err != nil {
+			return false, err
+		}
+		did = did || installed
+	}
+	return did, nil
+}
+
+func (n *Network) install(ctx context.Context, o *PeerOrg, p Node, pkgPath, pkgID string) (bool, error) {
 	env := n.adminEnv(o, p)
 	out, err := n.run(ctx, chaincodeQueryInstalled{}, env...)
 	if err == nil && strings.Contains(out, pkgID) {
-		return nil
+		return false, nil
 	}
 	n.logf("installing %s on %s", pkgID, n.topo.peerFQDN(o, p))
-	_, err = n.run(ctx, chaincodeInstall{PackageFile: pkgPath}, env...)
-	return err
+	if _, err := n.run(ctx, chaincodeInstall{PackageFile: pkgPath}, env...); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // approvals says which organisations have approved def.
@@ -266,33 +407,44 @@ func (n *Network) approvals(ctx context.Context, def chaincodeDefinition) (map[s
 	return r.Approvals, nil
 }
 
-// startChaincode runs the chaincode service under pkgID, replacing one that
-// runs under another package ID.
-func (n *Network) startChaincode(ctx context.Context, bin, pkgID string) error {
-	if host, _, _ := splitHostPort(n.topo.Chaincode.Address); !isLocal(host) {
-		n.logf("the chaincode service lives on %s: start it there with CHAINCODE_ID=%s", host, pkgID)
-		return nil
+// startChaincodes runs every local organisation's chaincode service under
+// its package ID, after stopping the one shared service of earlier
+// versions if it still runs.
+func (n *Network) startChaincodes(ctx context.Context, bin string, pkgs []orgPackage) error {
+	if err := n.stop(legacyChaincodeProcess); err != nil {
+		return err
 	}
-	idFile := filepath.Join(n.runDir(), chaincodeProcess+".id")
-	if _, ok := n.pid(chaincodeProcess); ok {
-		if cur, _ := os.ReadFile(idFile); strings.TrimSpace(string(cur)) == pkgID {
-			return nil
-		}
-		if err := n.stop(chaincodeProcess); err != nil {
+	for _, pkg := range pkgs {
+		if err := n.startChaincode(ctx, pkg.org, bin, pkg.id); err != nil {
 			return err
 		}
 	}
-	tls := n.chaincodeTLSDir()
+	return nil
+}
+
+// startChaincode runs o's chaincode service: bin under pkgID, replacing
+// one that runs another program or under another package ID.
+func (n *Network) startChaincode(ctx context.Context, o *PeerOrg, bin, pkgID string) error {
+	name := chaincodeProcess(o)
+	if host, _, _ := splitHostPort(o.ChaincodeAddr()); !isLocal(host) {
+		n.logf("the chaincode service of %s lives on %s: start it there with %s", o.Name, host, strings.Join(n.chaincodeEnv(o, pkgID), " "))
+		return nil
+	}
+	idFile := filepath.Join(n.runDir(), name+".id")
+	if _, ok := n.pid(name); ok {
+		cur, _ := os.ReadFile(idFile)
+		if strings.TrimSpace(string(cur)) == pkgID && n.program(name) == bin {
+			return nil
+		}
+		if err := n.stop(name); err != nil {
+			return err
+		}
+	}
 	err := n.start(ctx, process{
-		name: chaincodeProcess,
-		bin:  bin,
-		env: []string{
-			"CHAINCODE_ID=" + pkgID,
-			"CHAINCODE_SERVER_ADDRESS=" + n.topo.Chaincode.Address,
-			"CHAINCODE_TLS_CERT_FILE=" + filepath.Join(tls, "server.crt"),
-			"CHAINCODE_TLS_KEY_FILE=" + filepath.Join(tls, "server.key"),
-		},
-		ready: "tcp://" + n.topo.Chaincode.Address,
+		name:  name,
+		bin:   bin,
+		env:   n.chaincodeEnv(o, pkgID),
+		ready: "tcp://" + o.ChaincodeAddr(),
 	})
 	if err != nil {
 		return err
@@ -300,15 +452,101 @@ func (n *Network) startChaincode(ctx context.Context, bin, pkgID string) error {
 	return writeFileAtomic(idFile, []byte(pkgID+"\n"))
 }
 
+// chaincodeEnv is the environment of o's chaincode service: its package
+// ID and address, its TLS key pair, the CA whose client certificates it
+// accepts (its own peers' only: mutual TLS), and the authority's MSP ID,
+// the only one its Bootstrap accepts.
+func (n *Network) chaincodeEnv(o *PeerOrg, pkgID string) []string {
+	tls := n.chaincodeTLSDir(o)
+	authority := ""
+	if a, err := n.authority(); err == nil {
+		authority = a.MSPID
+	}
+	return []string{
+		"CHAINCODE_ID=" + pkgID,
+		"CHAINCODE_SERVER_ADDRESS=" + o.ChaincodeAddr(),
+		"CHAINCODE_TLS_CERT_FILE=" + filepath.Join(tls, "server.crt"),
+		"CHAINCODE_TLS_KEY_FILE=" + filepath.Join(tls, "server.key"),
+		"CHAINCODE_TLS_CLIENT_CA_FILE=" + filepath.Join(tls, "ca.crt"),
+		"GRANTLEDGER_AUTHORITY_MSP=" + authority,
+	}
+}
+
+// BuildProgram builds a command of the repository (a Go package path such
+// as "./test/tampered") into the network's bin directory, reproducibly, and
+// returns the program's path: for RestartChaincode.
+func (n *Network) BuildProgram(ctx context.Context, pkg string) (string, error) {
+	bin := n.builtBin(filepath.Base(pkg))
+	if err := n.build(ctx, pkg, goBuild{Output: bin, Package: pkg}); err != nil {
+		return "", err
+	}
+	return bin, nil
+}
+
+// RestartChaincode replaces organisation org's chaincode service (org by
+// name or MSP ID) with program binary, under the same package ID, address,
+// TLS material and environment, and waits until org's peer answers a query
+// through it. An empty binary restores the contract built from the tree
+// (the one Deploy runs). It is for failure drills: run a tampered contract
+// for one organisation and see the others' endorsements refuse its writes.
+func (n *Network) RestartChaincode(ctx context.Context, org, binary string) error {
+	o, ok := n.topo.Org(org)
+	if !ok {
+		return fmt.Errorf("no organisation %q in the topology", org)
+	}
+	if binary == "" {
+		binary = n.builtBin("grantledger-cc")
+	}
+	abs, err := filepath.Abs(binary)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return fmt.Errorf("restart the chaincode service of %s: %w", o.Name, err)
+	}
+	name := chaincodeProcess(o)
+	raw, err := os.ReadFile(filepath.Join(n.runDir(), name+".id"))
+	if err != nil {
+		return fmt.Errorf("restart the chaincode service of %s: it was never started here (run up first): %w", o.Name, err)
+	}
+	pkgID := strings.TrimSpace(string(raw))
+	if err := n.stop(name); err != nil {
+		return err
+	}
+	n.logf("running %s as the chaincode service of %s", abs, o.Name)
+	if err := n.start(ctx, process{name: name, bin: abs, env: n.chaincodeEnv(o, pkgID), ready: "tcp://" + o.ChaincodeAddr()}); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	for {
+		err := n.chaincodeAnswersAt(ctx, o)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the peer of %s does not reach its restarted chaincode service: %w", o.Name, err)
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
+
 // chaincodeAnswers queries the contract once through every organisation's peer.
 func (n *Network) chaincodeAnswers(ctx context.Context) error {
 	for i := range n.topo.Orgs {
-		o := &n.topo.Orgs[i]
-		query := chaincodeQuery{ChannelID: n.topo.Channel, Name: n.topo.Chaincode.Name, Call: chaincodeCall{Function: "GetConfig"}}
-		_, err := n.run(ctx, query, n.adminEnv(o, o.Peers[0])...)
-		if err != nil {
-			return fmt.Errorf("%s: %w", o.MSPID, err)
+		if err := n.chaincodeAnswersAt(ctx, &n.topo.Orgs[i]); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// chaincodeAnswersAt queries the contract once through o's first peer.
+func (n *Network) chaincodeAnswersAt(ctx context.Context, o *PeerOrg) error {
+	query := chaincodeQuery{ChannelID: n.topo.Channel, Name: n.topo.Chaincode.Name, Call: chaincodeCall{Function: "GetConfig"}}
+	if _, err := n.run(ctx, query, n.adminEnv(o, o.Peers[0])...); err != nil {
+		return fmt.Errorf("%s: %w", o.MSPID, err)
 	}
 	return nil
 }

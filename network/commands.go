@@ -171,6 +171,9 @@ type chaincodeDefinition struct {
 	Sequence        int64
 	InitRequired    bool
 	SignaturePolicy string
+	// CollectionsConfig is the private data collections config file; empty
+	// means the definition has no collections.
+	CollectionsConfig string
 }
 
 func (d chaincodeDefinition) args() []string {
@@ -180,6 +183,9 @@ func (d chaincodeDefinition) args() []string {
 	}
 	if d.SignaturePolicy != "" {
 		args = append(args, "--signature-policy", d.SignaturePolicy)
+	}
+	if d.CollectionsConfig != "" {
+		args = append(args, "--collections-config", d.CollectionsConfig)
 	}
 	return args
 }

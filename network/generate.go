@@ -3,13 +3,22 @@ package network
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/grantledger/grantledger/client"
 )
@@ -80,15 +89,6 @@ PeerOrgs:
     Users:
       Count: {{ .Users }}
 {{- end }}
-  # The chaincode service's TLS certificate comes from an organisation of its own.
-  - Name: ChaincodeService
-    Domain: {{ .ChaincodeDomain }}
-    EnableNodeOUs: true
-    Specs:
-      - Hostname: {{ .ChaincodeName }}
-        SANS: ["{{ .ChaincodeHost }}", "localhost", "127.0.0.1"]
-    Users:
-      Count: 0
 `))
 
 // configtxTmpl is the configtxgen input for the application channel's
@@ -248,24 +248,14 @@ type tmplConsenter struct {
 
 // writeCryptoConfig writes the cryptogen input for the topology.
 func (n *Network) writeCryptoConfig(path string) error {
-	ccHost, _, err := splitHostPort(n.topo.Chaincode.Address)
-	if err != nil {
-		return err
-	}
 	data := struct {
 		*Topology
-		OrdererDomain   string
-		PeerOrgs        []tmplPeerOrg
-		ChaincodeDomain string
-		ChaincodeName   string
-		ChaincodeHost   string
+		OrdererDomain string
+		PeerOrgs      []tmplPeerOrg
 	}{
-		Topology:        n.topo,
-		OrdererDomain:   n.topo.ordererDomain(),
-		PeerOrgs:        n.tmplPeerOrgs(),
-		ChaincodeDomain: n.chaincodeDomain(),
-		ChaincodeName:   n.topo.Chaincode.Name,
-		ChaincodeHost:   ccHost,
+		Topology:      n.topo,
+		OrdererDomain: n.topo.ordererDomain(),
+		PeerOrgs:      n.tmplPeerOrgs(),
 	}
 	return renderFile(path, cryptoConfigTmpl, data)
 }
@@ -387,4 +377,132 @@ func majorityPolicy(orgs []PeerOrg) string {
 		principals = append(principals, fmt.Sprintf("'%s.peer'", o.MSPID))
 	}
 	return fmt.Sprintf("OutOf(%d, %s)", len(orgs)/2+1, strings.Join(principals, ", "))
+}
+
+// ensureChaincodeTLS makes an organisation's chaincode TLS material once:
+// a CA of its own for the link between its peers and its chaincode
+// service, the service's server certificate (for the host of its address)
+// and the client certificate its peers present. The service trusts only
+// that CA for clients, so no other organisation's peer (nor anyone else)
+// can drive it, and the peers trust only that CA for the service. It is
+// written aside and renamed, like cryptogen's output, and kept across
+// runs: the package IDs are derived from it.
+func (n *Network) ensureChaincodeTLS(o *PeerOrg) error {
+	dir := n.chaincodeTLSDir(o)
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	host, _, err := splitHostPort(o.ChaincodeAddr())
+	if err != nil {
+		return fmt.Errorf("chaincode TLS material of %s: %w", o.Name, err)
+	}
+	files, err := chaincodeTLSMaterial(n.topo.orgDomain(o), o.MSPID, host, time.Now())
+	if err != nil {
+		return fmt.Errorf("chaincode TLS material of %s: %w", o.Name, err)
+	}
+	n.logf("generating the chaincode TLS material of %s", o.Name)
+	tmp := dir + ".tmp"
+	if err := os.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	for name, data := range files {
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(name, ".key") {
+			mode = 0o600
+		}
+		if err := os.WriteFile(filepath.Join(tmp, name), data, mode); err != nil {
+			return err
+		}
+	}
+	return os.Rename(tmp, dir)
+}
+
+// chaincodeTLSMaterial issues, from a fresh CA, the chaincode service's
+// server certificate for host (and localhost) and a client certificate for
+// the organisation's peers, as PEM files: ca.crt, server.crt, server.key,
+// client.crt, client.key. The CA's key is not kept.
+func chaincodeTLSMaterial(orgDomain, mspID, host string, now time.Time) (map[string][]byte, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	notBefore, notAfter := now.Add(-time.Hour), now.AddDate(10, 0, 0)
+	subject := func(cn string) pkix.Name {
+		return pkix.Name{CommonName: cn, Organization: []string{mspID}, OrganizationalUnit: []string{"chaincode"}}
+	}
+	caTmpl := &x509.Certificate{
+		Subject:               subject("tlsca.chaincode." + orgDomain),
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	if caTmpl.SerialNumber, err = serialNumber(); err != nil {
+		return nil, err
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{"ca.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})}
+	issue := func(name string, tmpl *x509.Certificate) error {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return err
+		}
+		if tmpl.SerialNumber, err = serialNumber(); err != nil {
+			return err
+		}
+		tmpl.NotBefore, tmpl.NotAfter = notBefore, notAfter
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+		tmpl.BasicConstraintsValid = true
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			return err
+		}
+		pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			return err
+		}
+		files[name+".crt"] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+		files[name+".key"] = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
+		return nil
+	}
+	server := &x509.Certificate{
+		Subject:     subject("chaincode." + orgDomain),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"chaincode." + orgDomain, "localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		if !ip.Equal(net.IPv4(127, 0, 0, 1)) {
+			server.IPAddresses = append(server.IPAddresses, ip)
+		}
+	} else if host != "localhost" {
+		server.DNSNames = append(server.DNSNames, host)
+	}
+	if err := issue("server", server); err != nil {
+		return nil, err
+	}
+	client := &x509.Certificate{
+		Subject:     subject("peers.chaincode." + orgDomain),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if err := issue("client", client); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+func serialNumber() (*big.Int, error) {
+	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 }

@@ -133,7 +133,9 @@ func (n *Network) processNames() []string {
 	for o, p := range n.topo.peers() {
 		names = append(names, n.topo.peerFQDN(o, p))
 	}
-	names = append(names, chaincodeProcess)
+	for i := range n.topo.Orgs {
+		names = append(names, chaincodeProcess(&n.topo.Orgs[i]))
+	}
 	for i := range n.topo.Orgs {
 		if n.topo.Orgs[i].API != "" {
 			names = append(names, apiProcess(&n.topo.Orgs[i]))
@@ -142,7 +144,7 @@ func (n *Network) processNames() []string {
 	return names
 }
 
-// allRunning reports whether every local node and the chaincode service run.
+// allRunning reports whether every local node, chaincode service and API runs.
 func (n *Network) allRunning() bool {
 	var names []string
 	for _, o := range n.topo.OrdererOrg.Nodes {
@@ -155,9 +157,11 @@ func (n *Network) allRunning() bool {
 			names = append(names, n.topo.peerFQDN(o, p))
 		}
 	}
-	names = append(names, chaincodeProcess)
 	for i := range n.topo.Orgs {
 		o := &n.topo.Orgs[i]
+		if host, _, err := splitHostPort(o.ChaincodeAddr()); err == nil && isLocal(host) {
+			names = append(names, chaincodeProcess(o))
+		}
 		if host, _, err := splitHostPort(o.API); err == nil && isLocal(host) {
 			names = append(names, apiProcess(o))
 		}
@@ -171,9 +175,10 @@ func (n *Network) allRunning() bool {
 }
 
 // Down stops exactly the processes this network started, by their PIDs,
-// APIs first and orderers last.
+// APIs first and orderers last (and the one shared chaincode service of
+// earlier versions, if it still runs).
 func (n *Network) Down() error {
-	names := n.processNames()
+	names := append(n.processNames(), legacyChaincodeProcess)
 	sort.SliceStable(names, func(i, j int) bool { return stopRank(names[i]) < stopRank(names[j]) })
 	var errs []error
 	for _, name := range names {
@@ -188,7 +193,7 @@ func stopRank(name string) int {
 	switch {
 	case strings.HasPrefix(name, apiProcessPrefix):
 		return 0
-	case name == chaincodeProcess:
+	case name == legacyChaincodeProcess || strings.HasPrefix(name, chaincodeProcessPrefix):
 		return 2
 	case strings.HasPrefix(name, "orderer"):
 		return 3

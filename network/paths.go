@@ -72,9 +72,15 @@ func (n *Network) userDir(o *PeerOrg, user string) string {
 	return filepath.Join(n.orgDir(o), "users", user+"@"+n.topo.orgDomain(o))
 }
 
-func (n *Network) chaincodeDomain() string { return "chaincode." + n.topo.Domain }
+// chaincodeTLSDir holds an organisation's chaincode TLS material: the CA
+// of the link between its peers and its chaincode service (ca.crt), the
+// service's key pair (server.*) and its peers' client key pair (client.*).
+func (n *Network) chaincodeTLSDir(o *PeerOrg) string {
+	return filepath.Join(n.cryptoDir(), "chaincode", o.Name)
+}
 
-func (n *Network) chaincodeTLSDir() string {
-	d := n.chaincodeDomain()
-	return filepath.Join(n.cryptoDir(), "peerOrganizations", d, "peers", n.topo.Chaincode.Name+"."+d, "tls")
+// collectionsPath is the private data collections config of the chaincode
+// definition.
+func (n *Network) collectionsPath() string {
+	return filepath.Join(n.configDir(), "collections.json")
 }

@@ -157,6 +157,16 @@ func (n *Network) pid(name string) (int, bool) {
 	return pid, true
 }
 
+// program is the program recorded in the named process's PID file.
+func (n *Network) program(name string) string {
+	raw, err := os.ReadFile(n.pidFile(name))
+	if err != nil {
+		return ""
+	}
+	_, bin, _ := strings.Cut(strings.TrimSpace(string(raw)), "\n")
+	return bin
+}
+
 // alive reports whether pid is a live (not zombie) process, and, when bin
 // is given, one running that program, so a recycled PID is not mistaken
 // for ours.

@@ -41,9 +41,13 @@ func (n *Network) Status(ctx context.Context) []NodeStatus {
 		out = append(out, s)
 	}
 	for _, name := range n.processNames() {
-		if name == chaincodeProcess || strings.HasPrefix(name, apiProcessPrefix) {
+		if strings.HasPrefix(name, chaincodeProcessPrefix) || strings.HasPrefix(name, apiProcessPrefix) {
 			out = append(out, n.status(name))
 		}
+	}
+	if s := n.status(legacyChaincodeProcess); s.Running {
+		s.Detail = "the shared chaincode service of an earlier version: deploy replaces it"
+		out = append(out, s)
 	}
 	return out
 }

@@ -30,12 +30,14 @@ type Topology struct {
 	Orgs             []PeerOrg     `json:"orgs"`
 }
 
-// ChaincodeSpec is the contract deployed on the channel and where its
-// service listens.
+// ChaincodeSpec is the contract deployed on the channel. Where it is served
+// is each organisation's own business: PeerOrg.Chaincode.
 type ChaincodeSpec struct {
 	Name string `json:"name"`
-	// Address is host:port of the chaincode service the peers dial.
-	Address string `json:"address"`
+	// Address was the one chaincode service every peer dialled. It is
+	// kept only so that Validate can say what replaced it: each
+	// organisation now runs its own service (PeerOrg.Chaincode).
+	Address string `json:"address,omitempty"`
 	// Policy overrides the endorsement policy; empty means a majority of
 	// the peer organisations (see docs/network.md for why).
 	Policy string `json:"policy,omitempty"`
@@ -59,6 +61,25 @@ type PeerOrg struct {
 	Peers []Node `json:"peers"`
 	// API is host:port where the organisation's grantledger API listens.
 	API string `json:"api,omitempty"`
+	// Chaincode is host:port where the organisation's own chaincode
+	// service listens; only its own peers dial it. Empty means the first
+	// peer's host and that peer's port plus chaincodePortDelta (7051 →
+	// 7999); see ChaincodeAddr.
+	Chaincode string `json:"chaincode,omitempty"`
+}
+
+// chaincodePortDelta derives an organisation's default chaincode service
+// port from its first peer's port: 7051 → 7999, 8051 → 8999, …
+const chaincodePortDelta = 948
+
+// ChaincodeAddr is host:port of the organisation's chaincode service: the
+// topology's chaincode field, or the default derived from its first peer.
+func (o *PeerOrg) ChaincodeAddr() string {
+	if o.Chaincode != "" || len(o.Peers) == 0 {
+		return o.Chaincode
+	}
+	p := o.Peers[0]
+	return net.JoinHostPort(p.Host, strconv.Itoa(p.Port+chaincodePortDelta))
 }
 
 // Node is an orderer or a peer process.
@@ -118,8 +139,8 @@ func (t *Topology) Validate() error {
 	if !nameRE.MatchString(t.Chaincode.Name) {
 		return fmt.Errorf("chaincode.name %q: want lower-case letters, digits and dashes", t.Chaincode.Name)
 	}
-	if _, _, err := splitHostPort(t.Chaincode.Address); err != nil {
-		return fmt.Errorf("chaincode.address: %w", err)
+	if t.Chaincode.Address != "" {
+		return errors.New("chaincode.address: each organisation runs its own chaincode service now; give it as orgs[].chaincode (or leave it out for the default, the first peer's port + 948)")
 	}
 	if !nameRE.MatchString(t.OrdererOrg.Name) || !mspIDRE.MatchString(t.OrdererOrg.MSPID) {
 		return fmt.Errorf("ordererOrg: name %q or mspId %q is malformed", t.OrdererOrg.Name, t.OrdererOrg.MSPID)
@@ -132,7 +153,7 @@ func (t *Topology) Validate() error {
 	}
 	seenName := map[string]bool{t.OrdererOrg.Name: true}
 	seenMSP := map[string]bool{t.OrdererOrg.MSPID: true}
-	seenAddr := map[string]string{t.Chaincode.Address: "chaincode"}
+	seenAddr := map[string]string{}
 	claim := func(owner string, host string, ports ...int) error {
 		for _, p := range ports {
 			if p <= 0 || p > 65535 {
@@ -194,6 +215,13 @@ func (t *Topology) Validate() error {
 				return err
 			}
 		}
+		host, port, err := splitHostPort(o.ChaincodeAddr())
+		if err != nil {
+			return fmt.Errorf("%s.chaincode: %w", owner, err)
+		}
+		if err := claim(owner+".chaincode", host, port); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -247,9 +275,10 @@ func (t *Topology) Shift(offset int) error {
 		if err := shiftAddr(&o.API); err != nil {
 			return fmt.Errorf("shift %s api: %w", o.Name, err)
 		}
-	}
-	if err := shiftAddr(&t.Chaincode.Address); err != nil {
-		return fmt.Errorf("shift chaincode address: %w", err)
+		// A default address follows the (shifted) peer port by itself.
+		if err := shiftAddr(&o.Chaincode); err != nil {
+			return fmt.Errorf("shift %s chaincode: %w", o.Name, err)
+		}
 	}
 	return t.Validate()
 }

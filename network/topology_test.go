@@ -46,7 +46,16 @@ func TestTopologyValidate(t *testing.T) {
 		{"bad channel", func(t *Topology) { t.Channel = "Grant Ledger" }, "channel"},
 		{"bad batch timeout", func(t *Topology) { t.BatchTimeout = "soon" }, "batchTimeout"},
 		{"zero batch size", func(t *Topology) { t.BatchMaxMessages = 0 }, "batchMaxMessages"},
-		{"chaincode address without port", func(t *Topology) { t.Chaincode.Address = "127.0.0.1" }, "chaincode.address"},
+		{"the shared chaincode address of earlier versions", func(t *Topology) { t.Chaincode.Address = "127.0.0.1:7999" }, "orgs[].chaincode"},
+		{"chaincode address without port", func(t *Topology) { t.Orgs[1].Chaincode = "127.0.0.1" }, "orgs[1].chaincode"},
+		{"two organisations share a chaincode service", func(t *Topology) { t.Orgs[2].Chaincode = t.Orgs[1].Chaincode }, "also used by orgs[1].chaincode"},
+		{"chaincode service on a peer's port", func(t *Topology) { t.Orgs[0].Chaincode = t.Orgs[3].Peers[0].Addr() }, "also used by"},
+		{"default chaincode address", func(t *Topology) {
+			for i := range t.Orgs {
+				t.Orgs[i].Chaincode = ""
+			}
+		}, ""},
+		{"default chaincode address out of range", func(t *Topology) { t.Orgs[0].Chaincode = ""; t.Orgs[0].Peers[0].Port = 65000 }, "orgs[0].chaincode"},
 		{"no orderers", func(t *Topology) { t.OrdererOrg.Nodes = nil }, "ordererOrg.nodes"},
 		{"no orgs", func(t *Topology) { t.Orgs = nil }, "orgs is empty"},
 		{"unknown role", func(t *Topology) { t.Orgs[0].Role = "king" }, "orgs[0].role"},
@@ -99,11 +108,47 @@ func TestShiftMovesEveryPort(t *testing.T) {
 	if got, want := topo.Orgs[0].API, "127.0.0.1:28101"; got != want {
 		t.Errorf("api: got %s, want %s", got, want)
 	}
-	if got, want := topo.Chaincode.Address, "127.0.0.1:27999"; got != want {
-		t.Errorf("chaincode address: got %s, want %s", got, want)
+	for i, want := range []string{"127.0.0.1:27999", "127.0.0.1:28999", "127.0.0.1:29999", "127.0.0.1:30999", "127.0.0.1:31999", "127.0.0.1:32999"} {
+		if got := topo.Orgs[i].ChaincodeAddr(); got != want {
+			t.Errorf("%s chaincode address: got %s, want %s", topo.Orgs[i].Name, got, want)
+		}
+	}
+	// A default address follows the shifted peer port.
+	topo = defaultTopology(t)
+	topo.Orgs[2].Chaincode = ""
+	if err := topo.Shift(20000); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := topo.Orgs[2].ChaincodeAddr(), "127.0.0.1:29999"; got != want {
+		t.Errorf("default chaincode address after the shift: got %s, want %s", got, want)
 	}
 	if err := topo.Shift(60000); err == nil {
 		t.Error("shifting ports past 65535: got no error")
+	}
+}
+
+// TestChaincodeAddresses: every organisation of both shipped topologies has
+// a chaincode service of its own, at the address the default would give.
+func TestChaincodeAddresses(t *testing.T) {
+	for _, path := range []string{filepath.Join("..", "test-network", "topology.json"), filepath.Join("..", "test", "e2e", "topology.json")} {
+		topo, err := LoadTopology(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for i := range topo.Orgs {
+			o := &topo.Orgs[i]
+			addr := o.ChaincodeAddr()
+			if o.Chaincode == "" || seen[addr] {
+				t.Errorf("%s %s: chaincode %q (resolved %s): want an address of its own", path, o.Name, o.Chaincode, addr)
+			}
+			seen[addr] = true
+			def := *o
+			def.Chaincode = ""
+			if def.ChaincodeAddr() != addr {
+				t.Errorf("%s %s: chaincode %s differs from the default %s", path, o.Name, addr, def.ChaincodeAddr())
+			}
+		}
 	}
 }
 
