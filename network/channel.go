@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Joining the channel. There is no system channel: each orderer joins the
@@ -25,12 +26,29 @@ func (n *Network) osnadmin(o Node) osnadminEndpoint {
 }
 
 func (n *Network) joinOrderer(ctx context.Context, o Node) error {
-	out, err := n.run(ctx, osnadminChannelList{ChannelID: n.topo.Channel, Orderer: n.osnadmin(o)})
-	if err == nil && strings.Contains(out, "Status: 200") {
-		return nil
+	// Right after a start the admin endpoint may refuse connections even
+	// though the health check passed: only an answer tells whether the
+	// orderer has the channel, so ask until one comes.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := n.run(ctx, osnadminChannelList{ChannelID: n.topo.Channel, Orderer: n.osnadmin(o)})
+		if strings.Contains(out, "Status: 200") {
+			return nil
+		}
+		if strings.Contains(out, "Status: 404") {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("list channels of %s: %v: %s", n.topo.ordererFQDN(o), err, out)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
 	n.logf("joining %s to channel %s", n.topo.ordererFQDN(o), n.topo.Channel)
-	out, err = n.run(ctx, osnadminChannelJoin{ChannelID: n.topo.Channel, ConfigBlock: n.blockPath(), Orderer: n.osnadmin(o)})
+	out, err := n.run(ctx, osnadminChannelJoin{ChannelID: n.topo.Channel, ConfigBlock: n.blockPath(), Orderer: n.osnadmin(o)})
 	if err != nil {
 		return err
 	}
