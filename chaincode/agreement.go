@@ -10,7 +10,7 @@ import (
 // first-level grant. Caller: the authority. Event: agreement.proposed.
 func (c *Contract) ProposeAgreement(ctx contractapi.TransactionContextInterface, request string) (*ledger.Agreement, error) {
 	var out *ledger.Agreement
-	err := submit(ctx, "propose agreement", func(tx *txn) error {
+	err := c.submit(ctx, "propose agreement", func(tx *txn) error {
 		var req ledger.AgreementRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -49,7 +49,7 @@ func (c *Contract) ProposeAgreement(ctx contractapi.TransactionContextInterface,
 // second signature.
 func (c *Contract) SignAgreement(ctx contractapi.TransactionContextInterface, id string) (*ledger.Agreement, error) {
 	var out *ledger.Agreement
-	err := submit(ctx, "sign agreement "+id, func(tx *txn) error {
+	err := c.submit(ctx, "sign agreement "+id, func(tx *txn) error {
 		a, err := load[ledger.Agreement](tx, typeAgreement, id)
 		if err != nil {
 			return err
@@ -75,13 +75,13 @@ func (c *Contract) SignAgreement(ctx contractapi.TransactionContextInterface, id
 // regulator and its operator; others read DisclosedAgreements.
 func (c *Contract) GetAgreement(ctx contractapi.TransactionContextInterface, id string) (*ledger.Agreement, error) {
 	var out *ledger.Agreement
-	err := evaluate(ctx, "get agreement "+id, func(tx *txn) error {
+	err := c.evaluate(ctx, "get agreement "+id, func(tx *txn) error {
 		a, err := load[ledger.Agreement](tx, typeAgreement, id)
 		if err != nil {
 			return err
 		}
 		if !a.VisibleTo(tx.caller) {
-			return ledger.Forbidden("agreement %s is not visible to %s; its public summary is in DisclosedAgreements", id, tx.caller.MSP)
+			return tx.hidden(typeAgreement, id)
 		}
 		v := a.AsOf(tx.now)
 		out = &v
@@ -94,7 +94,7 @@ func (c *Contract) GetAgreement(ctx contractapi.TransactionContextInterface, id 
 // grant, operator or status.
 func (c *Contract) QueryAgreements(ctx contractapi.TransactionContextInterface, query string) (*ledger.AgreementPage, error) {
 	var out *ledger.AgreementPage
-	err := evaluate(ctx, "query agreements", func(tx *txn) error {
+	err := c.evaluate(ctx, "query agreements", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

@@ -10,7 +10,7 @@ import (
 // Caller: an operator. Event: application.submitted.
 func (c *Contract) SubmitApplication(ctx contractapi.TransactionContextInterface, request string) (*ledger.Application, error) {
 	var out *ledger.Application
-	err := submit(ctx, "submit application", func(tx *txn) error {
+	err := c.submit(ctx, "submit application", func(tx *txn) error {
 		var req ledger.ApplicationRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -55,7 +55,7 @@ func (c *Contract) SubmitApplication(ctx contractapi.TransactionContextInterface
 // Caller: its operator. Event: application.withdrawn.
 func (c *Contract) WithdrawApplication(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Application, error) {
 	var out *ledger.Application
-	err := submit(ctx, "withdraw application "+id, func(tx *txn) error {
+	err := c.submit(ctx, "withdraw application "+id, func(tx *txn) error {
 		a, err := load[ledger.Application](tx, typeApplication, id)
 		if err != nil {
 			return err
@@ -77,7 +77,7 @@ func (c *Contract) WithdrawApplication(ctx contractapi.TransactionContextInterfa
 // the regulator and experts.
 func (c *Contract) GetApplication(ctx contractapi.TransactionContextInterface, id string) (*ledger.Application, error) {
 	var out *ledger.Application
-	err := evaluate(ctx, "get application "+id, func(tx *txn) error {
+	err := c.evaluate(ctx, "get application "+id, func(tx *txn) error {
 		a, err := load[ledger.Application](tx, typeApplication, id)
 		if err != nil {
 			return err
@@ -95,7 +95,7 @@ func (c *Contract) GetApplication(ctx contractapi.TransactionContextInterface, i
 // by operator, call or status.
 func (c *Contract) QueryApplications(ctx contractapi.TransactionContextInterface, query string) (*ledger.ApplicationPage, error) {
 	var out *ledger.ApplicationPage
-	err := evaluate(ctx, "query applications", func(tx *txn) error {
+	err := c.evaluate(ctx, "query applications", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

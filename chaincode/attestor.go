@@ -10,7 +10,7 @@ import (
 // environment. Caller: the platform. Event: attestor.registered.
 func (c *Contract) RegisterAttestor(ctx contractapi.TransactionContextInterface, request string) (*ledger.Attestor, error) {
 	var out *ledger.Attestor
-	err := submit(ctx, "register attestor", func(tx *txn) error {
+	err := c.submit(ctx, "register attestor", func(tx *txn) error {
 		var req ledger.AttestorRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -43,7 +43,7 @@ func (c *Contract) RegisterAttestor(ctx contractapi.TransactionContextInterface,
 // Event: attestor.retired.
 func (c *Contract) RetireAttestor(ctx contractapi.TransactionContextInterface, address, reason string) (*ledger.Attestor, error) {
 	var out *ledger.Attestor
-	err := submit(ctx, "retire attestor "+address, func(tx *txn) error {
+	err := c.submit(ctx, "retire attestor "+address, func(tx *txn) error {
 		addr, err := ledger.NormalizeAttestorAddress("address", address)
 		if err != nil {
 			return err
@@ -68,7 +68,7 @@ func (c *Contract) RetireAttestor(ctx contractapi.TransactionContextInterface, a
 // GetAttestor returns an attestor. Attestors are public.
 func (c *Contract) GetAttestor(ctx contractapi.TransactionContextInterface, address string) (*ledger.Attestor, error) {
 	var out *ledger.Attestor
-	err := evaluate(ctx, "get attestor "+address, func(tx *txn) error {
+	err := c.evaluate(ctx, "get attestor "+address, func(tx *txn) error {
 		addr, err := ledger.NormalizeAttestorAddress("address", address)
 		if err != nil {
 			return err
@@ -82,7 +82,7 @@ func (c *Contract) GetAttestor(ctx contractapi.TransactionContextInterface, addr
 // QueryAttestors pages through attestors by status or platform.
 func (c *Contract) QueryAttestors(ctx contractapi.TransactionContextInterface, query string) (*ledger.AttestorPage, error) {
 	var out *ledger.AttestorPage
-	err := evaluate(ctx, "query attestors", func(tx *txn) error {
+	err := c.evaluate(ctx, "query attestors", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

@@ -12,7 +12,7 @@ import (
 // and scenarios of the grants they hold in force (公开结果). Public.
 func (c *Contract) DisclosedOperators(ctx contractapi.TransactionContextInterface, query string) (*ledger.OperatorDisclosurePage, error) {
 	var out *ledger.OperatorDisclosurePage
-	err := evaluate(ctx, "disclose operators", func(tx *txn) error {
+	err := c.evaluate(ctx, "disclose operators", func(tx *txn) error {
 		q, err := disclosureQuery(query, string(ledger.OperatorAdmitted))
 		if err != nil {
 			return err
@@ -37,7 +37,7 @@ func (c *Contract) DisclosedOperators(ctx contractapi.TransactionContextInterfac
 // DisclosedGrants pages through summaries of the grants in force. Public.
 func (c *Contract) DisclosedGrants(ctx contractapi.TransactionContextInterface, query string) (*ledger.GrantSummaryPage, error) {
 	var out *ledger.GrantSummaryPage
-	err := evaluate(ctx, "disclose grants", func(tx *txn) error {
+	err := c.evaluate(ctx, "disclose grants", func(tx *txn) error {
 		q, err := disclosureQuery(query, string(ledger.GrantActive))
 		if err != nil {
 			return err
@@ -57,7 +57,7 @@ func (c *Contract) DisclosedGrants(ctx contractapi.TransactionContextInterface, 
 // DisclosedAgreements pages through summaries of the agreements in force. Public.
 func (c *Contract) DisclosedAgreements(ctx contractapi.TransactionContextInterface, query string) (*ledger.AgreementSummaryPage, error) {
 	var out *ledger.AgreementSummaryPage
-	err := evaluate(ctx, "disclose agreements", func(tx *txn) error {
+	err := c.evaluate(ctx, "disclose agreements", func(tx *txn) error {
 		q, err := disclosureQuery(query, string(ledger.AgreementInForce))
 		if err != nil {
 			return err
@@ -77,7 +77,7 @@ func (c *Contract) DisclosedAgreements(ctx contractapi.TransactionContextInterfa
 // DisclosedProducts pages through summaries of the listed products. Public.
 func (c *Contract) DisclosedProducts(ctx contractapi.TransactionContextInterface, query string) (*ledger.ProductSummaryPage, error) {
 	var out *ledger.ProductSummaryPage
-	err := evaluate(ctx, "disclose products", func(tx *txn) error {
+	err := c.evaluate(ctx, "disclose products", func(tx *txn) error {
 		q, err := disclosureQuery(query, string(ledger.ProductListed))
 		if err != nil {
 			return err
@@ -111,7 +111,7 @@ func disclosureQuery(query, status string) (ledger.Query, error) {
 // transaction that recorded it. Visible to those who may read the product.
 func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, productID string) (*ledger.Provenance, error) {
 	var out *ledger.Provenance
-	err := evaluate(ctx, "get provenance of product "+productID, func(tx *txn) error {
+	err := c.evaluate(ctx, "get provenance of product "+productID, func(tx *txn) error {
 		p, err := load[ledger.Product](tx, typeProduct, productID)
 		if err != nil {
 			return err
@@ -185,7 +185,7 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 // wrote it, to those who may read the object now.
 func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, objectType, id string) ([]ledger.HistoryEntry, error) {
 	var out []ledger.HistoryEntry
-	err := evaluate(ctx, "get history of "+objectType+" "+id, func(tx *txn) error {
+	err := c.evaluate(ctx, "get history of "+objectType+" "+id, func(tx *txn) error {
 		if !slices.Contains(historyTypes, objectType) {
 			return ledger.Invalid("objectType", "%q is not one of %v", objectType, historyTypes)
 		}

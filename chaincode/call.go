@@ -10,7 +10,7 @@ import (
 // Event: call.published.
 func (c *Contract) PublishCall(ctx contractapi.TransactionContextInterface, request string) (*ledger.Call, error) {
 	var out *ledger.Call
-	err := submit(ctx, "publish call", func(tx *txn) error {
+	err := c.submit(ctx, "publish call", func(tx *txn) error {
 		var req ledger.CallRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -42,7 +42,7 @@ func (c *Contract) PublishCall(ctx contractapi.TransactionContextInterface, requ
 // Event: call.cancelled.
 func (c *Contract) CancelCall(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Call, error) {
 	var out *ledger.Call
-	err := submit(ctx, "cancel call "+id, func(tx *txn) error {
+	err := c.submit(ctx, "cancel call "+id, func(tx *txn) error {
 		call, err := load[ledger.Call](tx, typeCall, id)
 		if err != nil {
 			return err
@@ -63,7 +63,7 @@ func (c *Contract) CancelCall(ctx contractapi.TransactionContextInterface, id, r
 // GetCall returns a call. Calls are public.
 func (c *Contract) GetCall(ctx contractapi.TransactionContextInterface, id string) (*ledger.Call, error) {
 	var out *ledger.Call
-	err := evaluate(ctx, "get call "+id, func(tx *txn) (err error) {
+	err := c.evaluate(ctx, "get call "+id, func(tx *txn) (err error) {
 		out, err = load[ledger.Call](tx, typeCall, id)
 		return err
 	})
@@ -73,7 +73,7 @@ func (c *Contract) GetCall(ctx contractapi.TransactionContextInterface, id strin
 // QueryCalls pages through calls by status.
 func (c *Contract) QueryCalls(ctx contractapi.TransactionContextInterface, query string) (*ledger.CallPage, error) {
 	var out *ledger.CallPage
-	err := evaluate(ctx, "query calls", func(tx *txn) error {
+	err := c.evaluate(ctx, "query calls", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

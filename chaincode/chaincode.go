@@ -6,6 +6,7 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -20,14 +21,33 @@ type Config struct {
 	AuthorityMSP string `json:"authorityMsp"`
 }
 
-// Contract is the grantledger smart contract.
+// Contract is the grantledger smart contract, as one organisation's
+// contract service runs it: with that organisation's clock and the
+// authority named when the network was set up.
 type Contract struct {
 	contractapi.Contract
+	authorityMSP string
+	clock        func() time.Time
 }
 
+// Option configures a contract service.
+type Option func(*Contract)
+
+// WithAuthority names the data authority's MSP ID, as the network was set
+// up: Bootstrap accepts no other.
+func WithAuthority(msp string) Option { return func(c *Contract) { c.authorityMSP = msp } }
+
+// WithClock sets the endorser's clock that proposal timestamps are checked
+// against (default time.Now).
+func WithClock(now func() time.Time) Option { return func(c *Contract) { c.clock = now } }
+
 // NewChaincode returns the grantledger chaincode ready to be served.
-func NewChaincode() (*contractapi.ContractChaincode, error) {
-	cc, err := contractapi.NewChaincode(&Contract{})
+func NewChaincode(opts ...Option) (*contractapi.ContractChaincode, error) {
+	c := &Contract{clock: time.Now}
+	for _, o := range opts {
+		o(c)
+	}
+	cc, err := contractapi.NewChaincode(c)
 	if err != nil {
 		return nil, fmt.Errorf("create grantledger chaincode: %w", err)
 	}
@@ -38,10 +58,19 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 
 // Bootstrap fixes the data authority's MSP ID. It is the chaincode's init
 // transaction (the definition is committed with --init-required), so it runs
-// before anything else; it must be submitted by the authority itself, and a
-// later call (a redeploy's init) is accepted only from that same authority.
+// before anything else; it must be submitted by the authority itself, and
+// the authority must be the one each endorser's contract service was
+// started with (WithAuthority), so that no other organisation racing to
+// call it first can make itself the authority. A later call (a redeploy's
+// init) is accepted only from that same authority.
 func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, authorityMSP string) error {
 	const op = "bootstrap"
+	if _, err := c.checkedTime(ctx); err != nil {
+		return txError(op, err)
+	}
+	if c.authorityMSP == "" {
+		return txError(op, ledger.Refused("this contract service was started without the authority's MSP ID; it cannot bootstrap the ledger"))
+	}
 	caller, err := ctx.GetClientIdentity().GetMSPID()
 	if err != nil {
 		return txError(op, fmt.Errorf("read caller identity: %w", err))
@@ -49,8 +78,8 @@ func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, author
 	if err := ledger.CheckID("authorityMsp", authorityMSP); err != nil {
 		return txError(op, err)
 	}
-	if caller != authorityMSP {
-		return txError(op, ledger.Forbidden("caller %s is not the authority %s it names", caller, authorityMSP))
+	if caller != authorityMSP || authorityMSP != c.authorityMSP {
+		return txError(op, ledger.Forbidden("only the authority named when the network was set up bootstraps the ledger, not %s", caller))
 	}
 	existing, err := ctx.GetStub().GetState(configKey)
 	if err != nil {

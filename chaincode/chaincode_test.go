@@ -3,7 +3,9 @@ package chaincode_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 
@@ -40,14 +42,19 @@ func TestMetadataListsTransactions(t *testing.T) {
 }
 
 func TestBootstrap(t *testing.T) {
-	cc, err := chaincode.NewChaincode()
+	n := &net{t: t}
+	current.Store(n)
+	cc, err := contract()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &net{t: t, peer: chaincodetest.New(cc, lt.T0)}
+	n.peer = chaincodetest.New(cc, lt.T0)
 	n.refused("refused: register participant: the ledger is not bootstrapped", lt.AuthorityMSP, "RegisterParticipant", ledger.ParticipantRequest{MSP: lt.HealthMSP, Role: ledger.RoleProvider, Name: "x"})
 	n.refused("refused: get config", lt.AuthorityMSP, "GetConfig")
-	n.refused("forbidden: bootstrap: caller OperatorMSP is not the authority AuthorityMSP", lt.OperatorMSP, "Bootstrap", lt.AuthorityMSP)
+	n.refused("forbidden: bootstrap: only the authority named when the network was set up bootstraps the ledger, not OperatorMSP", lt.OperatorMSP, "Bootstrap", lt.AuthorityMSP)
+	// Another organisation racing to bootstrap first, naming itself, is
+	// refused: the contract service knows the authority from the set-up.
+	n.refused("forbidden: bootstrap: only the authority named when the network was set up bootstraps the ledger, not OperatorMSP", lt.OperatorMSP, "Bootstrap", lt.OperatorMSP)
 	n.refused("invalid: bootstrap: authorityMsp", lt.AuthorityMSP, "Bootstrap", "")
 	tx := n.call(lt.AuthorityMSP, "Bootstrap", lt.AuthorityMSP)
 	if !tx.OK() {
@@ -57,7 +64,7 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("got event %+v, want config.bootstrapped", e)
 	}
 	n.ok(lt.AuthorityMSP, "Bootstrap", lt.AuthorityMSP) // idempotent for the same authority
-	n.refused("conflict: bootstrap: already bootstrapped with authority AuthorityMSP", lt.OperatorMSP, "Bootstrap", lt.OperatorMSP)
+	n.refused("forbidden: bootstrap: only the authority named when the network was set up bootstraps the ledger, not OperatorMSP", lt.OperatorMSP, "Bootstrap", lt.OperatorMSP)
 	var cfg chaincode.Config
 	n.get(&cfg, lt.OperatorMSP, "GetConfig")
 	if cfg.AuthorityMSP != lt.AuthorityMSP {
@@ -139,5 +146,62 @@ func TestQueriesAreReadOnly(t *testing.T) {
 	var page ledger.GrantPage
 	if err := json.Unmarshal(tx.Payload, &page); err != nil || len(page.Items) != 1 {
 		t.Errorf("got %s (%v), want one active grant", tx.Payload, err)
+	}
+}
+
+// TestBootstrapNeedsTheConfiguredAuthority: a contract service started
+// without the authority's MSP ID bootstraps nothing, even for the authority.
+func TestBootstrapNeedsTheConfiguredAuthority(t *testing.T) {
+	cc, err := chaincode.NewChaincode(chaincode.WithClock(func() time.Time { return lt.T0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &net{t: t, peer: chaincodetest.New(cc, lt.T0)}
+	n.refused("refused: bootstrap: this contract service was started without the authority's MSP ID", lt.AuthorityMSP, "Bootstrap", lt.AuthorityMSP)
+}
+
+// TestCheckedTime: a proposal whose timestamp is further from the
+// endorser's clock than MaxProposalSkew, either way, is refused before
+// anything is read or decided; within it, it runs at its own timestamp.
+func TestCheckedTime(t *testing.T) {
+	n := world(t)
+	tests := []struct {
+		name string
+		skew time.Duration
+		ok   bool
+	}{
+		{"on time", 0, true},
+		{"a minute ahead", time.Minute, true},
+		{"a minute behind", -time.Minute, true},
+		{"forged into the future", chaincode.MaxProposalSkew + time.Second, false},
+		{"backdated", -chaincode.MaxProposalSkew - time.Second, false},
+		{"backdated by a year", -365 * 24 * time.Hour, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n.skew = tt.skew
+			defer func() { n.skew = 0 }()
+			tx := n.call(lt.AuthorityMSP, "ExpireGrant", "grant-1")
+			read := n.call(lt.HealthMSP, "GetDataset", "visits")
+			if tt.ok {
+				if !read.OK() {
+					t.Errorf("read at skew %s: got %q, want success", tt.skew, read.Message)
+				}
+				if strings.Contains(tx.Message, "timestamp") {
+					t.Errorf("transaction at skew %s: got %q, want it judged on its rules", tt.skew, tx.Message)
+				}
+				return
+			}
+			for _, got := range []*chaincodetest.Tx{tx, read} {
+				if got.OK() || !strings.Contains(got.Message, "from this endorser's clock") {
+					t.Errorf("at skew %s: got %q, want the timestamp refused", tt.skew, got.Message)
+				}
+			}
+		})
+	}
+	var g ledger.Grant
+	n.get(&g, lt.AuthorityMSP, "GetGrant", "grant-1")
+	if g.Status != ledger.GrantActive {
+		t.Errorf("grant after forged expiries: got %s, want active", g.Status)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // of it. Caller: a provider. Event: dataset.created.
 func (c *Contract) CreateDataset(ctx contractapi.TransactionContextInterface, request string) (*ledger.Dataset, error) {
 	var out *ledger.Dataset
-	err := submit(ctx, "create dataset", func(tx *txn) error {
+	err := c.submit(ctx, "create dataset", func(tx *txn) error {
 		var req ledger.DatasetRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -42,7 +42,7 @@ func (c *Contract) CreateDataset(ctx contractapi.TransactionContextInterface, re
 // Event: dataset.updated.
 func (c *Contract) UpdateDataset(ctx contractapi.TransactionContextInterface, request string) (*ledger.Dataset, error) {
 	var out *ledger.Dataset
-	err := submit(ctx, "update dataset", func(tx *txn) error {
+	err := c.submit(ctx, "update dataset", func(tx *txn) error {
 		var req ledger.DatasetRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -65,7 +65,7 @@ func (c *Contract) UpdateDataset(ctx contractapi.TransactionContextInterface, re
 // Event: dataset.withdrawn.
 func (c *Contract) WithdrawDataset(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Dataset, error) {
 	var out *ledger.Dataset
-	err := submit(ctx, "withdraw dataset "+id, func(tx *txn) error {
+	err := c.submit(ctx, "withdraw dataset "+id, func(tx *txn) error {
 		d, err := load[ledger.Dataset](tx, typeDataset, id)
 		if err != nil {
 			return err
@@ -83,7 +83,7 @@ func (c *Contract) WithdrawDataset(ctx contractapi.TransactionContextInterface, 
 // Event: dataset.relisted.
 func (c *Contract) RelistDataset(ctx contractapi.TransactionContextInterface, id string) (*ledger.Dataset, error) {
 	var out *ledger.Dataset
-	err := submit(ctx, "relist dataset "+id, func(tx *txn) error {
+	err := c.submit(ctx, "relist dataset "+id, func(tx *txn) error {
 		d, err := load[ledger.Dataset](tx, typeDataset, id)
 		if err != nil {
 			return err
@@ -108,7 +108,7 @@ func (tx *txn) writeDataset(d *ledger.Dataset, change string) error {
 // GetDataset returns a catalogue entry. The catalogue is public.
 func (c *Contract) GetDataset(ctx contractapi.TransactionContextInterface, id string) (*ledger.Dataset, error) {
 	var out *ledger.Dataset
-	err := evaluate(ctx, "get dataset "+id, func(tx *txn) (err error) {
+	err := c.evaluate(ctx, "get dataset "+id, func(tx *txn) (err error) {
 		out, err = load[ledger.Dataset](tx, typeDataset, id)
 		return err
 	})
@@ -118,7 +118,7 @@ func (c *Contract) GetDataset(ctx contractapi.TransactionContextInterface, id st
 // QueryDatasets pages through the catalogue by owner, status or domain.
 func (c *Contract) QueryDatasets(ctx contractapi.TransactionContextInterface, query string) (*ledger.DatasetPage, error) {
 	var out *ledger.DatasetPage
-	err := evaluate(ctx, "query datasets", func(tx *txn) error {
+	err := c.evaluate(ctx, "query datasets", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

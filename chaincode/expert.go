@@ -12,7 +12,7 @@ import (
 // it. Caller: the authority. Event: expert.registered.
 func (c *Contract) RegisterExpert(ctx contractapi.TransactionContextInterface, request string) (*ledger.Expert, error) {
 	var out *ledger.Expert
-	err := submit(ctx, "register expert", func(tx *txn) error {
+	err := c.submit(ctx, "register expert", func(tx *txn) error {
 		var req ledger.ExpertRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -43,7 +43,7 @@ func (c *Contract) RegisterExpert(ctx contractapi.TransactionContextInterface, r
 // organisation again. Caller: the authority. Event: expert.retired.
 func (c *Contract) RetireExpert(ctx contractapi.TransactionContextInterface, client, reason string) (*ledger.Expert, error) {
 	var out *ledger.Expert
-	err := submit(ctx, "retire expert "+client, func(tx *txn) error {
+	err := c.submit(ctx, "retire expert "+client, func(tx *txn) error {
 		if err := ledger.CheckClientIdentity("client", client); err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (c *Contract) RetireExpert(ctx contractapi.TransactionContextInterface, cli
 // committee's membership is public.
 func (c *Contract) GetExpert(ctx contractapi.TransactionContextInterface, client string) (*ledger.Expert, error) {
 	var out *ledger.Expert
-	err := evaluate(ctx, "get expert "+client, func(tx *txn) error {
+	err := c.evaluate(ctx, "get expert "+client, func(tx *txn) error {
 		if err := ledger.CheckClientIdentity("client", client); err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func (c *Contract) GetExpert(ctx contractapi.TransactionContextInterface, client
 // QueryExperts pages through the experts by status or MSP ID.
 func (c *Contract) QueryExperts(ctx contractapi.TransactionContextInterface, query string) (*ledger.ExpertPage, error) {
 	var out *ledger.ExpertPage
-	err := evaluate(ctx, "query experts", func(tx *txn) error {
+	err := c.evaluate(ctx, "query experts", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 // the operator, whom the tests convene as experts.
 const (
 	authorityUser2 = "user2@" + lt.AuthorityMSP
+	authorityUser3 = "user3@" + lt.AuthorityMSP
 	operatorUser2  = "user2@" + lt.OperatorMSP
 )
 
@@ -61,8 +62,9 @@ func TestIndividualExperts(t *testing.T) {
 	if got := n.whoAmI(lt.AuthorityMSP); got.Role != ledger.RoleAuthority || got.Individual {
 		t.Errorf("user1 of the authority: got %+v, want the authority still", got)
 	}
+	second := n.whoAmI(authorityUser3)
+	n.ok(lt.AuthorityMSP, "RegisterExpert", ledger.ExpertRequest{MSP: lt.AuthorityMSP, Client: second.Client, Name: "专家 B"})
 	ofOperator := n.whoAmI(operatorUser2)
-	n.ok(lt.AuthorityMSP, "RegisterExpert", ledger.ExpertRequest{MSP: lt.OperatorMSP, Client: ofOperator.Client, Name: "专家 B"})
 
 	t.Run("refusals", func(t *testing.T) {
 		tests := []struct {
@@ -82,10 +84,13 @@ func TestIndividualExperts(t *testing.T) {
 				[]any{lt.CallRequest("call-2")}, "forbidden: publish call call-2: only the authority publishes calls"},
 			{"the authority's expert does not decide products", authorityUser2, "DecideProduct",
 				[]any{ledger.ProductDecision{ID: "prod-1", Reason: "no"}}, "forbidden: decide product prod-1: only the authority decides product reviews"},
-			{"the operator's expert does not act for the operator", operatorUser2, "WithdrawApplication",
-				[]any{"app-1", ""}, "forbidden: withdraw application app-1: application app-1 belongs to OperatorMSP, not OperatorMSP acting as an individual expert"},
-			{"the operator's expert does not read the operator's grant", operatorUser2, "GetGrant",
-				[]any{"grant-1"}, "forbidden: get grant grant-1: grant grant-1 is not visible to OperatorMSP"},
+			{"an expert does not act for an operator", authorityUser3, "WithdrawApplication",
+				[]any{"app-1", ""}, "forbidden: withdraw application app-1: application app-1 does not belong to AuthorityMSP acting as an individual expert"},
+			{"an expert does not read grants, and learns nothing of them", authorityUser3, "GetGrant",
+				[]any{"grant-1"}, "not found: get grant grant-1: grant grant-1 does not exist"},
+			{"another organisation's identity cannot be made an expert", lt.AuthorityMSP, "RegisterExpert",
+				[]any{ledger.ExpertRequest{MSP: lt.OperatorMSP, Client: ofOperator.Client, Name: "x"}},
+				"refused: register expert " + ofOperator.Client + ": experts are identities of the authority's organisation AuthorityMSP, not of OperatorMSP"},
 			{"registered twice", lt.AuthorityMSP, "RegisterExpert", []any{expert},
 				"conflict: register expert " + me.Client + ": expert " + me.Client + " is already registered and active"},
 			{"the authority's own identity", lt.AuthorityMSP, "RegisterExpert",
@@ -125,7 +130,7 @@ func TestIndividualExperts(t *testing.T) {
 			t.Errorf("opinions by the expert's identity, read by it: got %+v, want op-expert", byAuthor.Items)
 		}
 		var hidden ledger.OpinionPage
-		n.get(&hidden, operatorUser2, "QueryOpinions", ledger.Query{By: "author", Value: me.Client})
+		n.get(&hidden, authorityUser3, "QueryOpinions", ledger.Query{By: "author", Value: me.Client})
 		if len(hidden.Items) != 0 {
 			t.Errorf("another expert's opinion on someone else's product: got %d visible, want none", len(hidden.Items))
 		}
@@ -135,9 +140,9 @@ func TestIndividualExperts(t *testing.T) {
 			t.Errorf("active experts: got %d, want 2", len(active.Items))
 		}
 		var ofMSP ledger.ExpertPage
-		n.get(&ofMSP, lt.StrangerMSP, "QueryExperts", ledger.Query{By: "msp", Value: lt.OperatorMSP})
-		if len(ofMSP.Items) != 1 || ofMSP.Items[0].Client != ofOperator.Client {
-			t.Errorf("experts of %s: got %+v, want user2 of it", lt.OperatorMSP, ofMSP.Items)
+		n.get(&ofMSP, lt.StrangerMSP, "QueryExperts", ledger.Query{By: "msp", Value: lt.AuthorityMSP})
+		if len(ofMSP.Items) != 2 {
+			t.Errorf("experts of %s: got %+v, want user2 and user3 of it", lt.AuthorityMSP, ofMSP.Items)
 		}
 		var e ledger.Expert
 		n.get(&e, lt.StrangerMSP, "GetExpert", me.Client)
@@ -150,21 +155,21 @@ func TestIndividualExperts(t *testing.T) {
 	t.Run("a retirement or registration invalidates the identity's transactions endorsed before it", func(t *testing.T) {
 		// Every transaction reads its caller's expert row; WhoAmI reads
 		// nothing else, so only that read can conflict.
-		stale := n.peer.Simulate(operatorUser2, "WhoAmI")
-		n.ok(lt.AuthorityMSP, "RetireExpert", ofOperator.Client, "conflict of interest")
+		stale := n.peer.Simulate(authorityUser3, "WhoAmI")
+		n.ok(lt.AuthorityMSP, "RetireExpert", second.Client, "conflict of interest")
 		if err := n.peer.Commit(stale); !errors.Is(err, chaincodetest.ErrMVCCConflict) {
 			t.Errorf("commit after the retirement: got %v, want %v", err, chaincodetest.ErrMVCCConflict)
 		}
-		if got := n.whoAmI(operatorUser2); got.Role != ledger.RoleOperator || got.Individual {
-			t.Errorf("user2 of the operator after retirement: got %+v, want the operator", got)
+		if got := n.whoAmI(authorityUser3); got.Role != ledger.RoleAuthority || got.Individual {
+			t.Errorf("user3 of the authority after retirement: got %+v, want the authority", got)
 		}
-		stale = n.peer.Simulate(operatorUser2, "WhoAmI")
-		n.ok(lt.AuthorityMSP, "RegisterExpert", ledger.ExpertRequest{MSP: lt.OperatorMSP, Client: ofOperator.Client, Name: "专家 B (second term)"})
+		stale = n.peer.Simulate(authorityUser3, "WhoAmI")
+		n.ok(lt.AuthorityMSP, "RegisterExpert", ledger.ExpertRequest{MSP: lt.AuthorityMSP, Client: second.Client, Name: "专家 B (second term)"})
 		if err := n.peer.Commit(stale); !errors.Is(err, chaincodetest.ErrMVCCConflict) {
 			t.Errorf("commit after the registration: got %v, want %v", err, chaincodetest.ErrMVCCConflict)
 		}
-		if got := n.whoAmI(operatorUser2); got.Role != ledger.RoleExpert || !got.Individual {
-			t.Errorf("user2 of the operator registered again: got %+v, want an individual expert", got)
+		if got := n.whoAmI(authorityUser3); got.Role != ledger.RoleExpert || !got.Individual {
+			t.Errorf("user3 of the authority registered again: got %+v, want an individual expert", got)
 		}
 	})
 

@@ -143,7 +143,7 @@ func TestReceiptBatchAndProof(t *testing.T) {
 	if r.BatchID != "b-1" || r.Index != 1 || r.Digest != attest.HexDigest(leaves[1]) {
 		t.Errorf("got %+v, want the batch record of r-b", r)
 	}
-	n.refused("forbidden: get receipt r-b: receipt r-b is not visible to DeveloperMSP", lt.DeveloperMSP, "GetReceipt", "r-b")
+	n.refused("not found: get receipt r-b: receipt r-b does not exist", lt.DeveloperMSP, "GetReceipt", "r-b")
 }
 
 func TestSubGrantFlow(t *testing.T) {
@@ -153,7 +153,7 @@ func TestSubGrantFlow(t *testing.T) {
 		Scope: ledger.Scope{Datasets: []ledger.DatasetScope{{ID: "visits", Fields: []string{"age"}}}, Purposes: []string{"credit-assessment"}, Operations: []ledger.Operation{ledger.OpStatistics}},
 		Quota: ledger.Quota{Records: 100, Calls: 5}, Term: ledger.Term{ValidFrom: lt.Days(10), ValidTo: lt.Days(100)},
 	}
-	n.refused("forbidden: propose sub-grant sub-1: grant grant-1 is held by OperatorMSP", lt.DeveloperMSP, "ProposeSubGrant", sub)
+	n.refused("not found: propose sub-grant sub-1: grant grant-1 does not exist", lt.DeveloperMSP, "ProposeSubGrant", sub)
 	over := sub
 	over.Quota.Records = 5000
 	n.refused("refused: propose sub-grant sub-1: over quota", lt.OperatorMSP, "ProposeSubGrant", over)
@@ -343,13 +343,13 @@ func TestHistoryAndVisibility(t *testing.T) {
 	if v, ok := h[0].Value.(map[string]any); !ok || v["status"] != "active" {
 		t.Errorf("got newest value %v, want the active grant", h[0].Value)
 	}
-	n.refused("forbidden: get history of grant grant-1: grant grant-1 is not visible to PlatformMSP", lt.PlatformMSP, "GetHistory", "grant", "grant-1")
+	n.refused("not found: get history of grant grant-1: grant grant-1 does not exist", lt.PlatformMSP, "GetHistory", "grant", "grant-1")
 	n.refused("not found: get history of product p-9: product p-9 does not exist", lt.RegulatorMSP, "GetHistory", "product", "p-9")
 	n.get(&h, lt.StrangerMSP, "GetHistory", "dataset", "visits")
 	if len(h) != 1 {
 		t.Errorf("got %d dataset versions, want 1", len(h))
 	}
-	n.refused("forbidden: get history of participant OperatorMSP", lt.HealthMSP, "GetHistory", "participant", lt.OperatorMSP)
+	n.refused("not found: get history of participant OperatorMSP: participant OperatorMSP does not exist", lt.HealthMSP, "GetHistory", "participant", lt.OperatorMSP)
 
 	n.ok(lt.AuthorityMSP, "RecordEvaluation", ledger.EvaluationRequest{MSP: lt.OperatorMSP, ID: "eval-1", Date: lt.Days(9), Result: ledger.EvaluationQualified, ReportDigest: lt.Digest("eval")})
 	for _, tt := range []struct {
@@ -376,5 +376,5 @@ func TestHistoryAndVisibility(t *testing.T) {
 	if len(reviews.Items) != 2 {
 		t.Errorf("got %d reviews of app-1 for its operator, want 2", len(reviews.Items))
 	}
-	n.refused("forbidden: get review rev-basic: review rev-basic is not visible to MarketMSP", lt.MarketMSP, "GetReview", "rev-basic")
+	n.refused("not found: get review rev-basic: review rev-basic does not exist", lt.MarketMSP, "GetReview", "rev-basic")
 }

@@ -67,7 +67,7 @@ func (tx *txn) writeNewGrant(g *ledger.Grant) error {
 // grant.issued (related: application.granted).
 func (c *Contract) IssueGrant(ctx contractapi.TransactionContextInterface, request string) (*ledger.Grant, error) {
 	var out *ledger.Grant
-	err := submit(ctx, "issue grant", func(tx *txn) error {
+	err := c.submit(ctx, "issue grant", func(tx *txn) error {
 		var req ledger.GrantRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -215,7 +215,7 @@ func (c *Contract) RevokeGrant(ctx contractapi.TransactionContextInterface, id, 
 // changeGrant loads a grant, applies a change and writes it with its event.
 func (c *Contract) changeGrant(ctx contractapi.TransactionContextInterface, op, id string, change func(*txn, *ledger.Grant) (string, []ledger.EventRef, error)) (*ledger.Grant, error) {
 	var out *ledger.Grant
-	err := submit(ctx, op, func(tx *txn) error {
+	err := c.submit(ctx, op, func(tx *txn) error {
 		g, err := load[ledger.Grant](tx, typeGrant, id)
 		if err != nil {
 			return err
@@ -300,7 +300,7 @@ func (tx *txn) markProducts(g *ledger.Grant, label string, mark func(p *ledger.P
 // term. Caller: the parent's holder. Event: grant.proposed.
 func (c *Contract) ProposeSubGrant(ctx contractapi.TransactionContextInterface, request string) (*ledger.Grant, error) {
 	var out *ledger.Grant
-	err := submit(ctx, "propose sub-grant", func(tx *txn) error {
+	err := c.submit(ctx, "propose sub-grant", func(tx *txn) error {
 		var req ledger.SubGrantRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -345,13 +345,13 @@ func (c *Contract) ProposeSubGrant(ctx contractapi.TransactionContextInterface, 
 // providers; others read DisclosedGrants.
 func (c *Contract) GetGrant(ctx contractapi.TransactionContextInterface, id string) (*ledger.Grant, error) {
 	var out *ledger.Grant
-	err := evaluate(ctx, "get grant "+id, func(tx *txn) error {
+	err := c.evaluate(ctx, "get grant "+id, func(tx *txn) error {
 		g, err := load[ledger.Grant](tx, typeGrant, id)
 		if err != nil {
 			return err
 		}
 		if !g.VisibleTo(tx.caller) {
-			return ledger.Forbidden("grant %s is not visible to %s; its public summary is in DisclosedGrants", id, tx.caller.MSP)
+			return tx.hidden(typeGrant, id)
 		}
 		v := g.AsOf(tx.now)
 		out = &v
@@ -364,7 +364,7 @@ func (c *Contract) GetGrant(ctx contractapi.TransactionContextInterface, id stri
 // sub-grants), to those who may read the grant.
 func (c *Contract) GetGrantUsage(ctx contractapi.TransactionContextInterface, id string) (*ledger.Usage, error) {
 	var out *ledger.Usage
-	err := evaluate(ctx, "get usage of grant "+id, func(tx *txn) error {
+	err := c.evaluate(ctx, "get usage of grant "+id, func(tx *txn) error {
 		g, err := load[ledger.Grant](tx, typeGrant, id)
 		if err != nil {
 			return err
@@ -383,7 +383,7 @@ func (c *Contract) GetGrantUsage(ctx contractapi.TransactionContextInterface, id
 // parent or application.
 func (c *Contract) QueryGrants(ctx contractapi.TransactionContextInterface, query string) (*ledger.GrantPage, error) {
 	var out *ledger.GrantPage
-	err := evaluate(ctx, "query grants", func(tx *txn) error {
+	err := c.evaluate(ctx, "query grants", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/chaincode/chaincodetest"
 	"github.com/grantledger/grantledger/ledger"
 	lt "github.com/grantledger/grantledger/ledger/ledgertest"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // net is the contract on an in-memory peer.
@@ -21,18 +23,32 @@ type net struct {
 	t        *testing.T
 	peer     *chaincodetest.Peer
 	attestor *attesttest.Attestor
+	// skew is how far the endorser's clock is behind the proposals' time.
+	skew time.Duration
 }
 
-// contract is built once: metadata generation is slow and the contract holds no state.
-var contract = sync.OnceValues(chaincode.NewChaincode)
+// The contract is built once, as metadata generation is slow; its clock,
+// the endorser's, is the current net's peer time but for the skew a test
+// sets. Tests of this package do not run in parallel.
+var (
+	current  atomic.Pointer[net]
+	contract = sync.OnceValues(func() (*contractapi.ContractChaincode, error) {
+		return chaincode.NewChaincode(chaincode.WithAuthority(lt.AuthorityMSP), chaincode.WithClock(func() time.Time {
+			n := current.Load()
+			return n.peer.Now().Add(-n.skew)
+		}))
+	})
+)
 
 func newNet(t *testing.T) *net {
 	t.Helper()
+	n := &net{t: t, attestor: attesttest.NewAttestorFromSeed("tee-1")}
+	current.Store(n)
 	cc, err := contract()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &net{t: t, peer: chaincodetest.New(cc, lt.T0), attestor: attesttest.NewAttestorFromSeed("tee-1")}
+	n.peer = chaincodetest.New(cc, lt.T0)
 	n.ok(lt.AuthorityMSP, "Bootstrap", lt.AuthorityMSP)
 	return n
 }

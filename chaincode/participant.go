@@ -11,7 +11,7 @@ import (
 // what RegisterExpert names.
 func (c *Contract) WhoAmI(ctx contractapi.TransactionContextInterface) (*ledger.Actor, error) {
 	var out *ledger.Actor
-	err := evaluate(ctx, "who am i", func(tx *txn) error {
+	err := c.evaluate(ctx, "who am i", func(tx *txn) error {
 		out = &tx.caller
 		return nil
 	})
@@ -22,7 +22,7 @@ func (c *Contract) WhoAmI(ctx contractapi.TransactionContextInterface) (*ledger.
 // Caller: the authority. Event: participant.registered.
 func (c *Contract) RegisterParticipant(ctx contractapi.TransactionContextInterface, request string) (*ledger.Participant, error) {
 	var out *ledger.Participant
-	err := submit(ctx, "register participant", func(tx *txn) error {
+	err := c.submit(ctx, "register participant", func(tx *txn) error {
 		var req ledger.ParticipantRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -50,7 +50,7 @@ func (c *Contract) RegisterParticipant(ctx contractapi.TransactionContextInterfa
 // Caller: the authority. Event: participant.<status>.
 func (c *Contract) SetOperatorStatus(ctx contractapi.TransactionContextInterface, request string) (*ledger.Participant, error) {
 	var out *ledger.Participant
-	err := submit(ctx, "set operator status", func(tx *txn) error {
+	err := c.submit(ctx, "set operator status", func(tx *txn) error {
 		var req ledger.OperatorStatusRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -77,7 +77,7 @@ func (c *Contract) SetOperatorStatus(ctx contractapi.TransactionContextInterface
 // Caller: the authority. Event: participant.evaluated.
 func (c *Contract) RecordEvaluation(ctx contractapi.TransactionContextInterface, request string) (*ledger.Participant, error) {
 	var out *ledger.Participant
-	err := submit(ctx, "record evaluation", func(tx *txn) error {
+	err := c.submit(ctx, "record evaluation", func(tx *txn) error {
 		var req ledger.EvaluationRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -104,7 +104,7 @@ func (c *Contract) RecordEvaluation(ctx contractapi.TransactionContextInterface,
 // operator itself, the authority and the regulator only.
 func (c *Contract) GetParticipant(ctx contractapi.TransactionContextInterface, msp string) (*ledger.Participant, error) {
 	var out *ledger.Participant
-	err := evaluate(ctx, "get participant "+msp, func(tx *txn) error {
+	err := c.evaluate(ctx, "get participant "+msp, func(tx *txn) error {
 		p, err := load[ledger.Participant](tx, typeParticipant, msp)
 		if err != nil {
 			return err
@@ -119,7 +119,7 @@ func (c *Contract) GetParticipant(ctx contractapi.TransactionContextInterface, m
 // QueryParticipants pages through participants by role or status.
 func (c *Contract) QueryParticipants(ctx contractapi.TransactionContextInterface, query string) (*ledger.ParticipantPage, error) {
 	var out *ledger.ParticipantPage
-	err := evaluate(ctx, "query participants", func(tx *txn) error {
+	err := c.evaluate(ctx, "query participants", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

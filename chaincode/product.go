@@ -41,7 +41,7 @@ func productInputs(tx *txn, req ledger.ProductRequest) (ledger.ProductInputs, er
 // grants and receipts. Event: product.registered.
 func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, request string) (*ledger.Product, error) {
 	var out *ledger.Product
-	err := submit(ctx, "register product", func(tx *txn) error {
+	err := c.submit(ctx, "register product", func(tx *txn) error {
 		var req ledger.ProductRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -70,7 +70,7 @@ func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, 
 // Caller: its owner. Event: product.updated.
 func (c *Contract) UpdateProduct(ctx contractapi.TransactionContextInterface, request string) (*ledger.Product, error) {
 	var out *ledger.Product
-	err := submit(ctx, "update product", func(tx *txn) error {
+	err := c.submit(ctx, "update product", func(tx *txn) error {
 		var req ledger.ProductRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -137,7 +137,7 @@ func (c *Contract) DelistProduct(ctx contractapi.TransactionContextInterface, id
 
 func (c *Contract) changeProduct(ctx contractapi.TransactionContextInterface, op, id string, change func(*txn, *ledger.Product) error) (*ledger.Product, error) {
 	var out *ledger.Product
-	err := submit(ctx, op, func(tx *txn) error {
+	err := c.submit(ctx, op, func(tx *txn) error {
 		p, err := load[ledger.Product](tx, typeProduct, id)
 		if err != nil {
 			return err
@@ -163,7 +163,7 @@ func (tx *txn) writeProduct(p *ledger.Product, change string) error {
 // and the reviewers; a listed product to everyone.
 func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, id string) (*ledger.Product, error) {
 	var out *ledger.Product
-	err := evaluate(ctx, "get product "+id, func(tx *txn) error {
+	err := c.evaluate(ctx, "get product "+id, func(tx *txn) error {
 		p, err := load[ledger.Product](tx, typeProduct, id)
 		if err != nil {
 			return err
@@ -181,7 +181,7 @@ func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, id st
 // status or grant.
 func (c *Contract) QueryProducts(ctx contractapi.TransactionContextInterface, query string) (*ledger.ProductPage, error) {
 	var out *ledger.ProductPage
-	err := evaluate(ctx, "query products", func(tx *txn) error {
+	err := c.evaluate(ctx, "query products", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

@@ -125,7 +125,7 @@ func (rs *receiptState) writeUsages() ([]ledger.EventRef, error) {
 // Event: receipt.accepted (related: the usage rows drawn on).
 func (c *Contract) SubmitReceipt(ctx contractapi.TransactionContextInterface, request string) (*ledger.Receipt, error) {
 	var out *ledger.Receipt
-	err := submit(ctx, "submit receipt", func(tx *txn) error {
+	err := c.submit(ctx, "submit receipt", func(tx *txn) error {
 		var req ledger.ReceiptRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -157,7 +157,7 @@ func (c *Contract) SubmitReceipt(ctx contractapi.TransactionContextInterface, re
 // (related: the usage rows drawn on).
 func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterface, request string) (*ledger.Batch, error) {
 	var out *ledger.Batch
-	err := submit(ctx, "submit receipt batch", func(tx *txn) error {
+	err := c.submit(ctx, "submit receipt batch", func(tx *txn) error {
 		var req ledger.BatchRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -213,7 +213,7 @@ func (tx *txn) receiptVisible(r *ledger.Receipt) (bool, error) {
 // platform, and those who may read its grant.
 func (c *Contract) GetReceipt(ctx contractapi.TransactionContextInterface, id string) (*ledger.Receipt, error) {
 	var out *ledger.Receipt
-	err := evaluate(ctx, "get receipt "+id, func(tx *txn) error {
+	err := c.evaluate(ctx, "get receipt "+id, func(tx *txn) error {
 		r, err := load[ledger.Receipt](tx, typeReceipt, id)
 		if err != nil {
 			return err
@@ -234,7 +234,7 @@ func (c *Contract) GetReceipt(ctx contractapi.TransactionContextInterface, id st
 // QueryReceipts pages through the receipts visible to the caller by grant or batch.
 func (c *Contract) QueryReceipts(ctx contractapi.TransactionContextInterface, query string) (*ledger.ReceiptPage, error) {
 	var out *ledger.ReceiptPage
-	err := evaluate(ctx, "query receipts", func(tx *txn) error {
+	err := c.evaluate(ctx, "query receipts", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err
@@ -260,7 +260,7 @@ func (c *Contract) QueryReceipts(ctx contractapi.TransactionContextInterface, qu
 // platform and those who may read one of its grants.
 func (c *Contract) GetReceiptBatch(ctx contractapi.TransactionContextInterface, id string) (*ledger.Batch, error) {
 	var out *ledger.Batch
-	err := evaluate(ctx, "get receipt batch "+id, func(tx *txn) error {
+	err := c.evaluate(ctx, "get receipt batch "+id, func(tx *txn) error {
 		b, err := load[ledger.Batch](tx, typeBatch, id)
 		if err != nil {
 			return err
@@ -287,7 +287,7 @@ func (c *Contract) GetReceiptBatch(ctx contractapi.TransactionContextInterface, 
 // batch. Anyone may verify.
 func (c *Contract) VerifyReceiptProof(ctx contractapi.TransactionContextInterface, request string) (*ledger.ProofResult, error) {
 	var out *ledger.ProofResult
-	err := evaluate(ctx, "verify receipt proof", func(tx *txn) error {
+	err := c.evaluate(ctx, "verify receipt proof", func(tx *txn) error {
 		var req ledger.ProofRequest
 		if err := decode(request, &req); err != nil {
 			return err

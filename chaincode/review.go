@@ -11,7 +11,7 @@ import (
 // application's change in related).
 func (c *Contract) RecordReview(ctx contractapi.TransactionContextInterface, request string) (*ledger.Review, error) {
 	var out *ledger.Review
-	err := submit(ctx, "record review", func(tx *txn) error {
+	err := c.submit(ctx, "record review", func(tx *txn) error {
 		var req ledger.ReviewRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -56,7 +56,7 @@ func (c *Contract) RecordReview(ctx contractapi.TransactionContextInterface, req
 // operator it concerns.
 func (c *Contract) GetReview(ctx contractapi.TransactionContextInterface, id string) (*ledger.Review, error) {
 	var out *ledger.Review
-	err := evaluate(ctx, "get review "+id, func(tx *txn) error {
+	err := c.evaluate(ctx, "get review "+id, func(tx *txn) error {
 		r, err := load[ledger.Review](tx, typeReview, id)
 		if err != nil {
 			return err
@@ -78,7 +78,7 @@ func (c *Contract) GetReview(ctx contractapi.TransactionContextInterface, id str
 // (operator MSP ID or application ID) or kind.
 func (c *Contract) QueryReviews(ctx contractapi.TransactionContextInterface, query string) (*ledger.ReviewPage, error) {
 	var out *ledger.ReviewPage
-	err := evaluate(ctx, "query reviews", func(tx *txn) error {
+	err := c.evaluate(ctx, "query reviews", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err
@@ -105,7 +105,7 @@ func (c *Contract) QueryReviews(ctx contractapi.TransactionContextInterface, que
 // products) or the platform (products). Event: opinion.recorded.
 func (c *Contract) RecordOpinion(ctx contractapi.TransactionContextInterface, request string) (*ledger.Opinion, error) {
 	var out *ledger.Opinion
-	err := submit(ctx, "record opinion", func(tx *txn) error {
+	err := c.submit(ctx, "record opinion", func(tx *txn) error {
 		var req ledger.OpinionRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -145,7 +145,7 @@ func (c *Contract) RecordOpinion(ctx contractapi.TransactionContextInterface, re
 // subject ("application/<id>" or "product/<id>") or author.
 func (c *Contract) QueryOpinions(ctx contractapi.TransactionContextInterface, query string) (*ledger.OpinionPage, error) {
 	var out *ledger.OpinionPage
-	err := evaluate(ctx, "query opinions", func(tx *txn) error {
+	err := c.evaluate(ctx, "query opinions", func(tx *txn) error {
 		var q ledger.Query
 		if err := decode(query, &q); err != nil {
 			return err

@@ -1,9 +1,11 @@
 package chaincode
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 
@@ -233,8 +235,14 @@ func scan[T any](tx *txn, typ, name, value string) ([]*T, error) {
 }
 
 // page returns one page of objects of typ selected by q, keeping those
-// visible to the caller. A page may hold fewer items than its size when
-// some are not visible.
+// visible to the caller. It reads on until the page is full or the range
+// ends, so that a page is short only at the end.
+//
+// Bookmarks are keys, and Fabric starts a paged range scan at whatever
+// bookmark it is given, inside the query's range or not. So a bookmark is
+// accepted only inside the range of q, and the bookmark returned is made
+// from the last object returned (one the caller may read), never from the
+// next key in the store, which may be one it may not.
 func page[T any](tx *txn, typ string, q ledger.Query, allowed []string, visible func(*T) bool) ([]T, string, error) {
 	if q.By != "" && !slices.Contains(allowed, q.By) {
 		return nil, "", ledger.Invalid("by", "%q is not an index of %s (one of %v, or empty for all)", q.By, typ, allowed)
@@ -254,41 +262,89 @@ func page[T any](tx *txn, typ string, q ledger.Query, allowed []string, visible 
 	if q.By != "" {
 		objectType, attrs = indexPrefix+typ, []string{q.By, q.Value}
 	}
-	it, meta, err := stub.GetStateByPartialCompositeKeyWithPagination(objectType, attrs, size, q.Bookmark)
+	prefix, err := stub.CreateCompositeKey(objectType, attrs)
 	if err != nil {
-		return nil, "", fmt.Errorf("query %s: %w", typ, err)
+		return nil, "", ledger.Invalid("value", "%q cannot be used in a key: %s", q.Value, err.Error())
 	}
-	defer it.Close()
+	next, err := decodeBookmark(q.Bookmark, prefix)
+	if err != nil {
+		return nil, "", err
+	}
 	out := []T{}
-	for it.HasNext() {
-		kv, err := it.Next()
+	last := ""
+	for {
+		it, meta, err := stub.GetStateByPartialCompositeKeyWithPagination(objectType, attrs, size, next)
 		if err != nil {
 			return nil, "", fmt.Errorf("query %s: %w", typ, err)
 		}
-		var v *T
-		if q.By == "" {
-			v = new(T)
-			if err := json.Unmarshal(kv.Value, v); err != nil {
-				return nil, "", fmt.Errorf("decode %s: %w", typ, err)
+		full, err := func() (bool, error) {
+			defer it.Close()
+			for it.HasNext() {
+				kv, err := it.Next()
+				if err != nil {
+					return false, fmt.Errorf("query %s: %w", typ, err)
+				}
+				v, err := pageItem[T](tx, typ, q.By != "", kv.Key, kv.Value)
+				if err != nil {
+					return false, err
+				}
+				if v != nil && (visible == nil || visible(v)) {
+					out = append(out, *v)
+					last = kv.Key
+					if int32(len(out)) == size {
+						return true, nil
+					}
+				}
 			}
-		} else {
-			_, attrs, err := stub.SplitCompositeKey(kv.Key)
-			if err != nil || len(attrs) != 3 {
-				return nil, "", fmt.Errorf("query %s: malformed index key %q", typ, kv.Key)
-			}
-			if v, err = get[T](tx, typ, attrs[2]); err != nil {
-				return nil, "", err
-			}
+			return false, nil
+		}()
+		if err != nil {
+			return nil, "", err
 		}
-		if v != nil && (visible == nil || visible(v)) {
-			out = append(out, *v)
+		if full {
+			return out, encodeBookmark(last), nil
 		}
+		if meta == nil || meta.FetchedRecordsCount < size || meta.Bookmark == "" {
+			return out, "", nil
+		}
+		next = meta.Bookmark
 	}
-	bookmark := ""
-	if meta != nil && meta.FetchedRecordsCount >= size {
-		bookmark = meta.Bookmark
+}
+
+// pageItem decodes one entry of a paged scan: an object, or through an index
+// entry the object it names (nil when it is gone).
+func pageItem[T any](tx *txn, typ string, byIndex bool, key string, value []byte) (*T, error) {
+	if !byIndex {
+		v := new(T)
+		if err := json.Unmarshal(value, v); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", typ, err)
+		}
+		return v, nil
 	}
-	return out, bookmark, nil
+	_, attrs, err := tx.ctx.GetStub().SplitCompositeKey(key)
+	if err != nil || len(attrs) != 3 {
+		return nil, fmt.Errorf("query %s: malformed index key %q", typ, key)
+	}
+	return get[T](tx, typ, attrs[2])
+}
+
+// encodeBookmark makes the bookmark after key: the smallest key greater than
+// it, base64url-encoded so that it travels in a URL unchanged.
+func encodeBookmark(key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(key + "\x00"))
+}
+
+// decodeBookmark returns the start key a bookmark stands for, refusing one
+// that is not a bookmark of a query with this key prefix.
+func decodeBookmark(bookmark, prefix string) (string, error) {
+	if bookmark == "" {
+		return "", nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(bookmark)
+	if err != nil || len(raw) <= len(prefix) || !strings.HasPrefix(string(raw), prefix) {
+		return "", ledger.Invalid("bookmark", "is not a bookmark of this query; pass back the one the previous page returned")
+	}
+	return string(raw), nil
 }
 
 func (tx *txn) history(typ, id string) ([]ledger.HistoryEntry, error) {

@@ -25,12 +25,17 @@ type txn struct {
 	event  *ledger.Event
 }
 
-// begin resolves the caller and the transaction time. The ledger must have
+// begin checks the transaction time and resolves the caller. The ledger must have
 // been bootstrapped. Every transaction reads the expert row of its client
 // identity (usually absent), so registering or retiring an expert
 // invalidates that identity's transactions endorsed before.
-func begin(ctx contractapi.TransactionContextInterface, op string) (*txn, error) {
+func (c *Contract) begin(ctx contractapi.TransactionContextInterface, op string) (*txn, error) {
 	tx := &txn{ctx: ctx, op: op}
+	ts, err := c.checkedTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx.now = ts
 	raw, err := ctx.GetStub().GetState(configKey)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
@@ -65,19 +70,14 @@ func begin(ctx contractapi.TransactionContextInterface, op string) (*txn, error)
 		}
 	}
 	tx.caller = ledger.ResolveActor(msp, id, tx.cfg.AuthorityMSP, org, expert)
-	ts, err := ctx.GetStub().GetTxTimestamp()
-	if err != nil {
-		return nil, fmt.Errorf("read transaction time: %w", err)
-	}
-	tx.now = ts.AsTime().UTC()
 	tx.stamp = ledger.NewStamp(tx.caller, ctx.GetStub().GetTxID(), tx.now)
 	return tx, nil
 }
 
 // submit runs a state-changing transaction: fn decides and writes; on
 // success the one event is emitted. Every error is mapped by txError.
-func submit(ctx contractapi.TransactionContextInterface, op string, fn func(tx *txn) error) error {
-	tx, err := begin(ctx, op)
+func (c *Contract) submit(ctx contractapi.TransactionContextInterface, op string, fn func(tx *txn) error) error {
+	tx, err := c.begin(ctx, op)
 	if err != nil {
 		return txError(op, err)
 	}
@@ -91,8 +91,8 @@ func submit(ctx contractapi.TransactionContextInterface, op string, fn func(tx *
 }
 
 // evaluate runs a query.
-func evaluate(ctx contractapi.TransactionContextInterface, op string, fn func(tx *txn) error) error {
-	tx, err := begin(ctx, op)
+func (c *Contract) evaluate(ctx contractapi.TransactionContextInterface, op string, fn func(tx *txn) error) error {
+	tx, err := c.begin(ctx, op)
 	if err != nil {
 		return txError(op, err)
 	}
@@ -119,9 +119,11 @@ func decode(request string, v any) error {
 // named sets the operation name once the object's ID is known.
 func (tx *txn) named(op string, id string) { tx.op = op + " " + id }
 
-// hidden refuses a read of an object the caller may not see.
+// hidden refuses a read of an object the caller may not see exactly as a
+// read of one that does not exist, so that reads are no existence oracle.
+// What everyone may know of it is in the Disclosed* queries.
 func (tx *txn) hidden(objectType, id string) error {
-	return ledger.Forbidden("%s %s is not visible to %s", objectType, id, tx.caller.MSP)
+	return ledger.NotFound(objectType, id)
 }
 
 // result drops the value of a failed transaction.
@@ -130,4 +132,29 @@ func result[T any](v *T, err error) (*T, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// MaxProposalSkew is how far a proposal's timestamp may be from the
+// endorser's own clock. The timestamp is chosen by the submitting client and
+// every deadline rule (terms, expiry, signatures, registrations) reads it,
+// so each endorsing organisation's contract compares it with its own clock:
+// a member cannot move "now" further than this without every endorser it
+// needs agreeing. Two minutes covers clocks kept by NTP and the time a
+// proposal takes to reach the endorsers.
+const MaxProposalSkew = 2 * time.Minute
+
+// checkedTime returns the proposal's timestamp once the endorser's clock
+// confirms it.
+func (c *Contract) checkedTime(ctx contractapi.TransactionContextInterface) (time.Time, error) {
+	ts, err := ctx.GetStub().GetTxTimestamp()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read transaction time: %w", err)
+	}
+	t := ts.AsTime().UTC()
+	now := c.clock().UTC()
+	if d := t.Sub(now); d > MaxProposalSkew || d < -MaxProposalSkew {
+		return time.Time{}, ledger.Refused("the proposal's timestamp %s is %s from this endorser's clock %s, more than the %s allowed",
+			t.Format(time.RFC3339), d.Round(time.Second), now.Format(time.RFC3339), MaxProposalSkew)
+	}
+	return t, nil
 }

@@ -98,7 +98,7 @@ func (a *Agreement) Sign(c Actor, st Stamp) error {
 	case c.ActsFor(a.Operator):
 		sig = &a.OperatorSigned
 	default:
-		return forbidden("agreement %s is signed by the authority and %s, not %s", a.ID, a.Operator, c.who())
+		return unlessVisible(a.VisibleTo(c), "agreement", a.ID, forbidden("agreement %s is not %s to sign", a.ID, c.who()))
 	}
 	if s := a.EffectiveStatus(st.Time); s == AgreementExpired {
 		return refused("expired: agreement %s ended on %s", a.ID, stamp(a.Term.ValidTo))

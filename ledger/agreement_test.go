@@ -79,7 +79,7 @@ func TestSignAgreement(t *testing.T) {
 			_ = a.Sign(lt.Operator, lt.Stamp(lt.Operator, lt.Days(5)))
 			return a.Sign(lt.Authority, lt.Stamp(lt.Authority, lt.Days(6)))
 		}, nil, ledger.AgreementInForce},
-		{"wrong party", func(a *ledger.Agreement) error { return a.Sign(lt.Health, lt.Stamp(lt.Health, lt.Days(5))) }, ledger.ErrForbidden, ledger.AgreementProposed},
+		{"wrong party", func(a *ledger.Agreement) error { return a.Sign(lt.Health, lt.Stamp(lt.Health, lt.Days(5))) }, ledger.ErrNotFound, ledger.AgreementProposed},
 		{"sign twice", func(a *ledger.Agreement) error {
 			_ = a.Sign(lt.Operator, lt.Stamp(lt.Operator, lt.Days(5)))
 			return a.Sign(lt.Operator, lt.Stamp(lt.Operator, lt.Days(6)))

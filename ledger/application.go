@@ -166,7 +166,7 @@ func checkRenewal(c Actor, id string, g *Grant, now time.Time) error {
 		return NotFound("grant", id)
 	}
 	if !c.ActsFor(g.Holder) {
-		return forbidden("grant %s is held by %s, not %s", id, g.Holder, c.who())
+		return unlessVisible(g.VisibleTo(c), "grant", id, forbidden("grant %s is not held by %s", id, c.who()))
 	}
 	if g.ParentID != "" {
 		return refused("grant %s is a sub-grant; its holder cannot renew it by application", id)
@@ -187,7 +187,7 @@ func checkRenewal(c Actor, id string, g *Grant, now time.Time) error {
 // Withdraw lets the operator withdraw its application before it is granted.
 func (a *Application) Withdraw(c Actor, reason string, st Stamp) error {
 	if !c.ActsFor(a.Operator) {
-		return forbidden("application %s belongs to %s, not %s", a.ID, a.Operator, c.who())
+		return unlessVisible(a.VisibleTo(c), "application", a.ID, forbidden("application %s does not belong to %s", a.ID, c.who()))
 	}
 	if err := checkText("reason", reason, MaxTextLen, false); err != nil {
 		return err

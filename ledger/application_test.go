@@ -83,7 +83,7 @@ func TestSubmitApplication(t *testing.T) {
 			g := *w.Grant
 			g.Holder = lt.MarketMSP
 			r.RenewsGrant, in.Renews = "grant-1", &g
-		}, ledger.ErrForbidden},
+		}, ledger.ErrNotFound},
 		{"renewal of a sub-grant", lt.Operator, lt.Days(20), func(r *ledger.ApplicationRequest, in *ledger.ApplicationInputs) {
 			g := *w.Grant
 			g.ParentID = "grant-0"

@@ -64,7 +64,7 @@ func RegisterAttestor(c Actor, req AttestorRequest, existing *Attestor, st Stamp
 // platform that registered it or the authority may retire it.
 func (a *Attestor) Retire(c Actor, reason string, st Stamp) error {
 	if !c.Is(RoleAuthority) && !(c.Is(RolePlatform) && c.ActsFor(a.Platform)) {
-		return forbidden("attestor %s is retired by platform %s or the authority, not %s", a.Address, a.Platform, c.who())
+		return forbidden("attestor %s is retired by the platform that registered it or the authority, not %s", a.Address, c.who())
 	}
 	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
 		return err

@@ -180,7 +180,7 @@ func (d *Dataset) apply(req DatasetRequest, st Stamp) {
 
 func (d *Dataset) checkOwner(c Actor) error {
 	if !c.ActsFor(d.Owner) {
-		return forbidden("dataset %s belongs to %s, not %s", d.ID, d.Owner, c.who())
+		return forbidden("dataset %s does not belong to %s", d.ID, c.who())
 	}
 	return nil
 }

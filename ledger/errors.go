@@ -8,7 +8,8 @@ import (
 // The kinds of error every rule returns. Their text is the kind itself, so a
 // contract error message reads "<kind>: <operation>: <detail>".
 var (
-	// ErrNotFound: an object named in the request does not exist.
+	// ErrNotFound: an object named in the request does not exist, or the
+	// caller may not read it (the two answer alike).
 	ErrNotFound = errors.New("not found")
 	// ErrForbidden: the caller's identity or role may not do this.
 	ErrForbidden = errors.New("forbidden")
@@ -98,3 +99,13 @@ func Forbidden(format string, a ...any) error { return forbidden(format, a...) }
 // Refused reports a business-rule refusal found outside the domain rules,
 // such as a ledger that has not been bootstrapped.
 func Refused(format string, a ...any) error { return refused(format, a...) }
+
+// unlessVisible answers for an object the caller may not read exactly as for
+// one that does not exist, so that a refusal is no existence oracle: err
+// when the caller may read typ id, NotFound otherwise.
+func unlessVisible(visible bool, typ, id string, err error) error {
+	if !visible {
+		return NotFound(typ, id)
+	}
+	return err
+}

@@ -54,7 +54,8 @@ func CheckClientIdentity(field, v string) error {
 }
 
 // RegisterExpert convenes an individual as an expert. Only the authority
-// registers experts, and not its own identity (it would stop being the
+// registers experts, only identities its own organisation enrolled, and not
+// its own identity (it would stop being the
 // authority). An identity is registered once; a retired expert may be
 // registered again, which makes it active under the new name.
 func RegisterExpert(c Actor, req ExpertRequest, existing *Expert, st Stamp) (*Expert, error) {
@@ -69,6 +70,12 @@ func RegisterExpert(c Actor, req ExpertRequest, existing *Expert, st Stamp) (*Ex
 	}
 	if err := checkText("name", req.Name, MaxNameLen, true); err != nil {
 		return nil, err
+	}
+	if req.MSP != c.MSP {
+		// An identity registered as an expert stops acting for its
+		// organisation; only the organisation that enrolled it could agree
+		// to that, so the committee is drawn from the authority's own.
+		return nil, refused("experts are identities of the authority's organisation %s, not of %s", c.MSP, req.MSP)
 	}
 	if req.MSP == c.MSP && req.Client == c.Client {
 		return nil, refused("the authority's identity registering experts cannot become one; register another identity")

@@ -22,7 +22,7 @@ func TestRegisterExpert(t *testing.T) {
 		want     error
 	}{
 		{"user of the authority", lt.Authority, nil, nil, nil},
-		{"user of another organisation", lt.Authority, func(r *ledger.ExpertRequest) { *r = expertRequest("user2", lt.HealthMSP) }, nil, nil},
+		{"user of another organisation", lt.Authority, func(r *ledger.ExpertRequest) { *r = expertRequest("user2", lt.HealthMSP) }, nil, ledger.ErrRefused},
 		{"retired expert again", lt.Authority, nil, retired, nil},
 		{"wrong party", lt.Operator, nil, nil, ledger.ErrForbidden},
 		{"expert organisation", lt.Expert, nil, nil, ledger.ErrForbidden},
@@ -163,7 +163,7 @@ func TestIndividualExpertActsForNoOrganisation(t *testing.T) {
 			a := *w.Agreement
 			a.AuthoritySigned = ledger.Stamp{}
 			return a.Sign(c, st)
-		}, ledger.ErrForbidden},
+		}, ledger.ErrNotFound},
 		{"the operator's expert submits its product", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			return product(ledger.ProductDraft).Submit(c, st)
 		}, ledger.ErrForbidden},
@@ -182,7 +182,7 @@ func TestIndividualExpertActsForNoOrganisation(t *testing.T) {
 			a := *w.Agreement
 			a.OperatorSigned = ledger.Stamp{}
 			return a.Sign(c, st)
-		}, ledger.ErrForbidden},
+		}, ledger.ErrNotFound},
 		{"the operator's expert submits a receipt for its grant", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			s, err := ledger.OpenReceipt("receipt", w.Receipt(lt.Statement("r-1", "grant-1", 1)))
 			if err != nil {
@@ -191,14 +191,14 @@ func TestIndividualExpertActsForNoOrganisation(t *testing.T) {
 			u := w.Usage
 			_, err = ledger.AcceptReceipt(c, s, ledger.ReceiptInputs{Attestor: w.AttestorRec, Grant: w.Grant, Agreements: w.Agreements()}, &u, nil, st)
 			return err
-		}, ledger.ErrForbidden},
+		}, ledger.ErrNotFound},
 		{"the provider's expert updates its dataset", ofHealth, func(c ledger.Actor, st ledger.Stamp) error {
 			d := *w.Datasets["visits"]
 			return d.Update(c, lt.DatasetRequest("visits", "medical", "age"), st)
 		}, ledger.ErrForbidden},
 		{"the provider's expert approves a grant over its dataset", ofHealth, func(c ledger.Actor, st ledger.Stamp) error {
 			return proposedGrant(t).Approve(c, st)
-		}, ledger.ErrForbidden},
+		}, ledger.ErrNotFound},
 		{"the operator's expert records an opinion, as an expert", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			_, err := ledger.RecordOpinion(c, ledger.OpinionRequest{ID: "op-1", SubjectType: ledger.SubjectProduct, SubjectID: "prod-1",
 				Recommendation: ledger.RecommendApprove, Digest: lt.Digest("op")}, ledger.OpinionInputs{Product: product(ledger.ProductInReview)}, st)

@@ -322,6 +322,9 @@ func (g *Grant) Reject(c Actor, reason string, st Stamp) error {
 func (g *Grant) decide(c Actor, d Decision, reason string, st Stamp) error {
 	i := slices.IndexFunc(g.Approvals, func(a Approval) bool { return c.ActsFor(a.Provider) })
 	if !c.Is(RoleProvider) || i < 0 {
+		if !g.VisibleTo(c) {
+			return NotFound("grant", g.ID)
+		}
 		if g.ParentID != "" {
 			return forbidden("sub-grant %s is activated by the authority, not approved by providers", g.ID)
 		}
@@ -500,7 +503,7 @@ func ProposeSubGrant(c Actor, req SubGrantRequest, in SubGrantInputs, st Stamp) 
 		return nil, NotFound("grant", req.ParentID)
 	}
 	if !c.ActsFor(p.Holder) {
-		return nil, forbidden("grant %s is held by %s; only its holder proposes sub-grants", p.ID, p.Holder)
+		return nil, unlessVisible(p.VisibleTo(c), "grant", p.ID, forbidden("grant %s is not held by %s; only its holder proposes sub-grants", p.ID, c.who()))
 	}
 	if p.ParentID != "" {
 		return nil, refused("grant %s is itself a sub-grant; authorization has two levels only", p.ID)

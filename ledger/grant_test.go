@@ -190,7 +190,7 @@ func TestApproveAndRejectGrant(t *testing.T) {
 		{"wrong party: provider not in scope", func(g *ledger.Grant) error {
 			c := ledger.Actor{MSP: "TransportMSP", Role: ledger.RoleProvider}
 			return g.Approve(c, lt.Stamp(c, lt.Days(4)))
-		}, ledger.ErrForbidden, ledger.GrantProposed},
+		}, ledger.ErrNotFound, ledger.GrantProposed},
 		{"wrong party: authority", func(g *ledger.Grant) error {
 			return g.Approve(lt.Authority, lt.Stamp(lt.Authority, lt.Days(4)))
 		}, ledger.ErrForbidden, ledger.GrantProposed},
@@ -364,7 +364,7 @@ func TestProposeAndActivateSubGrant(t *testing.T) {
 	}{
 		{"holder proposes", lt.Operator, nil, nil},
 		{"wrong party", lt.Market, nil, ledger.ErrForbidden},
-		{"developer cannot propose to itself", lt.Developer, nil, ledger.ErrForbidden},
+		{"developer cannot propose to itself", lt.Developer, nil, ledger.ErrNotFound},
 		{"bad id", lt.Operator, func(r *ledger.SubGrantRequest, _ *ledger.SubGrantInputs) { r.ID = "" }, ledger.ErrInvalid},
 		{"bad parent id", lt.Operator, func(r *ledger.SubGrantRequest, _ *ledger.SubGrantInputs) { r.ParentID = "" }, ledger.ErrInvalid},
 		{"bad developer", lt.Operator, func(r *ledger.SubGrantRequest, _ *ledger.SubGrantInputs) { r.Developer = "" }, ledger.ErrInvalid},

@@ -103,7 +103,7 @@ func RegisterProduct(c Actor, req ProductRequest, in ProductInputs, st Stamp) (*
 // Update replaces a draft product's description and lineage.
 func (p *Product) Update(c Actor, req ProductRequest, in ProductInputs, st Stamp) error {
 	if !c.ActsFor(p.Owner) {
-		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.who())
+		return unlessVisible(p.VisibleTo(c), "product", p.ID, forbidden("product %s does not belong to %s", p.ID, c.who()))
 	}
 	if req.ID != p.ID {
 		return invalid("id", "%q does not match product %s", req.ID, p.ID)
@@ -148,7 +148,9 @@ func (p *Product) apply(req ProductRequest, in ProductInputs, st Stamp) error {
 			return NotFound("grant", id)
 		}
 		if g.Holder != p.Owner {
-			return forbidden("grant %s is held by %s; a product's lineage must be its owner's own", id, g.Holder)
+			// The owner (the caller) may read a grant it holds the parent of or
+			// provides data to; any other grant answers as missing.
+			return unlessVisible(g.ParentHolder == p.Owner || slices.Contains(g.Providers, p.Owner), "grant", id, forbidden("grant %s is not held by the product's owner; a product's lineage must be its owner's own", id))
 		}
 		switch s := g.EffectiveStatus(st.Time); {
 		case s == GrantActive:
@@ -174,7 +176,7 @@ func (p *Product) apply(req ProductRequest, in ProductInputs, st Stamp) error {
 // Submit sends a draft product to review (合规安全审核).
 func (p *Product) Submit(c Actor, st Stamp) error {
 	if !c.ActsFor(p.Owner) {
-		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.who())
+		return unlessVisible(p.VisibleTo(c), "product", p.ID, forbidden("product %s does not belong to %s", p.ID, c.who()))
 	}
 	if p.Status != ProductDraft {
 		return conflict("product %s is %s, not a draft", p.ID, p.Status)
@@ -222,7 +224,7 @@ func (p *Product) Decide(c Actor, approve bool, reason string, opinions []Opinio
 // registration number (数据交易所登记). A marked product cannot be listed.
 func (p *Product) List(c Actor, registrationNo string, st Stamp) error {
 	if !c.ActsFor(p.Owner) {
-		return forbidden("product %s belongs to %s, not %s", p.ID, p.Owner, c.who())
+		return unlessVisible(p.VisibleTo(c), "product", p.ID, forbidden("product %s does not belong to %s", p.ID, c.who()))
 	}
 	if registrationNo == "" {
 		registrationNo = p.RegistrationNo
@@ -243,7 +245,7 @@ func (p *Product) List(c Actor, registrationNo string, st Stamp) error {
 // Delist takes a listed product off the market; its owner or the authority may.
 func (p *Product) Delist(c Actor, reason string, st Stamp) error {
 	if !c.ActsFor(p.Owner) && !c.Is(RoleAuthority) {
-		return forbidden("product %s is delisted by its owner %s or the authority, not %s", p.ID, p.Owner, c.who())
+		return forbidden("product %s is delisted by its owner or the authority, not %s", p.ID, c.who())
 	}
 	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
 		return err

@@ -30,7 +30,7 @@ func TestRegisterProduct(t *testing.T) {
 	}{
 		{"operator", lt.Operator, nil, nil},
 		{"wrong party", lt.Health, nil, ledger.ErrForbidden},
-		{"another operator's lineage", ledger.Actor{MSP: "Operator2MSP", Role: ledger.RoleOperator}, nil, ledger.ErrForbidden},
+		{"another operator's lineage", ledger.Actor{MSP: "Operator2MSP", Role: ledger.RoleOperator}, nil, ledger.ErrNotFound},
 		{"bad id", lt.Operator, func(r *ledger.ProductRequest, _ *ledger.ProductInputs) { r.ID = "" }, ledger.ErrInvalid},
 		{"bad type", lt.Operator, func(r *ledger.ProductRequest, _ *ledger.ProductInputs) { r.Type = "nft" }, ledger.ErrInvalid},
 		{"no name", lt.Operator, func(r *ledger.ProductRequest, _ *ledger.ProductInputs) { r.Name = "" }, ledger.ErrInvalid},
@@ -117,7 +117,7 @@ func TestProductLifecycle(t *testing.T) {
 		}, nil, ledger.ProductDraft},
 		{"update by other", func(p *ledger.Product, in ledger.ProductInputs) error {
 			return p.Update(lt.Developer, productRequest(), in, lt.Stamp(lt.Developer, lt.Days(21)))
-		}, ledger.ErrForbidden, ledger.ProductDraft},
+		}, ledger.ErrNotFound, ledger.ProductDraft},
 		{"update renames", func(p *ledger.Product, in ledger.ProductInputs) error {
 			r := productRequest()
 			r.ID = "prod-2"

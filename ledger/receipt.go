@@ -98,17 +98,14 @@ type ReceiptInputs struct {
 	ParentAgreements []Agreement
 }
 
-// AcceptReceipt decides whether a signed statement is accepted: the receipt
-// ID is new, the signer is an active attestor, the caller is the grant's
-// holder (or its parent's) or the platform, the grant and its agreement were
+// AcceptReceipt decides whether a signed statement is accepted: the signer
+// is an active attestor, the caller is the grant's holder (or its parent's)
+// or the platform, the receipt ID is new, the grant and its agreement were
 // in force at the time of use, everything used is inside the grant's scope
 // and the quota is not exceeded. On acceptance usage (and parentUsage for a
 // sub-grant, which draws on its parent's quota too) is updated in place.
 func AcceptReceipt(c Actor, s *SignedStatement, in ReceiptInputs, usage, parentUsage *Usage, st Stamp) (*Receipt, error) {
 	stmt := s.Statement
-	if in.Existing != nil {
-		return nil, conflict("replay: receipt %s was already recorded in tx %s at %s", stmt.ReceiptID, in.Existing.Recorded.TxID, stamp(in.Existing.Recorded.Time))
-	}
 	if in.Attestor == nil {
 		return nil, refused("forged signature: receipt %s is signed by %s, which is not a registered attestor", stmt.ReceiptID, s.Signer)
 	}
@@ -127,7 +124,16 @@ func AcceptReceipt(c Actor, s *SignedStatement, in ReceiptInputs, usage, parentU
 		return nil, NotFound("grant", stmt.GrantID)
 	}
 	if !c.Is(RolePlatform) && !c.ActsFor(g.Holder) && !c.ActsFor(g.ParentHolder) {
-		return nil, forbidden("receipts for grant %s are submitted by its holder %s or the platform, not %s", g.ID, g.Holder, c.who())
+		return nil, unlessVisible(g.VisibleTo(c), "grant", g.ID, forbidden("receipts for grant %s are submitted by its holder or the platform, not %s", g.ID, c.who()))
+	}
+	// The replay check comes after authorization, so that only a party
+	// that may submit for the grant learns when a receipt was recorded; a
+	// receipt ID taken on another grant is refused without its details.
+	if e := in.Existing; e != nil {
+		if e.GrantID != g.ID {
+			return nil, conflict("replay: receipt ID %s is already taken", stmt.ReceiptID)
+		}
+		return nil, conflict("replay: receipt %s was already recorded in tx %s at %s", stmt.ReceiptID, e.Recorded.TxID, stamp(e.Recorded.Time))
 	}
 	if err := UsableAt(g, in.Agreements, in.Parent, in.ParentAgreements, used); err != nil {
 		return nil, err
