@@ -122,7 +122,7 @@ func TestProcessEvents(t *testing.T) {
 	if e.Type != "receipt" || e.ID != "r-1" || e.Change != "accepted" || e.Actor != lt.OperatorMSP || e.TxID != tx.ID {
 		t.Errorf("got %+v, want receipt r-1 accepted by OperatorMSP in %s", e, tx.ID)
 	}
-	if !slices.Contains(e.Related, ledger.EventRef{Type: "usage", ID: "grant-1", Change: "drawn"}) {
+	if !hasRelated(e, "usage", "grant-1", "drawn") {
 		t.Errorf("got related %+v, want the usage of grant-1", e.Related)
 	}
 	var g ledger.Grant

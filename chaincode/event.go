@@ -20,7 +20,21 @@ func (tx *txn) relate(refs ...ledger.EventRef) {
 	}
 }
 
+// emitEvent sets the transaction's one event, with the audience of the
+// object it names and of each related one.
 func (tx *txn) emitEvent() error {
+	au, err := tx.audienceOf(tx.event.Type, tx.event.ID)
+	if err != nil {
+		return err
+	}
+	tx.event.Audience = &au
+	for i, ref := range tx.event.Related {
+		au, err := tx.audienceOf(ref.Type, ref.ID)
+		if err != nil {
+			return err
+		}
+		tx.event.Related[i].Audience = &au
+	}
 	payload, err := json.Marshal(tx.event)
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)

@@ -179,7 +179,7 @@ func TestSubGrantFlow(t *testing.T) {
 	if !tx.OK() {
 		t.Fatal(tx.Message)
 	}
-	if e := event(t, tx); e.Change != "revoked" || !slices.Contains(e.Related, ledger.EventRef{Type: "product", ID: "prod-d", Change: "marked:draft"}) {
+	if e := event(t, tx); e.Change != "revoked" || !hasRelated(e, "product", "prod-d", "marked:draft") {
 		t.Errorf("got event %+v, want grant.revoked listing prod-d", e)
 	}
 	var p ledger.Product
@@ -219,7 +219,7 @@ func TestProductListingAndGrantMarks(t *testing.T) {
 		t.Errorf("got %+v, want prod-1 disclosed with its registration number", disclosed.Items)
 	}
 	tx := n.call(lt.AuthorityMSP, "SuspendGrant", "grant-1", "security audit")
-	if e := event(t, tx); e.Change != "suspended" || !slices.Contains(e.Related, ledger.EventRef{Type: "product", ID: "prod-1", Change: "marked:delisted"}) {
+	if e := event(t, tx); e.Change != "suspended" || !hasRelated(e, "product", "prod-1", "marked:delisted") {
 		t.Errorf("got event %+v, want grant.suspended listing prod-1 delisted", e)
 	}
 	var p ledger.Product

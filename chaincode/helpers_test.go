@@ -3,6 +3,7 @@ package chaincode_test
 import (
 	"encoding/json"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -178,3 +179,8 @@ func (n *net) receipt(s attest.Statement) ledger.ReceiptRequest {
 
 // key returns the composite key of an object.
 func key(typ, id string) string { return "\x00" + typ + "\x00" + id + "\x00" }
+
+// hasRelated reports whether the event lists the object typ id with change.
+func hasRelated(e ledger.Event, typ, id, change string) bool {
+	return slices.ContainsFunc(e.Related, func(r ledger.EventRef) bool { return r.Type == typ && r.ID == id && r.Change == change })
+}

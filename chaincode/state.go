@@ -201,6 +201,10 @@ func put[T any](tx *txn, typ, id string, v *T) error {
 	if err := stub.PutState(k, raw); err != nil {
 		return fmt.Errorf("write %s %s: %w", typ, id, err)
 	}
+	if tx.written == nil {
+		tx.written = map[string]any{}
+	}
+	tx.written[typ+"\x00"+id] = v
 	return nil
 }
 

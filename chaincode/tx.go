@@ -23,6 +23,9 @@ type txn struct {
 	now    time.Time
 	stamp  ledger.Stamp
 	event  *ledger.Event
+	// written holds the objects the transaction wrote, by type and ID,
+	// for the audiences of its event.
+	written map[string]any
 }
 
 // begin checks the transaction time and resolves the caller. The ledger must have
