@@ -54,7 +54,11 @@ func (c *Contract) SignAgreement(ctx contractapi.TransactionContextInterface, id
 		if err != nil {
 			return err
 		}
-		if err := a.Sign(tx.caller, tx.stamp); err != nil {
+		attached, err := tx.hasPrivate(ledger.OperatorCollection(a.Operator), typeAgreement, a.ID)
+		if err != nil {
+			return err
+		}
+		if err := a.Sign(tx.caller, attached, tx.stamp); err != nil {
 			return err
 		}
 		if err := put(tx, typeAgreement, a.ID, a); err != nil {
@@ -84,6 +88,13 @@ func (c *Contract) GetAgreement(ctx contractapi.TransactionContextInterface, id 
 			return tx.hidden(typeAgreement, id)
 		}
 		v := a.AsOf(tx.now)
+		if tx.readsPrivate(a.Operator) {
+			txt, err := getPrivate[ledger.AgreementText](tx, ledger.OperatorCollection(a.Operator), typeAgreement, id)
+			if err != nil {
+				return err
+			}
+			v = v.WithText(txt)
+		}
 		out = &v
 		return nil
 	})

@@ -85,7 +85,15 @@ func (c *Contract) GetApplication(ctx contractapi.TransactionContextInterface, i
 		if !a.VisibleTo(tx.caller) {
 			return tx.hidden(typeApplication, id)
 		}
-		out = a
+		v := *a
+		if tx.readsPrivate(a.Operator) {
+			d, err := getPrivate[ledger.ApplicationDocuments](tx, ledger.OperatorCollection(a.Operator), typeApplication, id)
+			if err != nil {
+				return err
+			}
+			v = v.WithDocuments(d)
+		}
+		out = &v
 		return nil
 	})
 	return result(out, err)

@@ -22,6 +22,7 @@ func secondGrant(n *net) {
 	req := lt.ApplicationRequest("app-2", "call-1")
 	req.Scope.Datasets = req.Scope.Datasets[1:]
 	n.ok(lt.OperatorMSP, "SubmitApplication", req)
+	n.okPrivate(lt.OperatorMSP, "AttachApplicationDocuments", lt.ApplicationDocuments(), "app-2")
 	n.at(lt.Days(2))
 	n.ok(lt.AuthorityMSP, "RecordReview", lt.ReviewRequest("rev-net-2", ledger.ReviewNetworkSecurity, "app-2", lt.Days(2)))
 	n.ok(lt.AuthorityMSP, "RecordReview", lt.ReviewRequest("rev-scenario-2", ledger.ReviewScenario, "app-2", lt.Days(2)))
@@ -30,6 +31,7 @@ func secondGrant(n *net) {
 	n.at(lt.Days(3)).ok(lt.AuthorityMSP, "IssueGrant", g)
 	n.at(lt.Days(4)).ok(lt.MarketMSP, "ApproveGrant", "grant-2")
 	n.ok(lt.AuthorityMSP, "ProposeAgreement", lt.AgreementRequest("agr-2", "grant-2"))
+	n.okPrivate(lt.AuthorityMSP, "AttachAgreementText", lt.AgreementText("agr-2"), "agr-2")
 	n.ok(lt.OperatorMSP, "SignAgreement", "agr-2")
 	n.ok(lt.AuthorityMSP, "SignAgreement", "agr-2")
 	n.at(now)
@@ -351,7 +353,7 @@ func TestHistoryAndVisibility(t *testing.T) {
 	}
 	n.refused("not found: get history of participant OperatorMSP: participant OperatorMSP does not exist", lt.HealthMSP, "GetHistory", "participant", lt.OperatorMSP)
 
-	n.ok(lt.AuthorityMSP, "RecordEvaluation", ledger.EvaluationRequest{MSP: lt.OperatorMSP, ID: "eval-1", Date: lt.Days(9), Result: ledger.EvaluationQualified, ReportDigest: lt.Digest("eval")})
+	n.ok(lt.AuthorityMSP, "RecordEvaluation", ledger.EvaluationRequest{MSP: lt.OperatorMSP, ID: "eval-1", Date: lt.Days(9), Result: ledger.EvaluationQualified})
 	for _, tt := range []struct {
 		msp  string
 		want int

@@ -101,6 +101,11 @@ func (c *Contract) IssueGrant(ctx contractapi.TransactionContextInterface, reque
 		if in.Datasets, err = loadDatasets(tx, req.Scope.DatasetIDs()); err != nil {
 			return err
 		}
+		if a := in.Application; a != nil {
+			if in.DocumentsAttached, err = tx.hasPrivate(ledger.OperatorCollection(a.Operator), typeApplication, a.ID); err != nil {
+				return err
+			}
+		}
 		g, app, err := ledger.IssueGrant(tx.caller, req, in, tx.stamp)
 		if err != nil {
 			return err

@@ -50,6 +50,11 @@ func newNet(t *testing.T) *net {
 		t.Fatal(err)
 	}
 	n.peer = chaincodetest.New(cc, lt.T0)
+	// The network's private collections: one per operator or developer,
+	// shared with the authority and the regulator.
+	for _, msp := range []string{lt.OperatorMSP, lt.DeveloperMSP} {
+		n.peer.DefineCollection(ledger.OperatorCollection(msp), lt.AuthorityMSP, lt.RegulatorMSP, msp)
+	}
 	n.ok(lt.AuthorityMSP, "Bootstrap", lt.AuthorityMSP)
 	return n
 }
@@ -78,6 +83,26 @@ func (n *net) at(t time.Time) *net {
 
 func (n *net) call(msp, fn string, args ...any) *chaincodetest.Tx {
 	return n.peer.Invoke(msp, fn, n.args(args)...)
+}
+
+// private invokes fn with request as its transient request, as the private
+// Attach… transactions take it.
+func (n *net) private(msp, fn string, request any, args ...any) *chaincodetest.Tx {
+	raw, err := json.Marshal(request)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return n.peer.InvokeTransient(msp, map[string][]byte{"request": raw}, fn, n.args(args)...)
+}
+
+// okPrivate is private that fails the test unless the transaction commits.
+func (n *net) okPrivate(msp, fn string, request any, args ...any) *chaincodetest.Tx {
+	n.t.Helper()
+	tx := n.private(msp, fn, request, args...)
+	if !tx.OK() {
+		n.t.Fatalf("%s by %s: got %q (commit %v), want success", fn, msp, tx.Message, tx.CommitErr)
+	}
+	return tx
 }
 
 // ok invokes and fails the test unless the transaction commits; it returns
@@ -152,6 +177,7 @@ func world(t *testing.T) *net {
 	n.ok(lt.AuthorityMSP, "PublishCall", lt.CallRequest("call-1"))
 	n.ok(lt.PlatformMSP, "RegisterAttestor", ledger.AttestorRequest{Address: n.attestor.Address(), Name: "TEE 1"})
 	n.at(lt.Days(1)).ok(lt.OperatorMSP, "SubmitApplication", lt.ApplicationRequest("app-1", "call-1"))
+	n.okPrivate(lt.OperatorMSP, "AttachApplicationDocuments", lt.ApplicationDocuments(), "app-1")
 	n.at(lt.Days(2))
 	for _, r := range []ledger.ReviewRequest{
 		lt.ReviewRequest("rev-basic", ledger.ReviewBasicSecurity, lt.OperatorMSP, lt.Days(1)),
@@ -166,6 +192,7 @@ func world(t *testing.T) *net {
 	n.ok(lt.HealthMSP, "ApproveGrant", "grant-1")
 	n.ok(lt.MarketMSP, "ApproveGrant", "grant-1")
 	n.ok(lt.AuthorityMSP, "ProposeAgreement", lt.AgreementRequest("agr-1", "grant-1"))
+	n.okPrivate(lt.AuthorityMSP, "AttachAgreementText", lt.AgreementText("agr-1"), "agr-1")
 	n.ok(lt.AuthorityMSP, "SignAgreement", "agr-1")
 	n.ok(lt.OperatorMSP, "SignAgreement", "agr-1")
 	n.at(lt.UseTime)

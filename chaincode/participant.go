@@ -109,9 +109,9 @@ func (c *Contract) GetParticipant(ctx contractapi.TransactionContextInterface, m
 		if err != nil {
 			return err
 		}
-		v := p.VisibleTo(tx.caller)
+		v, err := tx.withEvaluationReports(p.VisibleTo(tx.caller))
 		out = &v
-		return nil
+		return err
 	})
 	return result(out, err)
 }

@@ -60,13 +60,6 @@ func TestRefusals(t *testing.T) {
 		{"not found", nil, lt.RegulatorMSP, "GetGrant",
 			func(*net) []any { return []any{"grant-9"} },
 			"not found: get grant grant-9: grant grant-9 does not exist"},
-		{"missing emergency plan", nil, lt.OperatorMSP, "SubmitApplication",
-			func(*net) []any {
-				r := lt.ApplicationRequest("app-2", "call-1")
-				r.EmergencyPlanDigest = ""
-				return []any{r}
-			},
-			"refused: submit application app-2: no emergency plan"},
 		{"late renewal", func(n *net) {
 			n.at(renewBy.AddDate(0, 0, -1))
 			c := lt.CallRequest("call-2")

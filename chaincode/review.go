@@ -68,7 +68,19 @@ func (c *Contract) GetReview(ctx contractapi.TransactionContextInterface, id str
 		if !ok {
 			return tx.hidden(typeReview, id)
 		}
-		out = r
+		operator, err := tx.reviewOperator(r)
+		if err != nil {
+			return err
+		}
+		v := *r
+		if tx.readsPrivate(operator) {
+			rep, err := getPrivate[ledger.ReviewReport](tx, ledger.OperatorCollection(operator), typeReview, id)
+			if err != nil {
+				return err
+			}
+			v = v.WithReport(rep)
+		}
+		out = &v
 		return nil
 	})
 	return result(out, err)

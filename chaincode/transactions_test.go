@@ -13,6 +13,7 @@ func proposedGrant2(n *net) {
 	req := lt.ApplicationRequest("app-2", "call-1")
 	req.Scope.Datasets = req.Scope.Datasets[1:]
 	n.ok(lt.OperatorMSP, "SubmitApplication", req)
+	n.okPrivate(lt.OperatorMSP, "AttachApplicationDocuments", lt.ApplicationDocuments(), "app-2")
 	n.ok(lt.AuthorityMSP, "RecordReview", lt.ReviewRequest("rev-net-2", ledger.ReviewNetworkSecurity, "app-2", lt.Days(2)))
 	n.ok(lt.AuthorityMSP, "RecordReview", lt.ReviewRequest("rev-scenario-2", ledger.ReviewScenario, "app-2", lt.Days(2)))
 	g := lt.GrantRequest("grant-2", "app-2")
@@ -41,7 +42,7 @@ func TestStateChanges(t *testing.T) {
 		{"relist dataset", func(n *net) { n.ok(lt.HealthMSP, "WithdrawDataset", "visits", "x") }, lt.HealthMSP, "RelistDataset", []any{"visits"}, "dataset.relisted"},
 		{"cancel call", nil, lt.AuthorityMSP, "CancelCall", []any{"call-1", "scope changed"}, "call.cancelled"},
 		{"suspend operator", nil, lt.AuthorityMSP, "SetOperatorStatus", []any{ledger.OperatorStatusRequest{MSP: lt.OperatorMSP, Status: ledger.OperatorSuspended, Reason: "evaluation"}}, "participant.suspended"},
-		{"evaluate operator", nil, lt.AuthorityMSP, "RecordEvaluation", []any{ledger.EvaluationRequest{MSP: lt.OperatorMSP, ID: "e-1", Date: lt.Days(9), Result: ledger.EvaluationRectify, ReportDigest: lt.Digest("e")}}, "participant.evaluated"},
+		{"evaluate operator", nil, lt.AuthorityMSP, "RecordEvaluation", []any{ledger.EvaluationRequest{MSP: lt.OperatorMSP, ID: "e-1", Date: lt.Days(9), Result: ledger.EvaluationRectify}}, "participant.evaluated"},
 		{"withdraw application", func(n *net) {
 			n.ok(lt.OperatorMSP, "SubmitApplication", lt.ApplicationRequest("app-2", "call-1"))
 		}, lt.OperatorMSP, "WithdrawApplication", []any{"app-2", "duplicate"}, "application.withdrawn"},

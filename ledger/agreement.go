@@ -21,7 +21,9 @@ type Agreement struct {
 	ID         string          `json:"id"`
 	GrantID    string          `json:"grantId"`
 	Operator   string          `json:"operator"`
-	TextDigest string          `json:"textDigest"`
+	// TextDigest lives in the operator's private collection
+	// (AgreementText): empty in the public record.
+	TextDigest string          `json:"textDigest,omitempty" metadata:",optional"`
 	Term       Term            `json:"term"`
 	Status     AgreementStatus `json:"status"`
 	// AuthoritySigned and OperatorSigned record each party's signature.
@@ -37,8 +39,7 @@ type Agreement struct {
 type AgreementRequest struct {
 	ID         string `json:"id"`
 	GrantID    string `json:"grantId"`
-	TextDigest string `json:"textDigest"`
-	Term       Term   `json:"term"`
+	Term Term `json:"term"`
 }
 
 // ProposeAgreement records the agreement the authority proposes for a
@@ -53,9 +54,6 @@ func ProposeAgreement(c Actor, req AgreementRequest, existing *Agreement, g *Gra
 		return nil, err
 	}
 	if err := CheckID("grantId", req.GrantID); err != nil {
-		return nil, err
-	}
-	if err := checkDigest("textDigest", req.TextDigest); err != nil {
 		return nil, err
 	}
 	term := req.Term.normalize()
@@ -83,14 +81,16 @@ func ProposeAgreement(c Actor, req AgreementRequest, existing *Agreement, g *Gra
 		}
 	}
 	return &Agreement{
-		ID: req.ID, GrantID: g.ID, Operator: g.Holder, TextDigest: req.TextDigest, Term: term,
+		ID: req.ID, GrantID: g.ID, Operator: g.Holder, Term: term,
 		Status: AgreementProposed, Created: st, Updated: st,
 	}, nil
 }
 
 // Sign records the caller's signature: the authority's or the operator's,
-// each with its own identity. The agreement is in force once both signed.
-func (a *Agreement) Sign(c Actor, st Stamp) error {
+// each with its own identity, once the agreement's text is attached
+// (textAttached: its private record exists, as its hash on the ledger
+// shows). The agreement is in force once both signed.
+func (a *Agreement) Sign(c Actor, textAttached bool, st Stamp) error {
 	var sig *Stamp
 	switch {
 	case c.Is(RoleAuthority):
@@ -105,6 +105,9 @@ func (a *Agreement) Sign(c Actor, st Stamp) error {
 	}
 	if !sig.Time.IsZero() {
 		return conflict("%s already signed agreement %s in tx %s", c.MSP, a.ID, sig.TxID)
+	}
+	if !textAttached {
+		return refused("agreement %s has no text attached; the authority attaches the text's digest before anyone signs", a.ID)
 	}
 	*sig = st
 	a.Updated = st

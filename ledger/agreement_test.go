@@ -29,7 +29,6 @@ func TestProposeAgreement(t *testing.T) {
 		{"wrong party", lt.Operator, at, nil, nil, nil, nil, ledger.ErrForbidden},
 		{"bad id", lt.Authority, at, func(r *ledger.AgreementRequest) { r.ID = "" }, nil, nil, nil, ledger.ErrInvalid},
 		{"bad grant id", lt.Authority, at, func(r *ledger.AgreementRequest) { r.GrantID = "" }, nil, nil, nil, ledger.ErrInvalid},
-		{"no text digest", lt.Authority, at, func(r *ledger.AgreementRequest) { r.TextDigest = "" }, nil, nil, nil, ledger.ErrInvalid},
 		{"term over two years", lt.Authority, at, func(r *ledger.AgreementRequest) { r.Term.ValidTo = lt.GrantFrom.AddDate(2, 0, 1) }, nil, nil, nil, ledger.ErrInvalid},
 		{"trial over six months", lt.Authority, at, func(r *ledger.AgreementRequest) { r.Term.TrialEnds = lt.GrantFrom.AddDate(0, 7, 0) }, nil, nil, nil, ledger.ErrInvalid},
 		{"term past", lt.Authority, lt.GrantTo, nil, nil, nil, nil, ledger.ErrInvalid},
@@ -73,18 +72,19 @@ func TestSignAgreement(t *testing.T) {
 		want   error
 		status ledger.AgreementStatus
 	}{
-		{"authority signs first", func(a *ledger.Agreement) error { return a.Sign(lt.Authority, lt.Stamp(lt.Authority, lt.Days(5))) }, nil, ledger.AgreementProposed},
-		{"operator signs first", func(a *ledger.Agreement) error { return a.Sign(lt.Operator, lt.Stamp(lt.Operator, lt.Days(5))) }, nil, ledger.AgreementProposed},
+		{"authority signs first", func(a *ledger.Agreement) error { return a.Sign(lt.Authority, true, lt.Stamp(lt.Authority, lt.Days(5))) }, nil, ledger.AgreementProposed},
+		{"operator signs first", func(a *ledger.Agreement) error { return a.Sign(lt.Operator, true, lt.Stamp(lt.Operator, lt.Days(5))) }, nil, ledger.AgreementProposed},
 		{"both sign", func(a *ledger.Agreement) error {
-			_ = a.Sign(lt.Operator, lt.Stamp(lt.Operator, lt.Days(5)))
-			return a.Sign(lt.Authority, lt.Stamp(lt.Authority, lt.Days(6)))
+			_ = a.Sign(lt.Operator, true, lt.Stamp(lt.Operator, lt.Days(5)))
+			return a.Sign(lt.Authority, true, lt.Stamp(lt.Authority, lt.Days(6)))
 		}, nil, ledger.AgreementInForce},
-		{"wrong party", func(a *ledger.Agreement) error { return a.Sign(lt.Health, lt.Stamp(lt.Health, lt.Days(5))) }, ledger.ErrNotFound, ledger.AgreementProposed},
+		{"wrong party", func(a *ledger.Agreement) error { return a.Sign(lt.Health, true, lt.Stamp(lt.Health, lt.Days(5))) }, ledger.ErrNotFound, ledger.AgreementProposed},
 		{"sign twice", func(a *ledger.Agreement) error {
-			_ = a.Sign(lt.Operator, lt.Stamp(lt.Operator, lt.Days(5)))
-			return a.Sign(lt.Operator, lt.Stamp(lt.Operator, lt.Days(6)))
+			_ = a.Sign(lt.Operator, true, lt.Stamp(lt.Operator, lt.Days(5)))
+			return a.Sign(lt.Operator, true, lt.Stamp(lt.Operator, lt.Days(6)))
 		}, ledger.ErrConflict, ledger.AgreementProposed},
-		{"sign after expiry", func(a *ledger.Agreement) error { return a.Sign(lt.Operator, lt.Stamp(lt.Operator, lt.GrantTo)) }, ledger.ErrRefused, ledger.AgreementProposed},
+		{"sign without text", func(a *ledger.Agreement) error { return a.Sign(lt.Operator, false, lt.Stamp(lt.Operator, lt.Days(5))) }, ledger.ErrRefused, ledger.AgreementProposed},
+		{"sign after expiry", func(a *ledger.Agreement) error { return a.Sign(lt.Operator, true, lt.Stamp(lt.Operator, lt.GrantTo)) }, ledger.ErrRefused, ledger.AgreementProposed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,8 +97,8 @@ func TestSignAgreement(t *testing.T) {
 	}
 	t.Run("in force from the second signature", func(t *testing.T) {
 		a := proposed(t)
-		_ = a.Sign(lt.Operator, lt.Stamp(lt.Operator, lt.Days(6)))
-		_ = a.Sign(lt.Authority, lt.Stamp(lt.Authority, lt.Days(8)))
+		_ = a.Sign(lt.Operator, true, lt.Stamp(lt.Operator, lt.Days(6)))
+		_ = a.Sign(lt.Authority, true, lt.Stamp(lt.Authority, lt.Days(8)))
 		for _, tt := range []struct {
 			at   time.Time
 			want bool

@@ -38,9 +38,12 @@ type Application struct {
 	// TermMonths is the requested formal term; TrialMonths the requested trial.
 	TermMonths  int `json:"termMonths"`
 	TrialMonths int `json:"trialMonths,omitempty" metadata:",optional"`
-	// Digests of the emergency plan (应急预案) and security documents kept off-chain.
-	EmergencyPlanDigest string `json:"emergencyPlanDigest"`
-	SecurityDocsDigest  string `json:"securityDocsDigest"`
+	// Digests of the emergency plan (应急预案) and security documents kept
+	// off-chain. They live in the operator's private collection
+	// (ApplicationDocuments): empty in the public record, filled in for
+	// those who read the collection.
+	EmergencyPlanDigest string `json:"emergencyPlanDigest,omitempty" metadata:",optional"`
+	SecurityDocsDigest  string `json:"securityDocsDigest,omitempty" metadata:",optional"`
 	// RenewsGrant names the grant this application renews (重新申请), if any.
 	RenewsGrant    string            `json:"renewsGrant,omitempty" metadata:",optional"`
 	Status         ApplicationStatus `json:"status"`
@@ -59,8 +62,6 @@ type ApplicationRequest struct {
 	Scope               Scope    `json:"scope"`
 	TermMonths          int      `json:"termMonths"`
 	TrialMonths         int      `json:"trialMonths,omitempty"`
-	EmergencyPlanDigest string   `json:"emergencyPlanDigest"`
-	SecurityDocsDigest  string   `json:"securityDocsDigest"`
 	RenewsGrant         string   `json:"renewsGrant,omitempty"`
 }
 
@@ -108,15 +109,6 @@ func SubmitApplication(c Actor, req ApplicationRequest, in ApplicationInputs, st
 	if req.TrialMonths < 0 || req.TrialMonths > MaxTrialMonths {
 		return nil, invalid("trialMonths", "%d is not between 0 and %d", req.TrialMonths, MaxTrialMonths)
 	}
-	if req.EmergencyPlanDigest == "" {
-		return nil, refused("no emergency plan: an application without an emergency plan (应急预案) cannot proceed; file the plan's digest in emergencyPlanDigest")
-	}
-	if err := checkDigest("emergencyPlanDigest", req.EmergencyPlanDigest); err != nil {
-		return nil, err
-	}
-	if err := checkDigest("securityDocsDigest", req.SecurityDocsDigest); err != nil {
-		return nil, err
-	}
 	if req.RenewsGrant != "" {
 		if err := CheckID("renewsGrant", req.RenewsGrant); err != nil {
 			return nil, err
@@ -156,7 +148,6 @@ func SubmitApplication(c Actor, req ApplicationRequest, in ApplicationInputs, st
 	return &Application{
 		ID: req.ID, CallID: req.CallID, Operator: c.MSP, Scenario: req.Scenario, Scope: scope,
 		TermMonths: req.TermMonths, TrialMonths: req.TrialMonths,
-		EmergencyPlanDigest: req.EmergencyPlanDigest, SecurityDocsDigest: req.SecurityDocsDigest,
 		RenewsGrant: req.RenewsGrant, Status: ApplicationSubmitted, Created: st, Updated: st,
 	}, nil
 }

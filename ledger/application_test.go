@@ -24,9 +24,6 @@ func TestSubmitApplication(t *testing.T) {
 			in.Operator = &ledger.Participant{MSP: lt.OperatorMSP, Role: ledger.RoleOperator, Status: ledger.OperatorApplicant}
 		}, nil},
 		{"wrong party", lt.Health, lt.Days(1), nil, ledger.ErrForbidden},
-		{"missing emergency plan", lt.Operator, lt.Days(1), func(r *ledger.ApplicationRequest, _ *ledger.ApplicationInputs) { r.EmergencyPlanDigest = "" }, ledger.ErrRefused},
-		{"malformed emergency plan", lt.Operator, lt.Days(1), func(r *ledger.ApplicationRequest, _ *ledger.ApplicationInputs) { r.EmergencyPlanDigest = "plan.pdf" }, ledger.ErrInvalid},
-		{"malformed security docs", lt.Operator, lt.Days(1), func(r *ledger.ApplicationRequest, _ *ledger.ApplicationInputs) { r.SecurityDocsDigest = "" }, ledger.ErrInvalid},
 		{"bad id", lt.Operator, lt.Days(1), func(r *ledger.ApplicationRequest, _ *ledger.ApplicationInputs) { r.ID = "" }, ledger.ErrInvalid},
 		{"bad call id", lt.Operator, lt.Days(1), func(r *ledger.ApplicationRequest, _ *ledger.ApplicationInputs) { r.CallID = "" }, ledger.ErrInvalid},
 		{"no scenario name", lt.Operator, lt.Days(1), func(r *ledger.ApplicationRequest, _ *ledger.ApplicationInputs) { r.Scenario.Name = "" }, ledger.ErrInvalid},

@@ -162,7 +162,7 @@ func TestIndividualExpertActsForNoOrganisation(t *testing.T) {
 		{"the authority's expert signs an agreement", lt.Member, func(c ledger.Actor, st ledger.Stamp) error {
 			a := *w.Agreement
 			a.AuthoritySigned = ledger.Stamp{}
-			return a.Sign(c, st)
+			return a.Sign(c, true, st)
 		}, ledger.ErrNotFound},
 		{"the operator's expert submits its product", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			return product(ledger.ProductDraft).Submit(c, st)
@@ -181,7 +181,7 @@ func TestIndividualExpertActsForNoOrganisation(t *testing.T) {
 		{"the operator's expert signs its agreement", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			a := *w.Agreement
 			a.OperatorSigned = ledger.Stamp{}
-			return a.Sign(c, st)
+			return a.Sign(c, true, st)
 		}, ledger.ErrNotFound},
 		{"the operator's expert submits a receipt for its grant", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			s, err := ledger.OpenReceipt("receipt", w.Receipt(lt.Statement("r-1", "grant-1", 1)))

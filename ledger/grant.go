@@ -132,6 +132,10 @@ type GrantInputs struct {
 	Reviews []Review
 	// Datasets holds every dataset in the requested scope that exists.
 	Datasets map[string]*Dataset
+	// DocumentsAttached: the application's emergency plan and security
+	// documents are attached (their private record exists, as its hash on
+	// the ledger shows).
+	DocumentsAttached bool
 }
 
 // IssueGrant issues a grant from an application whose scenario review passed,
@@ -171,6 +175,9 @@ func IssueGrant(c Actor, req GrantRequest, in GrantInputs, st Stamp) (*Grant, *A
 	app := in.Application
 	if app == nil {
 		return nil, nil, NotFound("application", req.ApplicationID)
+	}
+	if !in.DocumentsAttached {
+		return nil, nil, refused("no emergency plan: application %s has no emergency plan (应急预案) and security documents attached; its operator attaches their digests", app.ID)
 	}
 	switch app.Status {
 	case ApplicationApproved:

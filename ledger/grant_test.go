@@ -17,7 +17,7 @@ func approvedWorld(t *testing.T) (*lt.World, ledger.GrantInputs) {
 	app.Status, app.GrantID = ledger.ApplicationApproved, ""
 	return w, ledger.GrantInputs{
 		Application: &app, Call: w.Call, Operator: w.Participants[lt.OperatorMSP],
-		Reviews: slices.Clone(w.Reviews), Datasets: w.Datasets,
+		Reviews: slices.Clone(w.Reviews), Datasets: w.Datasets, DocumentsAttached: true,
 	}
 }
 
@@ -46,6 +46,7 @@ func TestIssueGrant(t *testing.T) {
 		}, nil},
 		{"wrong party", lt.Operator, at, nil, ledger.ErrForbidden},
 		{"provider cannot issue", lt.Health, at, nil, ledger.ErrForbidden},
+		{"no documents attached", lt.Authority, at, func(_ *ledger.GrantRequest, in *ledger.GrantInputs) { in.DocumentsAttached = false }, ledger.ErrRefused},
 		{"bad id", lt.Authority, at, func(r *ledger.GrantRequest, _ *ledger.GrantInputs) { r.ID = "" }, ledger.ErrInvalid},
 		{"bad application id", lt.Authority, at, func(r *ledger.GrantRequest, _ *ledger.GrantInputs) { r.ApplicationID = "" }, ledger.ErrInvalid},
 		{"empty scope", lt.Authority, at, func(r *ledger.GrantRequest, _ *ledger.GrantInputs) { r.Scope.Datasets = nil }, ledger.ErrInvalid},

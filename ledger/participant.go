@@ -37,9 +37,11 @@ type Evaluation struct {
 	ID           string           `json:"id"`
 	Date         time.Time        `json:"date"`
 	Result       EvaluationResult `json:"result"`
-	ReportDigest string           `json:"reportDigest"`
-	Note         string           `json:"note,omitempty" metadata:",optional"`
-	Recorded     Stamp            `json:"recorded"`
+	// ReportDigest and Note live in the operator's private collection
+	// (EvaluationReport): empty in the public record.
+	ReportDigest string `json:"reportDigest,omitempty" metadata:",optional"`
+	Note         string `json:"note,omitempty" metadata:",optional"`
+	Recorded     Stamp  `json:"recorded"`
 }
 
 // Participant is an organisation in the registry (参与方名录).
@@ -127,8 +129,6 @@ type EvaluationRequest struct {
 	ID           string           `json:"id"`
 	Date         time.Time        `json:"date"`
 	Result       EvaluationResult `json:"result"`
-	ReportDigest string           `json:"reportDigest"`
-	Note         string           `json:"note,omitempty"`
 }
 
 // AddEvaluation appends a dated evaluation record to an operator. The
@@ -154,12 +154,6 @@ func (p *Participant) AddEvaluation(c Actor, req EvaluationRequest, st Stamp) er
 	default:
 		return invalid("result", "%q is not one of qualified, rectify, unqualified", req.Result)
 	}
-	if err := checkDigest("reportDigest", req.ReportDigest); err != nil {
-		return err
-	}
-	if err := checkText("note", req.Note, MaxTextLen, false); err != nil {
-		return err
-	}
 	if p.Status == OperatorExited {
 		return refused("operator %s has exited", p.MSP)
 	}
@@ -169,7 +163,7 @@ func (p *Participant) AddEvaluation(c Actor, req EvaluationRequest, st Stamp) er
 		}
 	}
 	p.Evaluations = append(p.Evaluations, Evaluation{
-		ID: req.ID, Date: req.Date.UTC(), Result: req.Result, ReportDigest: req.ReportDigest, Note: req.Note, Recorded: st,
+		ID: req.ID, Date: req.Date.UTC(), Result: req.Result, Recorded: st,
 	})
 	p.Updated = st
 	return nil

@@ -89,7 +89,7 @@ func TestSetOperatorStatus(t *testing.T) {
 }
 
 func TestAddEvaluation(t *testing.T) {
-	valid := ledger.EvaluationRequest{MSP: lt.OperatorMSP, ID: "eval-1", Date: lt.Days(1), Result: ledger.EvaluationQualified, ReportDigest: lt.Digest("eval")}
+	valid := ledger.EvaluationRequest{MSP: lt.OperatorMSP, ID: "eval-1", Date: lt.Days(1), Result: ledger.EvaluationQualified}
 	tests := []struct {
 		name   string
 		caller ledger.Actor
@@ -105,7 +105,6 @@ func TestAddEvaluation(t *testing.T) {
 		{"future date", lt.Authority, ledger.RoleOperator, ledger.OperatorAdmitted, func(r *ledger.EvaluationRequest) { r.Date = lt.Days(9) }, ledger.ErrInvalid},
 		{"no date", lt.Authority, ledger.RoleOperator, ledger.OperatorAdmitted, func(r *ledger.EvaluationRequest) { r.Date = time.Time{} }, ledger.ErrInvalid},
 		{"bad result", lt.Authority, ledger.RoleOperator, ledger.OperatorAdmitted, func(r *ledger.EvaluationRequest) { r.Result = "great" }, ledger.ErrInvalid},
-		{"bad digest", lt.Authority, ledger.RoleOperator, ledger.OperatorAdmitted, func(r *ledger.EvaluationRequest) { r.ReportDigest = "abc" }, ledger.ErrInvalid},
 		{"bad id", lt.Authority, ledger.RoleOperator, ledger.OperatorAdmitted, func(r *ledger.EvaluationRequest) { r.ID = "" }, ledger.ErrInvalid},
 	}
 	for _, tt := range tests {

@@ -50,9 +50,11 @@ type Review struct {
 	Date    time.Time `json:"date"`
 	// ValidUntil ends the validity of a security review (Date + 2 years).
 	ValidUntil   time.Time `json:"validUntil,omitzero" metadata:",optional"`
-	ReportDigest string    `json:"reportDigest"`
-	Note         string    `json:"note,omitempty" metadata:",optional"`
-	Created      Stamp     `json:"created"`
+	// ReportDigest and Note live in the operator's private collection
+	// (ReviewReport): empty in the public record.
+	ReportDigest string `json:"reportDigest,omitempty" metadata:",optional"`
+	Note         string `json:"note,omitempty" metadata:",optional"`
+	Created      Stamp  `json:"created"`
 }
 
 // ReviewRequest records a review.
@@ -62,8 +64,6 @@ type ReviewRequest struct {
 	Subject      string     `json:"subject"`
 	Outcome      Outcome    `json:"outcome"`
 	Date         time.Time  `json:"date"`
-	ReportDigest string     `json:"reportDigest"`
-	Note         string     `json:"note,omitempty"`
 }
 
 // ReviewInputs are the objects a review is checked against.
@@ -101,18 +101,12 @@ func RecordReview(c Actor, req ReviewRequest, in ReviewInputs, st Stamp) (*Revie
 	if req.Date.After(st.Time) {
 		return nil, nil, invalid("date", "%s is in the future", stamp(req.Date))
 	}
-	if err := checkDigest("reportDigest", req.ReportDigest); err != nil {
-		return nil, nil, err
-	}
-	if err := checkText("note", req.Note, MaxTextLen, false); err != nil {
-		return nil, nil, err
-	}
 	if in.Existing != nil {
 		return nil, nil, conflict("review %s already exists", req.ID)
 	}
 	r := &Review{
 		ID: req.ID, Kind: req.Kind, Subject: req.Subject, Outcome: req.Outcome, Date: req.Date.UTC(),
-		ReportDigest: req.ReportDigest, Note: req.Note, Created: st,
+		Created: st,
 	}
 	if req.Kind.OnOperator() {
 		if in.Operator == nil {

@@ -33,7 +33,6 @@ func TestRecordReview(t *testing.T) {
 		{"bad outcome", lt.Authority, withOutcome(lt.ReviewRequest("r", ledger.ReviewScenario, "app-1", lt.Days(1)), "maybe"), ledger.ReviewInputs{Application: &submitted}, ledger.ErrInvalid, ""},
 		{"no date", lt.Authority, lt.ReviewRequest("r", ledger.ReviewScenario, "app-1", time.Time{}), ledger.ReviewInputs{Application: &submitted}, ledger.ErrInvalid, ""},
 		{"future date", lt.Authority, lt.ReviewRequest("r", ledger.ReviewScenario, "app-1", lt.Days(5)), ledger.ReviewInputs{Application: &submitted}, ledger.ErrInvalid, ""},
-		{"bad digest", lt.Authority, withDigest(lt.ReviewRequest("r", ledger.ReviewScenario, "app-1", lt.Days(1)), "report.pdf"), ledger.ReviewInputs{Application: &submitted}, ledger.ErrInvalid, ""},
 		{"exists", lt.Authority, lt.ReviewRequest("r", ledger.ReviewScenario, "app-1", lt.Days(1)), ledger.ReviewInputs{Existing: &w.Reviews[0], Application: &submitted}, ledger.ErrConflict, ""},
 		{"unknown operator", lt.Authority, lt.ReviewRequest("r", ledger.ReviewBasicSecurity, "NoMSP", lt.Days(1)), ledger.ReviewInputs{}, ledger.ErrNotFound, ""},
 		{"security review of a provider", lt.Authority, lt.ReviewRequest("r", ledger.ReviewBasicSecurity, lt.HealthMSP, lt.Days(1)), ledger.ReviewInputs{Operator: w.Participants[lt.HealthMSP]}, ledger.ErrRefused, ""},
@@ -71,7 +70,6 @@ func withOutcome(r ledger.ReviewRequest, o ledger.Outcome) ledger.ReviewRequest 
 	r.Outcome = o
 	return r
 }
-func withDigest(r ledger.ReviewRequest, d string) ledger.ReviewRequest { r.ReportDigest = d; return r }
 
 func TestRequirePassed(t *testing.T) {
 	pass := func(id string, day int, recorded int) ledger.Review {

@@ -51,6 +51,10 @@ type Peer struct {
 	clock   time.Time
 	seq     int
 	ids     map[string][]byte
+	// collections maps each private data collection to its members;
+	// private holds their values.
+	collections map[string][]string
+	private     map[string]versioned
 }
 
 // New returns a peer running cc with its clock at start.
@@ -107,6 +111,12 @@ func (tx *Tx) Writes() []string {
 // Simulate endorses a call of fn with args by caller (an MSP ID, or
 // user@MSP ID), at the peer's clock, without committing it.
 func (p *Peer) Simulate(caller, fn string, args ...string) *Tx {
+	return p.SimulateTransient(caller, nil, fn, args...)
+}
+
+// SimulateTransient is Simulate with transient data, the private input a
+// proposal carries outside its arguments.
+func (p *Peer) SimulateTransient(caller string, transient map[string][]byte, fn string, args ...string) *Tx {
 	p.seq++
 	user, mspID := splitCaller(caller)
 	creator, err := p.identity(user, mspID)
@@ -119,6 +129,7 @@ func (p *Peer) Simulate(caller, fn string, args ...string) *Tx {
 		peer: p, txID: tx.ID, ts: p.clock, creator: creator,
 		args:  append([]string{fn}, args...),
 		reads: map[string]uint64{}, writes: map[string][]byte{}, params: map[string][]byte{},
+		mspID: mspID, transient: transient, privReads: map[string]uint64{}, privWrites: map[string][]byte{},
 	}
 	tx.sim = sim
 	resp := p.cc.Invoke(sim)
@@ -143,7 +154,11 @@ func (p *Peer) Commit(tx *Tx) error {
 			return fmt.Errorf("%w: range %q", ErrPhantomRead, r.prefix)
 		}
 	}
+	if err := p.commitPrivate(sim); err != nil {
+		return err
+	}
 	p.version++
+	p.applyPrivate(sim)
 	for _, key := range tx.Writes() {
 		value := sim.writes[key]
 		mod := &queryresult.KeyModification{TxId: tx.ID, Value: value, Timestamp: timestamp(sim.ts), IsDelete: value == nil}
@@ -163,7 +178,12 @@ func (p *Peer) Commit(tx *Tx) error {
 // Invoke simulates and, if endorsed, commits a transaction by caller (an
 // MSP ID, or user@MSP ID), then advances the clock by a second.
 func (p *Peer) Invoke(caller, fn string, args ...string) *Tx {
-	tx := p.Simulate(caller, fn, args...)
+	return p.InvokeTransient(caller, nil, fn, args...)
+}
+
+// InvokeTransient is Invoke with transient data.
+func (p *Peer) InvokeTransient(caller string, transient map[string][]byte, fn string, args ...string) *Tx {
+	tx := p.SimulateTransient(caller, transient, fn, args...)
 	if tx.Status == shim.OK {
 		tx.CommitErr = p.Commit(tx)
 	}

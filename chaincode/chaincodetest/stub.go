@@ -36,6 +36,11 @@ type simulation struct {
 	params    map[string][]byte
 	events    []Event
 	paginated bool
+	// mspID is the creator's organisation, for collection access.
+	mspID      string
+	transient  map[string][]byte
+	privReads  map[string]uint64
+	privWrites map[string][]byte
 }
 
 func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
@@ -191,12 +196,9 @@ func (s *simulation) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInte
 	return &historyIterator{mods: mods}, nil
 }
 
-func (s *simulation) GetPrivateData(string, string) ([]byte, error) { return nil, errUnsupported }
 func (s *simulation) GetMultiplePrivateData(string, ...string) ([][]byte, error) {
 	return nil, errUnsupported
 }
-func (s *simulation) GetPrivateDataHash(string, string) ([]byte, error) { return nil, errUnsupported }
-func (s *simulation) PutPrivateData(string, string, []byte) error       { return errUnsupported }
 func (s *simulation) DelPrivateData(string, string) error               { return errUnsupported }
 func (s *simulation) PurgePrivateData(string, string) error             { return errUnsupported }
 func (s *simulation) SetPrivateDataValidationParameter(string, string, []byte) error {
@@ -216,7 +218,6 @@ func (s *simulation) GetPrivateDataQueryResult(string, string) (shim.StateQueryI
 }
 
 func (s *simulation) GetCreator() ([]byte, error)                      { return s.creator, nil }
-func (s *simulation) GetTransient() (map[string][]byte, error)         { return map[string][]byte{}, nil }
 func (s *simulation) GetBinding() ([]byte, error)                      { return nil, nil }
 func (s *simulation) GetDecorations() map[string][]byte                { return nil }
 func (s *simulation) GetSignedProposal() (*peer.SignedProposal, error) { return nil, errUnsupported }

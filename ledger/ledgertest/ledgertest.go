@@ -142,13 +142,28 @@ func ApplicationRequest(id, call string) ledger.ApplicationRequest {
 		Scenario:   ledger.Scenario{Name: "inclusive-credit", Domain: "finance", Description: "credit scoring for small firms"},
 		Scope:      Scope(),
 		TermMonths: 12, TrialMonths: 3,
-		EmergencyPlanDigest: Digest("emergency plan"), SecurityDocsDigest: Digest("security docs"),
 	}
+}
+
+// ApplicationDocuments returns the digests of an application's emergency
+// plan and security documents.
+func ApplicationDocuments() ledger.ApplicationDocumentsRequest {
+	return ledger.ApplicationDocumentsRequest{EmergencyPlanDigest: Digest("emergency plan"), SecurityDocsDigest: Digest("security docs")}
+}
+
+// ReportRequest returns the report of review or evaluation id.
+func ReportRequest(id string) ledger.ReportRequest {
+	return ledger.ReportRequest{ReportDigest: Digest("report " + id), Note: "report of " + id}
+}
+
+// AgreementText returns the text of agreement id.
+func AgreementText(id string) ledger.AgreementTextRequest {
+	return ledger.AgreementTextRequest{TextDigest: Digest("agreement " + id)}
 }
 
 // ReviewRequest returns a passing review dated at.
 func ReviewRequest(id string, kind ledger.ReviewKind, subject string, at time.Time) ledger.ReviewRequest {
-	return ledger.ReviewRequest{ID: id, Kind: kind, Subject: subject, Outcome: ledger.OutcomePass, Date: at, ReportDigest: Digest("report " + id)}
+	return ledger.ReviewRequest{ID: id, Kind: kind, Subject: subject, Outcome: ledger.OutcomePass, Date: at}
 }
 
 // GrantRequest returns a grant of Scope from GrantFrom to GrantTo with a quota of 1000 records and 10 calls.
@@ -162,7 +177,7 @@ func GrantRequest(id, app string) ledger.GrantRequest {
 
 // AgreementRequest returns an agreement for grant over the grant's term.
 func AgreementRequest(id, grant string) ledger.AgreementRequest {
-	return ledger.AgreementRequest{ID: id, GrantID: grant, TextDigest: Digest("agreement " + id), Term: ledger.Term{ValidFrom: GrantFrom, ValidTo: GrantTo}}
+	return ledger.AgreementRequest{ID: id, GrantID: grant, Term: ledger.Term{ValidFrom: GrantFrom, ValidTo: GrantTo}}
 }
 
 // Statement returns a statement of a use of visits(age) for
@@ -235,15 +250,15 @@ func NewWorld(t testing.TB) *World {
 		w.Reviews = append(w.Reviews, *rev)
 	}
 	w.Grant, w.Application, err = ledger.IssueGrant(Authority, GrantRequest("grant-1", "app-1"), ledger.GrantInputs{
-		Application: w.Application, Call: w.Call, Operator: w.Participants[OperatorMSP], Reviews: w.Reviews, Datasets: w.Datasets,
+		Application: w.Application, Call: w.Call, Operator: w.Participants[OperatorMSP], Reviews: w.Reviews, Datasets: w.Datasets, DocumentsAttached: true,
 	}, Stamp(Authority, Days(3)))
 	must(err)
 	must(w.Grant.Approve(Health, Stamp(Health, Days(4))))
 	must(w.Grant.Approve(Market, Stamp(Market, Days(4))))
 	w.Agreement, err = ledger.ProposeAgreement(Authority, AgreementRequest("agr-1", "grant-1"), nil, w.Grant, nil, Stamp(Authority, Days(4)))
 	must(err)
-	must(w.Agreement.Sign(Authority, Stamp(Authority, Days(4))))
-	must(w.Agreement.Sign(Operator, Stamp(Operator, Days(4))))
+	must(w.Agreement.Sign(Authority, true, Stamp(Authority, Days(4))))
+	must(w.Agreement.Sign(Operator, true, Stamp(Operator, Days(4))))
 	w.Usage = ledger.Usage{GrantID: "grant-1"}
 	w.Attestor = attesttest.NewAttestorFromSeed("tee-1")
 	w.AttestorRec, err = ledger.RegisterAttestor(Platform, ledger.AttestorRequest{Address: w.Attestor.Address(), Name: "TEE 1"}, nil, Stamp(Platform, T0))
