@@ -18,9 +18,9 @@ const (
 // is recorded, and both the authority and the operator sign with their own
 // identities.
 type Agreement struct {
-	ID         string          `json:"id"`
-	GrantID    string          `json:"grantId"`
-	Operator   string          `json:"operator"`
+	ID       string `json:"id"`
+	GrantID  string `json:"grantId"`
+	Operator string `json:"operator"`
 	// TextDigest lives in the operator's private collection
 	// (AgreementText): empty in the public record.
 	TextDigest string          `json:"textDigest,omitempty" metadata:",optional"`
@@ -37,9 +37,9 @@ type Agreement struct {
 
 // AgreementRequest proposes an agreement for a grant.
 type AgreementRequest struct {
-	ID         string `json:"id"`
-	GrantID    string `json:"grantId"`
-	Term Term `json:"term"`
+	ID      string `json:"id"`
+	GrantID string `json:"grantId"`
+	Term    Term   `json:"term"`
 }
 
 // ProposeAgreement records the agreement the authority proposes for a

@@ -56,13 +56,13 @@ type Application struct {
 
 // ApplicationRequest files an application.
 type ApplicationRequest struct {
-	ID                  string   `json:"id"`
-	CallID              string   `json:"callId"`
-	Scenario            Scenario `json:"scenario"`
-	Scope               Scope    `json:"scope"`
-	TermMonths          int      `json:"termMonths"`
-	TrialMonths         int      `json:"trialMonths,omitempty"`
-	RenewsGrant         string   `json:"renewsGrant,omitempty"`
+	ID          string   `json:"id"`
+	CallID      string   `json:"callId"`
+	Scenario    Scenario `json:"scenario"`
+	Scope       Scope    `json:"scope"`
+	TermMonths  int      `json:"termMonths"`
+	TrialMonths int      `json:"trialMonths,omitempty"`
+	RenewsGrant string   `json:"renewsGrant,omitempty"`
 }
 
 // ApplicationInputs are the objects an application is checked against.

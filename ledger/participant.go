@@ -34,9 +34,9 @@ const (
 
 // Evaluation is a dated evaluation record of an operator (动态评估记录).
 type Evaluation struct {
-	ID           string           `json:"id"`
-	Date         time.Time        `json:"date"`
-	Result       EvaluationResult `json:"result"`
+	ID     string           `json:"id"`
+	Date   time.Time        `json:"date"`
+	Result EvaluationResult `json:"result"`
 	// ReportDigest and Note live in the operator's private collection
 	// (EvaluationReport): empty in the public record.
 	ReportDigest string `json:"reportDigest,omitempty" metadata:",optional"`
@@ -125,10 +125,10 @@ func (p *Participant) SetOperatorStatus(c Actor, req OperatorStatusRequest, st S
 
 // EvaluationRequest records a dynamic evaluation of an operator.
 type EvaluationRequest struct {
-	MSP          string           `json:"msp"`
-	ID           string           `json:"id"`
-	Date         time.Time        `json:"date"`
-	Result       EvaluationResult `json:"result"`
+	MSP    string           `json:"msp"`
+	ID     string           `json:"id"`
+	Date   time.Time        `json:"date"`
+	Result EvaluationResult `json:"result"`
 }
 
 // AddEvaluation appends a dated evaluation record to an operator. The

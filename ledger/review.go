@@ -49,7 +49,7 @@ type Review struct {
 	Outcome Outcome   `json:"outcome"`
 	Date    time.Time `json:"date"`
 	// ValidUntil ends the validity of a security review (Date + 2 years).
-	ValidUntil   time.Time `json:"validUntil,omitzero" metadata:",optional"`
+	ValidUntil time.Time `json:"validUntil,omitzero" metadata:",optional"`
 	// ReportDigest and Note live in the operator's private collection
 	// (ReviewReport): empty in the public record.
 	ReportDigest string `json:"reportDigest,omitempty" metadata:",optional"`
@@ -59,11 +59,11 @@ type Review struct {
 
 // ReviewRequest records a review.
 type ReviewRequest struct {
-	ID           string     `json:"id"`
-	Kind         ReviewKind `json:"kind"`
-	Subject      string     `json:"subject"`
-	Outcome      Outcome    `json:"outcome"`
-	Date         time.Time  `json:"date"`
+	ID      string     `json:"id"`
+	Kind    ReviewKind `json:"kind"`
+	Subject string     `json:"subject"`
+	Outcome Outcome    `json:"outcome"`
+	Date    time.Time  `json:"date"`
 }
 
 // ReviewInputs are the objects a review is checked against.

@@ -199,8 +199,8 @@ func (s *simulation) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInte
 func (s *simulation) GetMultiplePrivateData(string, ...string) ([][]byte, error) {
 	return nil, errUnsupported
 }
-func (s *simulation) DelPrivateData(string, string) error               { return errUnsupported }
-func (s *simulation) PurgePrivateData(string, string) error             { return errUnsupported }
+func (s *simulation) DelPrivateData(string, string) error   { return errUnsupported }
+func (s *simulation) PurgePrivateData(string, string) error { return errUnsupported }
 func (s *simulation) SetPrivateDataValidationParameter(string, string, []byte) error {
 	return errUnsupported
 }
