@@ -27,3 +27,9 @@ func (c *Client) GetAgreement(ctx context.Context, id string) (*ledger.Agreement
 func (c *Client) QueryAgreements(ctx context.Context, q ledger.Query) (*ledger.AgreementPage, error) {
 	return evaluateJSON[ledger.AgreementPage](ctx, c, "QueryAgreements", q)
 }
+
+// AttachAgreementText records the digest of an agreement's text in its
+// operator's private collection (transient data), before anyone signs.
+func (c *Client) AttachAgreementText(ctx context.Context, id string, req ledger.AgreementTextRequest) (*ledger.Agreement, error) {
+	return submitPrivateJSON[ledger.Agreement](ctx, c, "AttachAgreementText", req, id)
+}

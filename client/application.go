@@ -27,3 +27,11 @@ func (c *Client) GetApplication(ctx context.Context, id string) (*ledger.Applica
 func (c *Client) QueryApplications(ctx context.Context, q ledger.Query) (*ledger.ApplicationPage, error) {
 	return evaluateJSON[ledger.ApplicationPage](ctx, c, "QueryApplications", q)
 }
+
+// AttachApplicationDocuments records the digests of an application's
+// emergency plan and security documents in its operator's private
+// collection. The request travels as transient data, so only the
+// collection's organisations see it.
+func (c *Client) AttachApplicationDocuments(ctx context.Context, id string, req ledger.ApplicationDocumentsRequest) (*ledger.Application, error) {
+	return submitPrivateJSON[ledger.Application](ctx, c, "AttachApplicationDocuments", req, id)
+}

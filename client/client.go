@@ -282,10 +282,21 @@ func (c *Client) evaluate(ctx context.Context, name string, args ...string) ([]b
 // submit endorses, submits and waits for the commit of a transaction,
 // retrying with a new proposal what retryable allows.
 func (c *Client) submit(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return c.submitWith(ctx, name, gateway.WithArguments(args...))
+}
+
+// submitPrivate is submit with private input as transient data, which the
+// gateway sends only to the organisations of the collections the
+// transaction writes, and which no block records.
+func (c *Client) submitPrivate(ctx context.Context, name string, transient map[string][]byte, args ...string) ([]byte, error) {
+	return c.submitWith(ctx, name, gateway.WithArguments(args...), gateway.WithTransient(transient))
+}
+
+func (c *Client) submitWith(ctx context.Context, name string, opts ...gateway.ProposalOption) ([]byte, error) {
 	var result []byte
 	err := c.withRetry(ctx, name, retryable, func() error {
 		var err error
-		result, err = c.submitOnce(ctx, name, args)
+		result, err = c.submitOnce(ctx, name, opts)
 		return err
 	})
 	return result, err
@@ -293,8 +304,8 @@ func (c *Client) submit(ctx context.Context, name string, args ...string) ([]byt
 
 // submitOnce is one attempt: a new proposal (new transaction ID), endorsed,
 // submitted and awaited, each stage under its own timeout.
-func (c *Client) submitOnce(ctx context.Context, name string, args []string) ([]byte, error) {
-	proposal, err := c.contract.NewProposal(name, gateway.WithArguments(args...))
+func (c *Client) submitOnce(ctx context.Context, name string, opts []gateway.ProposalOption) ([]byte, error) {
+	proposal, err := c.contract.NewProposal(name, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -332,6 +343,20 @@ func submitArgs[T any](ctx context.Context, c *Client, name string, args ...stri
 		return nil, err
 	}
 	return decodeResult[T](name, raw)
+}
+
+// submitPrivateJSON submits a transaction with string arguments and a JSON
+// request as transient data (key "request"), and decodes its JSON result.
+func submitPrivateJSON[T any](ctx context.Context, c *Client, name string, req any, args ...string) (*T, error) {
+	raw, err := encodeRequest(name, req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.submitPrivate(ctx, name, map[string][]byte{"request": []byte(raw)}, args...)
+	if err != nil {
+		return nil, err
+	}
+	return decodeResult[T](name, out)
 }
 
 // submitJSON submits a transaction whose one argument is a JSON request.

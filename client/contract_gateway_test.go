@@ -22,6 +22,8 @@ import (
 
 	"github.com/grantledger/grantledger/chaincode"
 	"github.com/grantledger/grantledger/chaincode/chaincodetest"
+	"github.com/grantledger/grantledger/ledger"
+	lt "github.com/grantledger/grantledger/ledger/ledgertest"
 )
 
 // contractGateway is a Fabric Gateway service in front of the real
@@ -58,11 +60,18 @@ func newContractGateway(t *testing.T, start time.Time) *contractGateway {
 
 // startContract is newContractGateway for callers without a *testing.T.
 func startContract(start time.Time) (*contractGateway, error) {
-	cc, err := chaincode.NewChaincode()
+	g := &contractGateway{pending: map[string]*chaincodetest.Tx{}, newEvents: make(chan struct{})}
+	// The endorser's clock is the peer's simulated one, so that proposals
+	// stamped with it pass the contract's time check.
+	cc, err := chaincode.NewChaincode(chaincode.WithAuthority(lt.AuthorityMSP), chaincode.WithClock(func() time.Time { return g.peer.Now() }))
 	if err != nil {
 		return nil, fmt.Errorf("NewChaincode() error = %w", err)
 	}
-	return &contractGateway{peer: chaincodetest.New(cc, start), pending: map[string]*chaincodetest.Tx{}, newEvents: make(chan struct{})}, nil
+	g.peer = chaincodetest.New(cc, start)
+	for _, msp := range []string{lt.OperatorMSP, lt.DeveloperMSP} {
+		g.peer.DefineCollection(ledger.OperatorCollection(msp), lt.AuthorityMSP, lt.RegulatorMSP, msp)
+	}
+	return g, nil
 }
 
 // creatorMSP reads the MSP ID of a signed proposal's creator.
@@ -95,7 +104,7 @@ func (g *contractGateway) simulate(txID string, sp *peer.SignedProposal) (*chain
 	if err != nil {
 		return nil, err
 	}
-	return g.peer.Simulate(mspID, c.Name, c.Args...), nil
+	return g.peer.SimulateTransient(mspID, c.Transient, c.Name, c.Args...), nil
 }
 
 func (g *contractGateway) Endorse(ctx context.Context, req *gatewaypb.EndorseRequest) (*gatewaypb.EndorseResponse, error) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,9 @@ func newWorld(t *testing.T) *world {
 	w.ok(w.as(lt.PlatformMSP).RegisterAttestor(ctx, ledger.AttestorRequest{Address: w.attestor.Address(), Name: "TEE 1"}))
 	w.at(lt.Days(1))
 	w.ok(w.as(lt.OperatorMSP).SubmitApplication(ctx, lt.ApplicationRequest("app-1", "call-1")))
+	// The documents go to the operator's private collection as transient
+	// data: the contract sees them, the proposal's arguments do not.
+	w.ok(w.as(lt.OperatorMSP).AttachApplicationDocuments(ctx, "app-1", lt.ApplicationDocuments()))
 	w.at(lt.Days(2))
 	for _, r := range []ledger.ReviewRequest{
 		lt.ReviewRequest("rev-basic", ledger.ReviewBasicSecurity, lt.OperatorMSP, lt.Days(1)),
@@ -89,6 +93,7 @@ func newWorld(t *testing.T) *world {
 	w.ok(w.as(lt.HealthMSP).ApproveGrant(ctx, "grant-1"))
 	w.ok(w.as(lt.MarketMSP).ApproveGrant(ctx, "grant-1"))
 	w.ok(authority.ProposeAgreement(ctx, lt.AgreementRequest("agr-1", "grant-1")))
+	w.ok(authority.AttachAgreementText(ctx, "agr-1", lt.AgreementText("agr-1")))
 	w.ok(authority.SignAgreement(ctx, "agr-1"))
 	w.ok(w.as(lt.OperatorMSP).SignAgreement(ctx, "agr-1"))
 	w.at(lt.UseTime)
@@ -198,7 +203,7 @@ func TestContractErrors(t *testing.T) {
 			_, err := w.as(lt.OperatorMSP).SubmitReceipt(ctx, w.receipt(s))
 			return err
 		}},
-		{name: "conflict: bootstrap with another authority", want: ErrConflict, call: func() error {
+		{name: "forbidden: another organisation naming itself the authority", want: ErrForbidden, call: func() error {
 			return w.as(lt.HealthMSP).Bootstrap(ctx, lt.HealthMSP)
 		}},
 		{name: "forbidden: bootstrap by another organisation", want: ErrForbidden, call: func() error {
@@ -359,6 +364,14 @@ func TestEveryTransactionReachesContract(t *testing.T) {
 		"DisclosedProducts":   func() error { return drop(c.DisclosedProducts(ctx, ledger.Query{})) },
 		"GetProvenance":       func() error { return drop(c.GetProvenance(ctx, "")) },
 		"GetHistory":          func() error { return drop(c.GetHistory(ctx, "", "")) },
+		"AttachApplicationDocuments": func() error {
+			return drop(c.AttachApplicationDocuments(ctx, "", ledger.ApplicationDocumentsRequest{}))
+		},
+		"AttachReviewReport": func() error { return drop(c.AttachReviewReport(ctx, "", ledger.ReportRequest{})) },
+		"AttachEvaluationReport": func() error {
+			return drop(c.AttachEvaluationReport(ctx, "", "", ledger.ReportRequest{}))
+		},
+		"AttachAgreementText": func() error { return drop(c.AttachAgreementText(ctx, "", ledger.AgreementTextRequest{})) },
 	}
 	for _, name := range contractTransactions(t) {
 		t.Run(name, func(t *testing.T) {
@@ -405,8 +418,13 @@ func TestClientCoversContract(t *testing.T) {
 			t.Errorf("Client has no method %s for the contract transaction", name)
 			continue
 		}
-		// Receivers and contexts on both sides.
-		if got, want := m.Type.NumIn(), tx.Type.NumIn(); got != want {
+		// Receivers and contexts on both sides; the private transactions'
+		// requests travel as transient data, one more client argument.
+		want := tx.Type.NumIn()
+		if strings.HasPrefix(name, "Attach") {
+			want++
+		}
+		if got := m.Type.NumIn(); got != want {
 			t.Errorf("Client.%s takes %d arguments, want %d like the transaction", name, got-2, want-2)
 		}
 	}

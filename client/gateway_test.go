@@ -34,6 +34,8 @@ type call struct {
 	TxID  string
 	Name  string // transaction name (endorse and evaluate)
 	Args  []string
+	// Transient is the proposal's transient data (private input).
+	Transient map[string][]byte
 }
 
 // fakeGateway is a Fabric Gateway service whose answers tests script: the
@@ -154,7 +156,7 @@ func parseProposal(stage, txID string, sp *peer.SignedProposal) (call, error) {
 		return call{}, status.Error(codes.InvalidArgument, err.Error())
 	}
 	args := spec.GetChaincodeSpec().GetInput().GetArgs()
-	c := call{Stage: stage, TxID: txID}
+	c := call{Stage: stage, TxID: txID, Transient: payload.GetTransientMap()}
 	if len(args) > 0 {
 		c.Name = string(args[0])
 		for _, a := range args[1:] {

@@ -39,3 +39,9 @@ func (c *Client) GetParticipant(ctx context.Context, msp string) (*ledger.Partic
 func (c *Client) QueryParticipants(ctx context.Context, q ledger.Query) (*ledger.ParticipantPage, error) {
 	return evaluateJSON[ledger.ParticipantPage](ctx, c, "QueryParticipants", q)
 }
+
+// AttachEvaluationReport records the report of an operator's evaluation in
+// its private collection (transient data).
+func (c *Client) AttachEvaluationReport(ctx context.Context, msp, evaluationID string, req ledger.ReportRequest) (*ledger.Participant, error) {
+	return submitPrivateJSON[ledger.Participant](ctx, c, "AttachEvaluationReport", req, msp, evaluationID)
+}

@@ -33,3 +33,9 @@ func (c *Client) RecordOpinion(ctx context.Context, req ledger.OpinionRequest) (
 func (c *Client) QueryOpinions(ctx context.Context, q ledger.Query) (*ledger.OpinionPage, error) {
 	return evaluateJSON[ledger.OpinionPage](ctx, c, "QueryOpinions", q)
 }
+
+// AttachReviewReport records a review's report in the private collection of
+// the operator it concerns (transient data).
+func (c *Client) AttachReviewReport(ctx context.Context, id string, req ledger.ReportRequest) (*ledger.Review, error) {
+	return submitPrivateJSON[ledger.Review](ctx, c, "AttachReviewReport", req, id)
+}

@@ -33,6 +33,20 @@ type Config struct {
 	Address string `flag:"address" env:"CHAINCODE_SERVER_ADDRESS" default:"127.0.0.1:7999" usage:"listen address"`
 	TLSCert string `flag:"tls-cert" env:"CHAINCODE_TLS_CERT_FILE" usage:"PEM TLS certificate; empty serves without TLS"`
 	TLSKey  string `flag:"tls-key" env:"CHAINCODE_TLS_KEY_FILE" secret:"true" usage:"PEM TLS private key"`
+	// TLSClientCA makes TLS mutual: only a peer holding a client
+	// certificate of this CA (its own organisation's) may call the service.
+	TLSClientCA string `flag:"tls-client-ca" env:"CHAINCODE_TLS_CLIENT_CA_FILE" usage:"PEM CA certificate(s) of the clients allowed; set, the service requires client certificates (mutual TLS)"`
+	// AuthorityMSP binds Bootstrap to the authority named when the network
+	// was set up: no other organisation can make itself the authority.
+	AuthorityMSP string `flag:"authority" env:"GRANTLEDGER_AUTHORITY_MSP" required:"true" usage:"the data authority's MSP ID, from the network's topology (required)"`
+}
+
+// Validate refuses a client CA without a server certificate.
+func (c *Config) Validate() error {
+	if c.TLSClientCA != "" && c.TLSCert == "" {
+		return config.Invalid("tls-client-ca", "needs -tls-cert and -tls-key: mutual TLS is TLS")
+	}
+	return nil
 }
 
 // configOptions say where grantledger-cc reads its settings.
@@ -50,7 +64,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	if _, err := config.Load(&cfg, args, configOptions(os.LookupEnv, stderr)); err != nil {
 		return config.ExitCode(err, stderr, "grantledger-cc")
 	}
-	cc, err := chaincode.NewChaincode()
+	cc, err := chaincode.NewChaincode(chaincode.WithAuthority(cfg.AuthorityMSP))
 	if err != nil {
 		fmt.Fprintln(stderr, "grantledger-cc:", err)
 		return 1
@@ -65,6 +79,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 			return 2
 		}
 		tls.Disabled = false
+	}
+	if cfg.TLSClientCA != "" {
+		if tls.ClientCACerts, err = os.ReadFile(cfg.TLSClientCA); err != nil {
+			fmt.Fprintln(stderr, "grantledger-cc: read TLS client CA:", err)
+			return 2
+		}
 	}
 	server := &shim.ChaincodeServer{CCID: cfg.ID, Address: cfg.Address, CC: cc, TLSProps: tls}
 	errc := make(chan error, 1)
