@@ -38,6 +38,9 @@ type Event struct {
 	Change  string
 	Actor   string
 	Related []ledger.EventRef
+	// Audience is who may read the event's object (nil from contracts
+	// before audiences): ledger.Readable decides with it.
+	Audience *ledger.Audience
 
 	ack *acker
 }
@@ -248,16 +251,17 @@ func newEvent(ev *gateway.ChaincodeEvent, a *acker) Event {
 		ack:           a,
 	}
 	var p struct {
-		Type    string            `json:"type"`
-		ID      string            `json:"id"`
-		Change  json.RawMessage   `json:"change"`
-		Actor   string            `json:"actor"`
-		Related []ledger.EventRef `json:"related"`
+		Type     string            `json:"type"`
+		ID       string            `json:"id"`
+		Change   json.RawMessage   `json:"change"`
+		Actor    string            `json:"actor"`
+		Related  []ledger.EventRef `json:"related"`
+		Audience *ledger.Audience  `json:"audience"`
 	}
 	if json.Unmarshal(ev.Payload, &p) != nil {
 		return e
 	}
-	e.Type, e.ID, e.Actor, e.Related = p.Type, p.ID, p.Actor, p.Related
+	e.Type, e.ID, e.Actor, e.Related, e.Audience = p.Type, p.ID, p.Actor, p.Related, p.Audience
 	var change string
 	if json.Unmarshal(p.Change, &change) == nil {
 		e.Change = change

@@ -140,3 +140,24 @@ func (b *Batch) Audience(grants []*Grant) Audience {
 	au.Roles = []Role{RolePlatform}
 	return au
 }
+
+// Readable reports whether c may read the object of an event with audience
+// a. An event without an audience (from a contract before audiences) is
+// read only by those who read everything.
+func Readable(a *Audience, c Actor) bool {
+	if a == nil {
+		return c.readsAll()
+	}
+	return a.Includes(c)
+}
+
+// ReadableRelated returns the related objects of an event that c may read.
+func ReadableRelated(refs []EventRef, c Actor) []EventRef {
+	var out []EventRef
+	for _, r := range refs {
+		if Readable(r.Audience, c) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -77,6 +77,7 @@ import (
 
 	"github.com/grantledger/grantledger/client"
 	"github.com/grantledger/grantledger/internal/config"
+	"github.com/grantledger/grantledger/ledger"
 )
 
 func main() {
@@ -122,17 +123,56 @@ func follow(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer c.Close()
+	// Events pass only to whom may read their objects: glevents follows
+	// as one identity and writes only what that identity may read.
+	me, err := c.WhoAmI(ctx)
+	if err != nil {
+		return err
+	}
 	events, err := c.FollowEvents(ctx, cfg.Checkpoint)
 	if err != nil {
 		return err
 	}
-	return consume(ctx, events, out, client.Event.Ack, log)
+	return consume(ctx, readableBy(*me, events), out, client.Event.Ack, log)
+}
+
+// readableBy passes on the events whose objects me may read, with only
+// the related objects it may read, and acknowledges the others unwritten.
+func readableBy(me ledger.Actor, events <-chan client.Event) <-chan filtered {
+	out := make(chan filtered)
+	go func() {
+		defer close(out)
+		for ev := range events {
+			if !ledger.Readable(ev.Audience, me) {
+				out <- filtered{Event: ev, hidden: true}
+				continue
+			}
+			ev.Related = ledger.ReadableRelated(ev.Related, me)
+			out <- filtered{Event: ev}
+		}
+	}()
+	return out
+}
+
+// filtered is an event, or the place of one its reader may not read.
+type filtered struct {
+	client.Event
+	hidden bool
 }
 
 // consume writes each event to out, then acknowledges it with ack, until
 // the events end. Events out already holds are acknowledged unwritten.
-func consume(ctx context.Context, events <-chan client.Event, out *sink, ack func(client.Event) error, log *slog.Logger) error {
-	for ev := range events {
+func consume(ctx context.Context, events <-chan filtered, out *sink, ack func(client.Event) error, log *slog.Logger) error {
+	for f := range events {
+		ev := f.Event
+		if f.hidden {
+			// Acknowledged so that the checkpoint moves past it; nothing
+			// of it is written.
+			if err := ack(ev); err != nil && !(errors.Is(err, client.ErrFollowerStopped) && ctx.Err() != nil) {
+				return fmt.Errorf("acknowledge event %s in block %d: %w", ev.TransactionID, ev.BlockNumber, err)
+			}
+			continue
+		}
 		written, err := out.add(newRecord(ev))
 		if err != nil {
 			return err // not acknowledged: delivered again after a restart

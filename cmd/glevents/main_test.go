@@ -11,6 +11,7 @@ import (
 
 	"github.com/grantledger/grantledger/client"
 	"github.com/grantledger/grantledger/internal/config"
+	"github.com/grantledger/grantledger/ledger"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -139,7 +140,7 @@ func TestConsume(t *testing.T) {
 				}
 				return nil
 			}
-			err := consume(ctx, events, s, ack, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			err := consume(ctx, readableBy(readsAll, events), s, ack, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if (err != nil) != tt.wantErr {
 				t.Errorf("consume: got error %v, want error: %t", err, tt.wantErr)
 			}
@@ -163,11 +164,62 @@ func TestConsumeDoesNotAcknowledgeAFailedWrite(t *testing.T) {
 	events <- event(testLedger[0])
 	close(events)
 	acked := false
-	err = consume(context.Background(), events, s, func(client.Event) error { acked = true; return nil }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	err = consume(context.Background(), readableBy(readsAll, events), s, func(client.Event) error { acked = true; return nil }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err == nil {
 		t.Error("consume: got no error, want the write's")
 	}
 	if acked {
 		t.Error("the event was acknowledged although its line was not written")
+	}
+}
+
+// readsAll is a follower that may read every event: the regulator.
+var readsAll = ledger.Actor{MSP: "RegulatorMSP", Role: ledger.RoleRegulator}
+
+// TestFollowerWritesOnlyWhatItMayRead: an operator's follower writes the
+// events of its own objects and public ones, without the related objects
+// it may not read, and acknowledges the others unwritten so that its
+// checkpoint moves past them.
+func TestFollowerWritesOnlyWhatItMayRead(t *testing.T) {
+	path := writeFile(t, "")
+	s, err := openSink(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	operator := ledger.Actor{MSP: "OperatorMSP", Role: ledger.RoleOperator}
+	mine := &ledger.Audience{Orgs: []string{"OperatorMSP"}}
+	theirs := &ledger.Audience{Orgs: []string{"Operator2MSP"}}
+	evs := []client.Event{
+		{BlockNumber: 1, TransactionID: "t1", Name: "application.submitted", Type: "application", ID: "app-1", Change: "submitted", Audience: mine},
+		{BlockNumber: 2, TransactionID: "t2", Name: "application.submitted", Type: "application", ID: "app-2", Change: "submitted", Audience: theirs},
+		{BlockNumber: 3, TransactionID: "t3", Name: "dataset.created", Type: "dataset", ID: "d-1", Change: "created", Audience: &ledger.Audience{Public: true}},
+		{BlockNumber: 4, TransactionID: "t4", Name: "grant.revoked", Type: "grant", ID: "g-1", Change: "revoked", Audience: mine,
+			Related: []ledger.EventRef{{Type: "product", ID: "p-1", Change: "marked", Audience: mine}, {Type: "product", ID: "p-2", Change: "marked", Audience: theirs}}},
+		{BlockNumber: 5, TransactionID: "t5", Name: "config.bootstrapped", Type: "config", ID: "config", Change: "bootstrapped"},
+	}
+	events := make(chan client.Event, len(evs))
+	for _, e := range evs {
+		events <- e
+	}
+	close(events)
+	var acked []string
+	ack := func(e client.Event) error { acked = append(acked, e.TransactionID); return nil }
+	if err := consume(context.Background(), readableBy(operator, events), s, ack, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	got := readFile(t, path)
+	for _, want := range []string{`"txId":"t1"`, `"txId":"t3"`, `"txId":"t4"`, `"id":"p-1"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %s:\n%s", want, got)
+		}
+	}
+	for _, hidden := range []string{`"txId":"t2"`, `app-2`, `p-2`, `"txId":"t5"`} {
+		if strings.Contains(got, hidden) {
+			t.Errorf("output holds %s, which the operator may not read:\n%s", hidden, got)
+		}
+	}
+	if len(acked) != len(evs) {
+		t.Errorf("acknowledged %v, want every event, written or not", acked)
 	}
 }
