@@ -12,6 +12,9 @@ type fakeAgreements struct{ fake }
 func (f fakeAgreements) ProposeAgreement(ctx context.Context, req ledger.AgreementRequest) (*ledger.Agreement, error) {
 	return answer(f.fake, ctx, "ProposeAgreement", &ledger.Agreement{ID: req.ID}, req)
 }
+func (f fakeAgreements) AttachAgreementText(ctx context.Context, id string, req ledger.AgreementTextRequest) (*ledger.Agreement, error) {
+	return answer(f.fake, ctx, "AttachAgreementText", &ledger.Agreement{ID: id, TextDigest: req.TextDigest}, id, req)
+}
 func (f fakeAgreements) SignAgreement(ctx context.Context, id string) (*ledger.Agreement, error) {
 	return answer(f.fake, ctx, "SignAgreement", &ledger.Agreement{ID: id}, id)
 }

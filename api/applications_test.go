@@ -12,6 +12,9 @@ type fakeApplications struct{ fake }
 func (f fakeApplications) SubmitApplication(ctx context.Context, req ledger.ApplicationRequest) (*ledger.Application, error) {
 	return answer(f.fake, ctx, "SubmitApplication", &ledger.Application{ID: req.ID}, req)
 }
+func (f fakeApplications) AttachApplicationDocuments(ctx context.Context, id string, req ledger.ApplicationDocumentsRequest) (*ledger.Application, error) {
+	return answer(f.fake, ctx, "AttachApplicationDocuments", &ledger.Application{ID: id, EmergencyPlanDigest: req.EmergencyPlanDigest, SecurityDocsDigest: req.SecurityDocsDigest}, id, req)
+}
 func (f fakeApplications) WithdrawApplication(ctx context.Context, id, reason string) (*ledger.Application, error) {
 	return answer(f.fake, ctx, "WithdrawApplication", &ledger.Application{ID: id}, id, reason)
 }

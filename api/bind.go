@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
@@ -64,6 +65,13 @@ func newBinder() binder {
 	// digest: 0x + 64 lower-case hex characters.
 	_ = v.RegisterValidation("digest", func(fl validator.FieldLevel) bool {
 		return digestPattern.MatchString(fl.Field().String())
+	})
+	// text: free text as the ledger takes it, without control characters
+	// but newline and tab (the contract refuses them; checking here keeps
+	// a second transaction from failing on them after the first recorded).
+	_ = v.RegisterValidation("text", func(fl validator.FieldLevel) bool {
+		s := fl.Field().String()
+		return strings.TrimSpace(s) == "" || !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' })
 	})
 	return binder{v: v}
 }
@@ -322,6 +330,8 @@ func describe(fe validator.FieldError) string {
 		return "must be an identifier: 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit"
 	case "digest":
 		return "must be a digest: 0x followed by 64 lower-case hex characters"
+	case "text":
+		return "contains a control character (only newline and tab are allowed)"
 	case "hexadecimal", "startswith":
 		return fmt.Sprintf("is malformed (%s %s)", fe.Tag(), fe.Param())
 	}
@@ -400,6 +410,8 @@ var (
 	idParam      = objectID("id")
 	mspParam     = objectID("msp")
 	addressParam = objectID("address")
+	// evaluationParam names one of a participant's evaluations.
+	evaluationParam = objectID("evaluationId")
 )
 
 // clientParam reads the client identity that names an expert: it is the

@@ -1,7 +1,8 @@
 // Package api is the REST API one grantledger organisation runs for its
 // people and systems: Gin handlers that decode and validate HTTP requests,
 // call the ledger as the Fabric identity of the caller's bearer token, and
-// answer JSON.
+// answer JSON. The event stream (/v1/events) passes on only the events
+// the caller may read, by the audience the contract gives each event.
 //
 // The package declares what it needs from the ledger as small interfaces
 // (Ledger and its parts, Identities, EventSource); cmd/grantledger-api wires

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,7 +10,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/grantledger/grantledger/client"
+	"github.com/grantledger/grantledger/ledger"
 )
 
 // EventPosition is where an event sits in the ledger: its block and its
@@ -47,10 +50,10 @@ type eventData struct {
 	PayloadText string `json:"payloadText,omitempty"`
 }
 
-// events handles GET /v1/events: the contract's chaincode events as
-// Server-Sent Events.
+// events handles GET /v1/events: the contract's chaincode events the
+// caller may read, as Server-Sent Events.
 type events struct {
-	group[EventSource]
+	group[EventLedger]
 	heartbeat time.Duration
 	stop      <-chan struct{}
 }
@@ -62,6 +65,12 @@ type events struct {
 // opened at the resume block and the events of that block up to the
 // resume index are skipped, so a resumed client misses nothing and gets
 // nothing twice. Comments keep an idle stream open through proxies.
+//
+// The stream passes on only what the caller may read (readable): the
+// caller, as the ledger sees it, is asked once when the stream opens.
+// Positions count every event of the contract, passed on or not, so that
+// an event ID means the same for every caller and a resumed stream skips
+// exactly what the caller had.
 func (h events) stream(c *gin.Context) error {
 	start, after, err := resumePoint(c)
 	if err != nil {
@@ -72,6 +81,14 @@ func (h events) stream(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
+	caller, err := l.WhoAmI(ctx)
+	if err == nil && caller == nil {
+		err = errors.New("the ledger named no caller")
+	}
+	if err != nil {
+		h.observe(c, err)
+		return err
+	}
 	ch, err := l.ChaincodeEvents(ctx, start)
 	h.observe(c, err)
 	if err != nil {
@@ -113,10 +130,63 @@ func (h events) stream(c *gin.Context) error {
 			if after != nil && pos.Block == after.Block && pos.Index <= after.Index {
 				continue
 			}
+			payload, ok := readable(ev.Payload, *caller)
+			if !ok {
+				continue
+			}
+			ev.Payload = payload
 			writeEvent(c.Writer, pos, ev)
 			flusher.Flush()
 		}
 	}
+}
+
+// readable decides whether the caller may read the event whose payload is
+// given, and returns the payload to pass on. The payload is the contract's
+// ledger.Event: it passes when its audience includes the caller, and an
+// event without an audience (from a contract before audiences) or whose
+// payload is not an event passes only to the authority and the regulator,
+// who read everything (ledger.Readable). The payload is passed on as the
+// contract emitted it, but for the related objects the caller may not
+// read, which are left out of related.
+func readable(payload []byte, caller ledger.Actor) ([]byte, bool) {
+	var ev ledger.Event
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return payload, ledger.Readable(nil, caller)
+	}
+	if !ledger.Readable(ev.Audience, caller) {
+		return nil, false
+	}
+	if len(ledger.ReadableRelated(ev.Related, caller)) == len(ev.Related) {
+		return payload, true
+	}
+	return withoutRelated(payload, ev.Related, caller)
+}
+
+// withoutRelated rewrites payload, an event whose related lists refs, with
+// only the related objects the caller may read, every other field as it
+// was. It drops related altogether when none is left, as the contract
+// leaves it out when empty. It reports false, the event not to be passed
+// on, when related cannot be told apart in payload (a key spelt in another
+// case, which encoding/json accepts).
+func withoutRelated(payload []byte, refs []ledger.EventRef, caller ledger.Actor) ([]byte, bool) {
+	var fields map[string]json.RawMessage
+	var raw []json.RawMessage
+	if json.Unmarshal(payload, &fields) != nil || json.Unmarshal(fields["related"], &raw) != nil || len(raw) != len(refs) {
+		return nil, false
+	}
+	var kept []json.RawMessage
+	for i, r := range refs {
+		if ledger.Readable(r.Audience, caller) {
+			kept = append(kept, raw[i])
+		}
+	}
+	delete(fields, "related")
+	if len(kept) > 0 {
+		fields["related"], _ = json.Marshal(kept)
+	}
+	out, err := json.Marshal(fields)
+	return out, err == nil
 }
 
 // resumePoint reads where the stream starts: the block to open the peer's

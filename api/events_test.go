@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/client"
+	"github.com/grantledger/grantledger/ledger"
 )
 
 // sseEvent is one event parsed from a text/event-stream body.
@@ -221,10 +222,28 @@ type eventScript struct {
 	hold   bool          // keep the channel open after the last event
 	delay  time.Duration // before each event
 	starts []*uint64     // written under the fake state's lock
+	// caller is who the stream's caller is (WhoAmI); nil: the authority.
+	caller *ledger.Actor
 }
 
-// ledger is a ledger of the script's events and nothing else.
-func (s *eventScript) ledger(f fake) Ledger { return fakeLedger{EventSource: fakeEvents{f, s}} }
+// ledger is a ledger of the script's events and its caller, nothing else.
+func (s *eventScript) ledger(f fake) Ledger {
+	var actor ActorLedger = fakeActor{f}
+	if s.caller != nil {
+		actor = scriptedActor{f, *s.caller}
+	}
+	return fakeLedger{EventSource: fakeEvents{f, s}, ActorLedger: actor}
+}
+
+// scriptedActor is a caller the test chooses (ActorLedger).
+type scriptedActor struct {
+	fake
+	actor ledger.Actor
+}
+
+func (f scriptedActor) WhoAmI(ctx context.Context) (*ledger.Actor, error) {
+	return answer(f.fake, ctx, "WhoAmI", &f.actor)
+}
 
 // fakeEvents is the chaincode event stream (EventSource) at the process
 // boundary, playing its script.
@@ -266,4 +285,174 @@ func (f fakeEvents) ChaincodeEvents(ctx context.Context, start *uint64) (<-chan 
 		}
 	}()
 	return out, nil
+}
+
+// audienceEvents are events of objects of different audiences: an
+// application (its operator, the experts), a dataset (public), a grant
+// (holder and provider) with related objects of both kinds, a grant whose
+// only related object the provider may not read, and an event of a
+// contract before audiences.
+func audienceEvents() []client.ChainEvent {
+	const (
+		app     = `{"orgs":["OperatorMSP"],"roles":["expert"]}`
+		grant   = `{"orgs":["OperatorMSP","HealthMSP"]}`
+		appRef  = `{"type":"application","id":"a-1","change":"granted","audience":` + app + `}`
+		dataRef = `{"type":"dataset","id":"ds-1","change":"used","audience":{"public":true}}`
+	)
+	ev := func(block uint64, tx, name, payload string) client.ChainEvent {
+		return client.ChainEvent{BlockNumber: block, TransactionID: tx, Name: name, Payload: []byte(payload)}
+	}
+	return []client.ChainEvent{
+		ev(5, "tx-a", "application.submitted", `{"type":"application","id":"a-1","change":"submitted","txId":"tx-a","actor":"OperatorMSP","audience":`+app+`}`),
+		ev(5, "tx-b", "dataset.created", `{"type":"dataset","id":"ds-1","change":"created","txId":"tx-b","actor":"HealthMSP","audience":{"public":true}}`),
+		ev(5, "tx-c", "grant.issued", `{"type":"grant","id":"g-1","change":"issued","txId":"tx-c","actor":"AuthorityMSP","related":[`+appRef+`,`+dataRef+`],"audience":`+grant+`}`),
+		ev(6, "tx-d", "grant.revoked", `{"type":"grant","id":"g-1","change":"revoked","txId":"tx-d","actor":"AuthorityMSP","related":[`+appRef+`],"audience":`+grant+`}`),
+		ev(6, "tx-e", "grant.suspended", `{"type":"grant","id":"g-1","change":"suspended","txId":"tx-e","actor":"AuthorityMSP"}`),
+	}
+}
+
+// relatedOf reads the related entries of an SSE event's payload, and
+// whether the payload has the key at all.
+func relatedOf(t *testing.T, data string) ([]ledger.EventRef, bool) {
+	t.Helper()
+	var d struct {
+		Payload map[string]json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal([]byte(data), &d); err != nil {
+		t.Fatalf("data %q: %v", data, err)
+	}
+	raw, ok := d.Payload["related"]
+	if !ok {
+		return nil, false
+	}
+	var refs []ledger.EventRef
+	if err := json.Unmarshal(raw, &refs); err != nil {
+		t.Fatalf("related %s: %v", raw, err)
+	}
+	return refs, true
+}
+
+func TestEventStreamPassesOnlyWhatTheCallerReads(t *testing.T) {
+	provider := ledger.Actor{MSP: "HealthMSP", Role: ledger.RoleProvider}
+	operator := ledger.Actor{MSP: "OperatorMSP", Role: ledger.RoleOperator}
+	regulator := ledger.Actor{MSP: "RegulatorMSP", Role: ledger.RoleRegulator}
+	expert := ledger.Actor{MSP: "AuthorityMSP", Role: ledger.RoleExpert, Individual: true}
+	tests := []struct {
+		name    string
+		caller  ledger.Actor
+		resume  string
+		wantIDs []string
+		// wantRelated: event ID → the IDs of the related objects passed on
+		// (absent: the event has no related key).
+		wantRelated map[string][]string
+	}{
+		{name: "provider: no application event, the application stripped from related", caller: provider,
+			wantIDs: []string{"5:1", "5:2", "6:0"}, wantRelated: map[string][]string{"5:2": {"ds-1"}}},
+		{name: "operator: its application and everything related", caller: operator,
+			wantIDs: []string{"5:0", "5:1", "5:2", "6:0"}, wantRelated: map[string][]string{"5:2": {"a-1", "ds-1"}, "6:0": {"a-1"}}},
+		{name: "regulator: everything, events without an audience too", caller: regulator,
+			wantIDs: []string{"5:0", "5:1", "5:2", "6:0", "6:1"}, wantRelated: map[string][]string{"5:2": {"a-1", "ds-1"}, "6:0": {"a-1"}}},
+		{name: "expert: by role, not by organisation", caller: expert,
+			wantIDs: []string{"5:0", "5:1"}},
+		{name: "provider resumes after an event it had", caller: provider, resume: "5:1",
+			wantIDs: []string{"5:2", "6:0"}, wantRelated: map[string][]string{"5:2": {"ds-1"}}},
+		{name: "provider resumes after an event it was not sent", caller: provider, resume: "5:0",
+			wantIDs: []string{"5:1", "5:2", "6:0"}, wantRelated: map[string][]string{"5:2": {"ds-1"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			script := &eventScript{events: audienceEvents(), caller: &tt.caller}
+			ts := newServerOver(t, script.ledger)
+			h := map[string]string{}
+			if tt.resume != "" {
+				h["Last-Event-ID"] = tt.resume
+			}
+			rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events", user: "User1", header: h})
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status: got %d, want 200; body %s", rec.Code, rec.Body)
+			}
+			var ids []string
+			for _, ev := range parseSSE(t, rec.Body.String()) {
+				ids = append(ids, ev.id)
+				refs, has := relatedOf(t, ev.data)
+				want, wantHas := tt.wantRelated[ev.id]
+				var got []string
+				for _, r := range refs {
+					got = append(got, r.ID)
+				}
+				if has != wantHas || strings.Join(got, " ") != strings.Join(want, " ") {
+					t.Errorf("event %s related: got %v (key present %v), want %v (present %v)", ev.id, got, has, want, wantHas)
+				}
+				if !strings.Contains(ev.data, `"audience":`) && ev.id != "6:1" {
+					t.Errorf("event %s lost its audience: %s", ev.id, ev.data)
+				}
+			}
+			if strings.Join(ids, " ") != strings.Join(tt.wantIDs, " ") {
+				t.Errorf("event IDs: got %v, want %v", ids, tt.wantIDs)
+			}
+			if ops := ts.state.ops(); strings.Join(ops, " ") != "WhoAmI ChaincodeEvents" {
+				t.Errorf("ledger calls: got %v, want WhoAmI once, then the stream", ops)
+			}
+		})
+	}
+}
+
+func TestEventStreamKeepsReadablePayloadsAsEmitted(t *testing.T) {
+	events := audienceEvents()
+	regulator := ledger.Actor{MSP: "RegulatorMSP", Role: ledger.RoleRegulator}
+	script := &eventScript{events: events, caller: &regulator}
+	ts := newServerOver(t, script.ledger)
+	rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events", user: "Admin"})
+	got := parseSSE(t, rec.Body.String())
+	if len(got) != len(events) {
+		t.Fatalf("events: got %d, want %d", len(got), len(events))
+	}
+	for i, ev := range got {
+		var d struct {
+			Payload json.RawMessage `json:"payload"`
+		}
+		if err := json.Unmarshal([]byte(ev.data), &d); err != nil {
+			t.Fatal(err)
+		}
+		if string(d.Payload) != string(events[i].Payload) {
+			t.Errorf("event %s payload:\n got %s\nwant %s", ev.id, d.Payload, events[i].Payload)
+		}
+	}
+}
+
+func TestEventStreamNeedsTheCaller(t *testing.T) {
+	script := &eventScript{events: audienceEvents()}
+	ts := newServerOver(t, script.ledger)
+	ts.state.setErr("WhoAmI", &client.Error{Kind: client.ErrUnavailable, Op: "WhoAmI", Message: "peer down"})
+	rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events", user: "User1"})
+	checkAnswer(t, rec, http.StatusServiceUnavailable, "unavailable")
+	if ops := ts.state.ops(); strings.Join(ops, " ") != "WhoAmI" {
+		t.Errorf("ledger calls: got %v, want WhoAmI alone, no stream opened", ops)
+	}
+}
+
+func TestReadableUnusualPayloads(t *testing.T) {
+	provider := ledger.Actor{MSP: "HealthMSP", Role: ledger.RoleProvider}
+	authority := ledger.Actor{MSP: "AuthorityMSP", Role: ledger.RoleAuthority}
+	for _, tt := range []struct {
+		name, payload string
+		caller        ledger.Actor
+		wantPass      bool
+	}{
+		{name: "not JSON, authority", payload: "not json", caller: authority, wantPass: true},
+		{name: "not JSON, provider", payload: "not json", caller: provider},
+		{name: "JSON but not an event, provider", payload: `[1,2]`, caller: provider},
+		{name: "related under another case, provider", caller: provider,
+			payload: `{"type":"grant","id":"g-1","audience":{"orgs":["HealthMSP"]},"Related":[{"type":"application","id":"a-1","audience":{"orgs":["OperatorMSP"]}}]}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, pass := readable([]byte(tt.payload), tt.caller)
+			if pass != tt.wantPass {
+				t.Fatalf("passed: got %v, want %v", pass, tt.wantPass)
+			}
+			if pass && string(out) != tt.payload {
+				t.Errorf("payload: got %s, want it unchanged", out)
+			}
+		})
+	}
 }

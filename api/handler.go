@@ -156,6 +156,55 @@ type reasonCall[L, T any] func(l L, ctx context.Context, id, reason string) (T, 
 // listCall is a ledger method that reads one page of a list.
 type listCall[L, T any] func(l L, ctx context.Context, q ledger.Query) (T, error)
 
+// bodyCall is a ledger method that takes the object's ID and a request.
+type bodyCall[L, Q, T any] func(l L, ctx context.Context, id string, req Q) (T, error)
+
+// privateBody is the body of a route that attaches an object's private
+// part: it gives the ledger's request, or the refusal the contract would
+// answer for sure, so that nothing is sent that cannot be recorded.
+type privateBody[Q any] interface {
+	attachment() (Q, error)
+}
+
+// answerAttach answers 200 with what call returns for the object the path
+// names and the private part in the body (R decodes it).
+func answerAttach[R privateBody[Q], Q, L, T any](g group[L], id pathParam, call bodyCall[L, Q, T]) handler {
+	return func(c *gin.Context) error {
+		var req R
+		l, key, err := g.byIDWithBody(c, id, &req)
+		if err != nil {
+			return err
+		}
+		q, err := req.attachment()
+		if err != nil {
+			return err
+		}
+		v, err := call(l, c.Request.Context(), key, q)
+		return g.reply(c, http.StatusOK, v, err)
+	}
+}
+
+// createThenAttach answers a creation whose body holds private fields,
+// which the contract takes in a transaction of their own (Attach…): create
+// records the public object, then attach the private part, and the answer
+// is 201 with what attach returns, the object as the caller may read it.
+// The handler refuses beforehand what attach would refuse for sure, so
+// that a refused request records nothing. When create succeeds and attach
+// fails, the answer is attach's error (its status and message): the
+// object exists without its private part, which the caller attaches with
+// POST attachPath; the error as logged says so.
+func createThenAttach[L, P, T any](g group[L], c *gin.Context, location, attachPath string, create func() (P, error), attach func() (T, error)) error {
+	if _, err := create(); err != nil {
+		g.observe(c, err)
+		return err
+	}
+	v, err := attach()
+	if err != nil {
+		err = fmt.Errorf("%s recorded without its private part; attach it with POST %s: %w", location, attachPath, err)
+	}
+	return g.created(c, location, v, err)
+}
+
 // answerByID answers 200 with what call returns for the object the path
 // names: a read, or a change that needs no body.
 func answerByID[L, T any](g group[L], id pathParam, call byIDCall[L, T]) handler {

@@ -20,10 +20,12 @@ type Identities interface {
 // transaction (docs/domain.md), and the event stream. *client.Client
 // provides all of it. It is composed of one small interface per concept,
 // named as the contract's files are (chaincode/<concept>.go), and each
-// handler group is given only the one it uses (group[L]). Every method
-// returns errors that wrap the client sentinels (client.ErrNotFound,
-// ErrForbidden, ErrConflict, ErrInvalid, ErrRefused, ErrEndorsement,
-// ErrUnavailable).
+// handler group is given only the one it uses (group[L]). The private parts
+// of applications, reviews, evaluations and agreements are written by
+// Attach… transactions of their own, whose requests the client sends as
+// transient data. Every method returns errors that wrap the client
+// sentinels (client.ErrNotFound, ErrForbidden, ErrConflict, ErrInvalid,
+// ErrRefused, ErrEndorsement, ErrUnavailable).
 type Ledger interface {
 	ConfigLedger
 	ActorLedger
@@ -59,11 +61,19 @@ type MetaLedger interface {
 	ActorLedger
 }
 
+// EventLedger is what the event stream reads: the contract's events and who
+// the caller is, to pass on only the events the caller may read.
+type EventLedger interface {
+	ActorLedger
+	EventSource
+}
+
 // ParticipantLedger is the participants registry (参与方名录).
 type ParticipantLedger interface {
 	RegisterParticipant(ctx context.Context, req ledger.ParticipantRequest) (*ledger.Participant, error)
 	SetOperatorStatus(ctx context.Context, req ledger.OperatorStatusRequest) (*ledger.Participant, error)
 	RecordEvaluation(ctx context.Context, req ledger.EvaluationRequest) (*ledger.Participant, error)
+	AttachEvaluationReport(ctx context.Context, msp, evaluationID string, req ledger.ReportRequest) (*ledger.Participant, error)
 	GetParticipant(ctx context.Context, msp string) (*ledger.Participant, error)
 	QueryParticipants(ctx context.Context, q ledger.Query) (*ledger.ParticipantPage, error)
 }
@@ -97,6 +107,7 @@ type CallLedger interface {
 // ApplicationLedger is the operators' applications (申请).
 type ApplicationLedger interface {
 	SubmitApplication(ctx context.Context, req ledger.ApplicationRequest) (*ledger.Application, error)
+	AttachApplicationDocuments(ctx context.Context, id string, req ledger.ApplicationDocumentsRequest) (*ledger.Application, error)
 	WithdrawApplication(ctx context.Context, id, reason string) (*ledger.Application, error)
 	GetApplication(ctx context.Context, id string) (*ledger.Application, error)
 	QueryApplications(ctx context.Context, q ledger.Query) (*ledger.ApplicationPage, error)
@@ -106,6 +117,7 @@ type ApplicationLedger interface {
 // platform's opinions (意见).
 type ReviewLedger interface {
 	RecordReview(ctx context.Context, req ledger.ReviewRequest) (*ledger.Review, error)
+	AttachReviewReport(ctx context.Context, id string, req ledger.ReportRequest) (*ledger.Review, error)
 	GetReview(ctx context.Context, id string) (*ledger.Review, error)
 	QueryReviews(ctx context.Context, q ledger.Query) (*ledger.ReviewPage, error)
 	RecordOpinion(ctx context.Context, req ledger.OpinionRequest) (*ledger.Opinion, error)
@@ -132,6 +144,7 @@ type GrantLedger interface {
 // AgreementLedger is the authorized-operation agreements (授权运营协议).
 type AgreementLedger interface {
 	ProposeAgreement(ctx context.Context, req ledger.AgreementRequest) (*ledger.Agreement, error)
+	AttachAgreementText(ctx context.Context, id string, req ledger.AgreementTextRequest) (*ledger.Agreement, error)
 	SignAgreement(ctx context.Context, id string) (*ledger.Agreement, error)
 	GetAgreement(ctx context.Context, id string) (*ledger.Agreement, error)
 	QueryAgreements(ctx context.Context, q ledger.Query) (*ledger.AgreementPage, error)

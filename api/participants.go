@@ -22,13 +22,16 @@ type operatorStatusRequest struct {
 	Reason string `json:"reason" binding:"max=2000"`
 }
 
-// evaluationRequest records a dynamic evaluation of an operator.
+// evaluationRequest records a dynamic evaluation of an operator. The
+// contract takes the report's digest and the note, which only the
+// operator's collection holds, in a transaction of their own
+// (AttachEvaluationReport), made after RecordEvaluation.
 type evaluationRequest struct {
 	ID           string    `json:"id" binding:"required,objectid"`
 	Date         time.Time `json:"date" binding:"required"`
 	Result       string    `json:"result" binding:"required,oneof=qualified rectify unqualified"`
 	ReportDigest string    `json:"reportDigest" binding:"required,digest"`
-	Note         string    `json:"note" binding:"max=2000"`
+	Note         string    `json:"note" binding:"max=2000,text"`
 }
 
 // participants handles /v1/participants: the registry (参与方名录).
@@ -58,15 +61,37 @@ func (h participants) setStatus(c *gin.Context) error {
 	return h.reply(c, http.StatusOK, p, err)
 }
 
+// addEvaluation records the evaluation (RecordEvaluation), then its report
+// (AttachEvaluationReport), and answers the participant with it.
 func (h participants) addEvaluation(c *gin.Context) error {
 	var req evaluationRequest
 	l, msp, err := h.byIDWithBody(c, mspParam, &req)
 	if err != nil {
 		return err
 	}
-	p, err := l.RecordEvaluation(c.Request.Context(), ledger.EvaluationRequest{
-		MSP: msp, ID: req.ID, Date: req.Date, Result: ledger.EvaluationResult(req.Result),
-		ReportDigest: req.ReportDigest, Note: req.Note,
-	})
-	return h.created(c, "/v1/participants/"+msp, p, err)
+	report := reportRequest{ReportDigest: req.ReportDigest, Note: req.Note}.domain()
+	ctx, location := c.Request.Context(), "/v1/participants/"+msp
+	return createThenAttach(h.group, c, location, location+"/evaluations/"+req.ID+"/report",
+		func() (*ledger.Participant, error) {
+			return l.RecordEvaluation(ctx, ledger.EvaluationRequest{
+				MSP: msp, ID: req.ID, Date: req.Date, Result: ledger.EvaluationResult(req.Result),
+			})
+		},
+		func() (*ledger.Participant, error) { return l.AttachEvaluationReport(ctx, msp, req.ID, report) })
+}
+
+// attachEvaluationReport attaches the report of one of the participant's
+// evaluations (AttachEvaluationReport).
+func (h participants) attachEvaluationReport(c *gin.Context) error {
+	evaluationID, err := evaluationParam(c)
+	if err != nil {
+		return err
+	}
+	var req reportRequest
+	l, msp, err := h.byIDWithBody(c, mspParam, &req)
+	if err != nil {
+		return err
+	}
+	p, err := l.AttachEvaluationReport(c.Request.Context(), msp, evaluationID, req.domain())
+	return h.reply(c, http.StatusOK, p, err)
 }

@@ -18,6 +18,10 @@ func (f fakeParticipants) SetOperatorStatus(ctx context.Context, req ledger.Oper
 func (f fakeParticipants) RecordEvaluation(ctx context.Context, req ledger.EvaluationRequest) (*ledger.Participant, error) {
 	return answer(f.fake, ctx, "RecordEvaluation", &ledger.Participant{MSP: req.MSP}, req)
 }
+func (f fakeParticipants) AttachEvaluationReport(ctx context.Context, msp, evaluationID string, req ledger.ReportRequest) (*ledger.Participant, error) {
+	p := &ledger.Participant{MSP: msp, Evaluations: []ledger.Evaluation{{ID: evaluationID, ReportDigest: req.ReportDigest, Note: req.Note}}}
+	return answer(f.fake, ctx, "AttachEvaluationReport", p, msp, evaluationID, req)
+}
 func (f fakeParticipants) GetParticipant(ctx context.Context, msp string) (*ledger.Participant, error) {
 	return answer(f.fake, ctx, "GetParticipant", &ledger.Participant{MSP: msp}, msp)
 }

@@ -8,7 +8,10 @@ import (
 	"github.com/grantledger/grantledger/ledger"
 )
 
-// reviewRequest records a review (POST /v1/reviews).
+// reviewRequest records a review (POST /v1/reviews). The contract takes
+// the report's digest and the note, which only the collection of the
+// operator concerned holds, in a transaction of their own
+// (AttachReviewReport), made after RecordReview.
 type reviewRequest struct {
 	ID           string    `json:"id" binding:"required,objectid"`
 	Kind         string    `json:"kind" binding:"required,oneof=basic-security technical-security scenario network-security province"`
@@ -16,8 +19,23 @@ type reviewRequest struct {
 	Outcome      string    `json:"outcome" binding:"required,oneof=pass fail"`
 	Date         time.Time `json:"date" binding:"required"`
 	ReportDigest string    `json:"reportDigest" binding:"required,digest"`
-	Note         string    `json:"note" binding:"max=2000"`
+	Note         string    `json:"note" binding:"max=2000,text"`
 }
+
+// reportRequest attaches the report of a review (POST
+// /v1/reviews/{id}/report) or of an evaluation (POST
+// /v1/participants/{msp}/evaluations/{evaluationId}/report): what the
+// creating route takes in its second transaction.
+type reportRequest struct {
+	ReportDigest string `json:"reportDigest" binding:"required,digest"`
+	Note         string `json:"note" binding:"max=2000,text"`
+}
+
+func (r reportRequest) domain() ledger.ReportRequest {
+	return ledger.ReportRequest{ReportDigest: r.ReportDigest, Note: r.Note}
+}
+
+func (r reportRequest) attachment() (ledger.ReportRequest, error) { return r.domain(), nil }
 
 // opinionRequest records an expert's or the platform's opinion (POST
 // /v1/opinions).
@@ -34,17 +52,23 @@ type opinionRequest struct {
 // (审核) and the experts' and platform's opinions (意见).
 type reviews struct{ group[ReviewLedger] }
 
+// record records the review (RecordReview), then its report
+// (AttachReviewReport), and answers the review with it.
 func (h reviews) record(c *gin.Context) error {
 	var req reviewRequest
 	l, err := h.withBody(c, &req)
 	if err != nil {
 		return err
 	}
-	r, err := l.RecordReview(c.Request.Context(), ledger.ReviewRequest{
-		ID: req.ID, Kind: ledger.ReviewKind(req.Kind), Subject: req.Subject, Outcome: ledger.Outcome(req.Outcome),
-		Date: req.Date, ReportDigest: req.ReportDigest, Note: req.Note,
-	})
-	return h.created(c, "/v1/reviews/"+req.ID, r, err)
+	report := reportRequest{ReportDigest: req.ReportDigest, Note: req.Note}.domain()
+	ctx, location := c.Request.Context(), "/v1/reviews/"+req.ID
+	return createThenAttach(h.group, c, location, location+"/report",
+		func() (*ledger.Review, error) {
+			return l.RecordReview(ctx, ledger.ReviewRequest{
+				ID: req.ID, Kind: ledger.ReviewKind(req.Kind), Subject: req.Subject, Outcome: ledger.Outcome(req.Outcome), Date: req.Date,
+			})
+		},
+		func() (*ledger.Review, error) { return l.AttachReviewReport(ctx, req.ID, report) })
 }
 
 func (h reviews) recordOpinion(c *gin.Context) error {

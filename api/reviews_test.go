@@ -12,6 +12,9 @@ type fakeReviews struct{ fake }
 func (f fakeReviews) RecordReview(ctx context.Context, req ledger.ReviewRequest) (*ledger.Review, error) {
 	return answer(f.fake, ctx, "RecordReview", &ledger.Review{ID: req.ID}, req)
 }
+func (f fakeReviews) AttachReviewReport(ctx context.Context, id string, req ledger.ReportRequest) (*ledger.Review, error) {
+	return answer(f.fake, ctx, "AttachReviewReport", &ledger.Review{ID: id, ReportDigest: req.ReportDigest, Note: req.Note}, id, req)
+}
 func (f fakeReviews) GetReview(ctx context.Context, id string) (*ledger.Review, error) {
 	return answer(f.fake, ctx, "GetReview", &ledger.Review{ID: id}, id)
 }

@@ -42,7 +42,7 @@ type route struct {
 func (s *Server) routeTable() []route {
 	hp := health{ids: s.ids, user: s.readyUser, timeout: s.readyWait}
 	mt := meta{group: newGroup[MetaLedger](s), org: s.org}
-	ev := events{group: newGroup[EventSource](s), heartbeat: s.heartbeat, stop: s.stop}
+	ev := events{group: newGroup[EventLedger](s), heartbeat: s.heartbeat, stop: s.stop}
 	pa := participants{newGroup[ParticipantLedger](s)}
 	ex := experts{newGroup[ExpertLedger](s)}
 	ds := datasets{newGroup[DatasetLedger](s)}
@@ -92,7 +92,7 @@ func (s *Server) routeTable() []route {
 		{Method: get, Path: "/v1/config", Op: "GetConfig", Tag: "meta", Status: ok, Response: client.Config{}, Handler: mt.config,
 			Summary: "The contract's bootstrap configuration (the data authority)"},
 		{Method: get, Path: "/v1/events", Op: "Events", Tag: "meta", Stream: true, Status: ok, Handler: ev.stream,
-			Summary: "The contract's chaincode events as Server-Sent Events, resumable with Last-Event-ID"},
+			Summary: "The contract's chaincode events the caller may read, as Server-Sent Events, resumable with Last-Event-ID"},
 
 		{Method: post, Path: "/v1/participants", Op: "RegisterParticipant", Tag: "participants", Status: made, Request: participantRequest{}, Response: participant{}, Handler: pa.register,
 			Summary: "Register an organisation with its role (authority)"},
@@ -103,7 +103,9 @@ func (s *Server) routeTable() []route {
 		{Method: post, Path: "/v1/participants/:msp/status", Op: "SetOperatorStatus", Tag: "participants", Status: ok, Request: operatorStatusRequest{}, Response: participant{}, Handler: pa.setStatus,
 			Summary: "Admit, suspend or exit an operator (authority)"},
 		{Method: post, Path: "/v1/participants/:msp/evaluations", Op: "RecordEvaluation", Tag: "participants", Status: made, Request: evaluationRequest{}, Response: participant{}, Handler: pa.addEvaluation,
-			Summary: "Record a dynamic evaluation of an operator (authority)"},
+			Summary: "Record a dynamic evaluation of an operator, then attach its report (authority)"},
+		{Method: post, Path: "/v1/participants/:msp/evaluations/:evaluationId/report", Op: "AttachEvaluationReport", Tag: "participants", Status: ok, Request: reportRequest{}, Response: participant{}, Handler: pa.attachEvaluationReport,
+			Summary: "Attach the report of an operator's evaluation, kept in the operator's private collection (authority)"},
 
 		{Method: post, Path: "/v1/experts", Op: "RegisterExpert", Tag: "participants", Status: made, Request: expertRequest{}, Response: expert{}, Handler: ex.register,
 			Summary: "Convene an individual, by client identity, as a member of the expert committee; a retired one again (authority)"},
@@ -137,7 +139,9 @@ func (s *Server) routeTable() []route {
 			Summary: "Cancel a call (authority)"},
 
 		{Method: post, Path: "/v1/applications", Op: "SubmitApplication", Tag: "applications", Status: made, Request: applicationRequest{}, Response: application{}, Handler: ap.submit,
-			Summary: "File an application under an open call (operator)"},
+			Summary: "File an application under an open call, then attach its documents (operator)"},
+		{Method: post, Path: "/v1/applications/:id/documents", Op: "AttachApplicationDocuments", Tag: "applications", Status: ok, Request: applicationDocumentsRequest{}, Response: application{}, Handler: answerAttach[applicationDocumentsRequest](ap.group, idParam, ApplicationLedger.AttachApplicationDocuments),
+			Summary: "Attach an application's emergency plan and security documents, kept in the operator's private collection (its operator)"},
 		{Method: get, Path: "/v1/applications", Op: "QueryApplications", Tag: "applications", Status: ok, List: true, Indexes: []string{"operator", "call", "status"}, Response: ledger.ApplicationPage{}, Handler: answerList(ap.group, ApplicationLedger.QueryApplications),
 			Summary: "List the applications the caller may read"},
 		{Method: get, Path: "/v1/applications/:id", Op: "GetApplication", Tag: "applications", Status: ok, Response: application{}, Handler: answerByID(ap.group, idParam, ApplicationLedger.GetApplication),
@@ -146,7 +150,9 @@ func (s *Server) routeTable() []route {
 			Summary: "Withdraw an application before it is granted (its operator)"},
 
 		{Method: post, Path: "/v1/reviews", Op: "RecordReview", Tag: "reviews", Status: made, Request: reviewRequest{}, Response: review{}, Handler: rv.record,
-			Summary: "Record a review of an operator or an application (authority)"},
+			Summary: "Record a review of an operator or an application, then attach its report (authority)"},
+		{Method: post, Path: "/v1/reviews/:id/report", Op: "AttachReviewReport", Tag: "reviews", Status: ok, Request: reportRequest{}, Response: review{}, Handler: answerAttach[reportRequest](rv.group, idParam, ReviewLedger.AttachReviewReport),
+			Summary: "Attach a review's report, kept in the private collection of the operator concerned (authority)"},
 		{Method: get, Path: "/v1/reviews", Op: "QueryReviews", Tag: "reviews", Status: ok, List: true, Indexes: []string{"subject", "kind"}, Response: ledger.ReviewPage{}, Handler: answerList(rv.group, ReviewLedger.QueryReviews),
 			Summary: "List reviews"},
 		{Method: get, Path: "/v1/reviews/:id", Op: "GetReview", Tag: "reviews", Status: ok, Response: review{}, Handler: answerByID(rv.group, idParam, ReviewLedger.GetReview),
@@ -182,7 +188,9 @@ func (s *Server) routeTable() []route {
 			Summary: "Activate a proposed sub-grant (authority)"},
 
 		{Method: post, Path: "/v1/agreements", Op: "ProposeAgreement", Tag: "agreements", Status: made, Request: agreementRequest{}, Response: agreement{}, Handler: ag.propose,
-			Summary: "Propose the agreement of a first-level grant (authority)"},
+			Summary: "Propose the agreement of a first-level grant, then attach its text (authority)"},
+		{Method: post, Path: "/v1/agreements/:id/text", Op: "AttachAgreementText", Tag: "agreements", Status: ok, Request: agreementTextRequest{}, Response: agreement{}, Handler: answerAttach[agreementTextRequest](ag.group, idParam, AgreementLedger.AttachAgreementText),
+			Summary: "Attach an agreement's text, kept in the operator's private collection, before anyone signs (authority)"},
 		{Method: get, Path: "/v1/agreements", Op: "QueryAgreements", Tag: "agreements", Status: ok, List: true, Indexes: []string{"grant", "operator", "status"}, Response: ledger.AgreementPage{}, Handler: answerList(ag.group, AgreementLedger.QueryAgreements),
 			Summary: "List the agreements the caller may read"},
 		{Method: get, Path: "/v1/agreements/:id", Op: "GetAgreement", Tag: "agreements", Status: ok, Response: agreement{}, Handler: answerByID(ag.group, idParam, AgreementLedger.GetAgreement),

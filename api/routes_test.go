@@ -29,17 +29,21 @@ func TestRoutesReachTheLedger(t *testing.T) {
 	const expertID = "x509::CN=user2@authority.grantledger.local,OU=client,L=Hangzhou::CN=ca.authority.grantledger.local,O=authority.grantledger.local"
 	productBody := `"type":"report","name":"Report","descriptionDigest":"` + digest + `","grants":["g-1"],"receipts":["r-1"]}`
 
-	tests := []struct {
+	type routeCase struct {
 		route    string // "METHOD /gin/path"
 		path     string
 		body     string
 		wantOp   string
 		wantArgs []any
 		status   int
-	}{
+		// thenOp, thenArgs: the second transaction of a route that makes two.
+		thenOp   string
+		thenArgs []any
+	}
+	tests := []routeCase{
 		{route: "GET /v1/me", path: "/v1/me", wantOp: "WhoAmI"},
 		{route: "GET /v1/config", path: "/v1/config", wantOp: "GetConfig"},
-		{route: "GET /v1/events", path: "/v1/events", wantOp: "ChaincodeEvents", wantArgs: []any{(*uint64)(nil)}},
+		{route: "GET /v1/events", path: "/v1/events", wantOp: "WhoAmI", thenOp: "ChaincodeEvents", thenArgs: []any{(*uint64)(nil)}},
 
 		{route: "POST /v1/participants", body: `{"msp":"HealthMSP","role":"provider","name":"Health"}`, wantOp: "RegisterParticipant",
 			wantArgs: []any{ledger.ParticipantRequest{MSP: "HealthMSP", Role: "provider", Name: "Health"}}, status: 201},
@@ -50,7 +54,11 @@ func TestRoutesReachTheLedger(t *testing.T) {
 			wantOp: "SetOperatorStatus", wantArgs: []any{ledger.OperatorStatusRequest{MSP: "OperatorMSP", Status: "suspended", Reason: "audit"}}},
 		{route: "POST /v1/participants/:msp/evaluations", path: "/v1/participants/OperatorMSP/evaluations",
 			body:   `{"id":"ev-1","date":"2026-01-01T00:00:00Z","result":"qualified","reportDigest":"` + digest + `"}`,
-			wantOp: "RecordEvaluation", wantArgs: []any{ledger.EvaluationRequest{MSP: "OperatorMSP", ID: "ev-1", Date: date, Result: "qualified", ReportDigest: digest}}, status: 201},
+			wantOp: "RecordEvaluation", wantArgs: []any{ledger.EvaluationRequest{MSP: "OperatorMSP", ID: "ev-1", Date: date, Result: "qualified"}}, status: 201,
+			thenOp: "AttachEvaluationReport", thenArgs: []any{"OperatorMSP", "ev-1", ledger.ReportRequest{ReportDigest: digest}}},
+		{route: "POST /v1/participants/:msp/evaluations/:evaluationId/report", path: "/v1/participants/OperatorMSP/evaluations/ev-1/report",
+			body:   `{"reportDigest":"` + digest + `","note":"on site"}`,
+			wantOp: "AttachEvaluationReport", wantArgs: []any{"OperatorMSP", "ev-1", ledger.ReportRequest{ReportDigest: digest, Note: "on site"}}},
 
 		{route: "POST /v1/experts", body: `{"msp":"AuthorityMSP","client":"` + expertID + `","name":"Expert A"}`, wantOp: "RegisterExpert",
 			wantArgs: []any{ledger.ExpertRequest{MSP: "AuthorityMSP", Client: expertID, Name: "Expert A"}}, status: 201},
@@ -76,13 +84,19 @@ func TestRoutesReachTheLedger(t *testing.T) {
 			`,"termMonths":12,"emergencyPlanDigest":"` + digest + `","securityDocsDigest":"` + digest + `"}`,
 			wantOp: "SubmitApplication", status: 201, wantArgs: []any{ledger.ApplicationRequest{
 				ID: "a-1", CallID: "c-1", Scenario: ledger.Scenario{Name: "Clinic load", Domain: "health", Description: "d"}, Scope: scope,
-				TermMonths: 12, EmergencyPlanDigest: digest, SecurityDocsDigest: digest}}},
+				TermMonths: 12}},
+			thenOp: "AttachApplicationDocuments", thenArgs: []any{"a-1", ledger.ApplicationDocumentsRequest{EmergencyPlanDigest: digest, SecurityDocsDigest: digest}}},
+		{route: "POST /v1/applications/:id/documents", path: "/v1/applications/a-1/documents", body: `{"emergencyPlanDigest":"` + digest + `","securityDocsDigest":"` + digest + `"}`,
+			wantOp: "AttachApplicationDocuments", wantArgs: []any{"a-1", ledger.ApplicationDocumentsRequest{EmergencyPlanDigest: digest, SecurityDocsDigest: digest}}},
 		{route: "GET /v1/applications", path: "/v1/applications?call=c-1", wantOp: "QueryApplications", wantArgs: []any{ledger.Query{By: "call", Value: "c-1", PageSize: DefaultPageSize}}},
 		{route: "GET /v1/applications/:id", path: "/v1/applications/a-1", wantOp: "GetApplication", wantArgs: []any{"a-1"}},
 		{route: "POST /v1/applications/:id/withdraw", path: "/v1/applications/a-1/withdraw", body: `{}`, wantOp: "WithdrawApplication", wantArgs: []any{"a-1", ""}},
 
-		{route: "POST /v1/reviews", body: `{"id":"rv-1","kind":"scenario","subject":"a-1","outcome":"pass","date":"2026-01-01T00:00:00Z","reportDigest":"` + digest + `"}`,
-			wantOp: "RecordReview", status: 201},
+		{route: "POST /v1/reviews", body: `{"id":"rv-1","kind":"scenario","subject":"a-1","outcome":"pass","date":"2026-01-01T00:00:00Z","reportDigest":"` + digest + `","note":"n"}`,
+			wantOp: "RecordReview", status: 201, wantArgs: []any{ledger.ReviewRequest{ID: "rv-1", Kind: "scenario", Subject: "a-1", Outcome: "pass", Date: date}},
+			thenOp: "AttachReviewReport", thenArgs: []any{"rv-1", ledger.ReportRequest{ReportDigest: digest, Note: "n"}}},
+		{route: "POST /v1/reviews/:id/report", path: "/v1/reviews/rv-1/report", body: `{"reportDigest":"` + digest + `"}`,
+			wantOp: "AttachReviewReport", wantArgs: []any{"rv-1", ledger.ReportRequest{ReportDigest: digest}}},
 		{route: "GET /v1/reviews", path: "/v1/reviews?subject=a-1", wantOp: "QueryReviews", wantArgs: []any{ledger.Query{By: "subject", Value: "a-1", PageSize: DefaultPageSize}}},
 		{route: "GET /v1/reviews/:id", path: "/v1/reviews/rv-1", wantOp: "GetReview", wantArgs: []any{"rv-1"}},
 		{route: "POST /v1/opinions", body: `{"id":"op-1","subjectType":"product","subjectId":"p-1","recommendation":"approve","digest":"` + digest + `"}`,
@@ -106,7 +120,10 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		{route: "POST /v1/grants/:id/activate", path: "/v1/grants/g-2/activate", wantOp: "ActivateSubGrant", wantArgs: []any{"g-2"}},
 
 		{route: "POST /v1/agreements", body: `{"id":"ag-1","grantId":"g-1","textDigest":"` + digest + `","term":` + termJSON + `}`,
-			wantOp: "ProposeAgreement", status: 201, wantArgs: []any{ledger.AgreementRequest{ID: "ag-1", GrantID: "g-1", TextDigest: digest, Term: term}}},
+			wantOp: "ProposeAgreement", status: 201, wantArgs: []any{ledger.AgreementRequest{ID: "ag-1", GrantID: "g-1", Term: term}},
+			thenOp: "AttachAgreementText", thenArgs: []any{"ag-1", ledger.AgreementTextRequest{TextDigest: digest}}},
+		{route: "POST /v1/agreements/:id/text", path: "/v1/agreements/ag-1/text", body: `{"textDigest":"` + digest + `"}`,
+			wantOp: "AttachAgreementText", wantArgs: []any{"ag-1", ledger.AgreementTextRequest{TextDigest: digest}}},
 		{route: "GET /v1/agreements", path: "/v1/agreements?grant=g-1", wantOp: "QueryAgreements", wantArgs: []any{ledger.Query{By: "grant", Value: "g-1", PageSize: DefaultPageSize}}},
 		{route: "GET /v1/agreements/:id", path: "/v1/agreements/ag-1", wantOp: "GetAgreement", wantArgs: []any{"ag-1"}},
 		{route: "POST /v1/agreements/:id/sign", path: "/v1/agreements/ag-1/sign", wantOp: "SignAgreement", wantArgs: []any{"ag-1"}},
@@ -156,14 +173,7 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		case "client":
 			id = expertID
 		}
-		tests = append(tests, struct {
-			route    string
-			path     string
-			body     string
-			wantOp   string
-			wantArgs []any
-			status   int
-		}{route: "GET " + k.path + "/history", path: path + "/history", wantOp: "GetHistory", wantArgs: []any{k.kind, id}})
+		tests = append(tests, routeCase{route: "GET " + k.path + "/history", path: path + "/history", wantOp: "GetHistory", wantArgs: []any{k.kind, id}})
 	}
 
 	covered := map[string]bool{}
@@ -196,6 +206,18 @@ func TestRoutesReachTheLedger(t *testing.T) {
 			}
 			if tt.wantArgs != nil && !reflect.DeepEqual(calls[0].Args, tt.wantArgs) {
 				t.Errorf("%s arguments:\n got %#v\nwant %#v", tt.wantOp, calls[0].Args, tt.wantArgs)
+			}
+			if tt.thenOp == "" {
+				if len(calls) != 1 {
+					t.Errorf("ledger calls: got %v, want %s alone", ts.state.ops(), tt.wantOp)
+				}
+				return
+			}
+			if len(calls) != 2 || calls[1].Op != tt.thenOp {
+				t.Fatalf("ledger calls: got %v, want %s then %s", ts.state.ops(), tt.wantOp, tt.thenOp)
+			}
+			if tt.thenArgs != nil && !reflect.DeepEqual(calls[1].Args, tt.thenArgs) {
+				t.Errorf("%s arguments:\n got %#v\nwant %#v", tt.thenOp, calls[1].Args, tt.thenArgs)
 			}
 		})
 	}
