@@ -39,13 +39,15 @@ func TestConceptMapMatchesTree(t *testing.T) {
 		}
 		rows++
 		for i, layer := range layers {
-			f := strings.TrimSpace(cells[i+1])
-			if f == "—" {
-				continue
-			}
-			named[layer] = append(named[layer], f)
-			if _, err := os.Stat(filepath.Join("../..", layer, f)); err != nil {
-				t.Errorf("the map names %s/%s (concept %q), which does not exist", layer, f, strings.TrimSpace(cells[0]))
+			for _, f := range strings.Split(cells[i+1], ",") {
+				f = strings.TrimSpace(f)
+				if f == "—" {
+					continue
+				}
+				named[layer] = append(named[layer], f)
+				if _, err := os.Stat(filepath.Join("../..", layer, f)); err != nil {
+					t.Errorf("the map names %s/%s (concept %q), which does not exist", layer, f, strings.TrimSpace(cells[0]))
+				}
 			}
 		}
 	}

@@ -32,6 +32,7 @@ func (p *process) apply(t *testing.T) {
 	a, err := p.as(p.operator).SubmitApplication(t.Context(), p.applicationRequest(p.app, p.visits, p.loans))
 	ok(t, err, "submit application %s", p.app)
 	p.emitted(t, "application.submitted", a.ID, a.Created)
+	p.attachDocuments(t, p.app)
 
 	p.review(t, p.id("rev-basic"), ledger.ReviewBasicSecurity, p.operator)
 	p.review(t, p.id("rev-tech"), ledger.ReviewTechnicalSecurity, p.operator)
@@ -85,9 +86,17 @@ func (p *process) sign(t *testing.T) {
 	auth := p.as(p.authority)
 	agr := p.id("agr")
 	p.agreement = agr
-	ag, err := auth.ProposeAgreement(ctx, ledger.AgreementRequest{ID: agr, GrantID: p.grant, TextDigest: lt.Digest("agreement " + agr), Term: p.term()})
+	ag, err := auth.ProposeAgreement(ctx, ledger.AgreementRequest{ID: agr, GrantID: p.grant, Term: p.term()})
 	ok(t, err, "propose agreement %s", agr)
 	p.emitted(t, "agreement.proposed", ag.ID, ag.Created, ledger.EventRef{Type: "grant", ID: p.grant, Change: "agreement"})
+	// The text goes to the operator's private collection, as transient
+	// data endorsed by the collection's members only.
+	text := lt.AgreementText(agr)
+	ag, err = auth.AttachAgreementText(ctx, agr, text)
+	ok(t, err, "attach the text of %s", agr)
+	if ag.TextDigest != text.TextDigest {
+		t.Fatalf("agreement after its text: got text %q, want %q", ag.TextDigest, text.TextDigest)
+	}
 	ag, err = auth.SignAgreement(ctx, agr)
 	ok(t, err, "%s signs %s", p.authority, agr)
 	p.emitted(t, "agreement.signed", ag.ID, ag.Updated)
@@ -252,6 +261,7 @@ func (p *process) providersInScope(t *testing.T) {
 	a, err := p.as(p.operator).SubmitApplication(ctx, p.applicationRequest(app, p.visits))
 	ok(t, err, "submit application %s", app)
 	p.emitted(t, "application.submitted", a.ID, a.Created)
+	p.attachDocuments(t, app)
 	p.review(t, p.id("rev-net-visits"), ledger.ReviewNetworkSecurity, app)
 	p.review(t, p.id("rev-scenario-visits"), ledger.ReviewScenario, app)
 	id := p.id("grant-visits")
@@ -260,7 +270,9 @@ func (p *process) providersInScope(t *testing.T) {
 	p.emitted(t, "grant.issued", g.ID, g.Updated, ledger.EventRef{Type: "application", ID: app, Change: string(ledger.ApplicationGranted)})
 
 	_, err = p.as(p.market).ApproveGrant(ctx, id)
-	wantErr(t, p.market+" approves "+id, err, client.ErrForbidden, "not a provider of any dataset in scope")
+	// market may not read a grant over health's data alone: it is
+	// answered as if the grant did not exist.
+	wantErr(t, p.market+" approves "+id, err, client.ErrNotFound, "grant "+id+" does not exist")
 	if g, err := p.as(p.authority).GetGrant(ctx, id); err != nil || g.Status != ledger.GrantProposed || len(g.Approvals) != 1 || g.Approvals[0].Decision != ledger.DecisionPending {
 		t.Fatalf("grant %s after the refused approval: got %+v (%v), want proposed, waiting for %s alone", id, g, err, p.health)
 	}
@@ -360,4 +372,17 @@ func (p *apiProcess) issueApprovedByBoth(t *testing.T) {
 	p.issue(t, ledger.Quota{Records: 1000, Calls: 10}, p.visits, p.loans)
 	p.approve(t, p.health, "grant.approved", ledger.GrantProposed)
 	p.approve(t, p.market, "grant.activated", ledger.GrantActive)
+}
+
+// attachDocuments has the operator attach the application's emergency plan
+// and security documents, which go to its private collection, and reads
+// them back merged into the application.
+func (p *process) attachDocuments(t *testing.T, app string) {
+	t.Helper()
+	docs := lt.ApplicationDocuments()
+	a, err := p.as(p.operator).AttachApplicationDocuments(t.Context(), app, docs)
+	ok(t, err, "attach the documents of %s", app)
+	if a.EmergencyPlanDigest != docs.EmergencyPlanDigest || a.SecurityDocsDigest != docs.SecurityDocsDigest {
+		t.Fatalf("application %s after its documents: got %q, %q; want the attached digests", app, a.EmergencyPlanDigest, a.SecurityDocsDigest)
+	}
 }

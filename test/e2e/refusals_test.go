@@ -59,16 +59,20 @@ func (r refusals) setUp(t *testing.T) {
 // it; the refused approvals change nothing.
 func (r refusals) grantDecisions(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		by   *apiOrg
-		text string
+		name   string
+		by     *apiOrg
+		status int
+		code   string
+		text   string
 	}{
-		{"an operator approves a grant", r.operator, r.operator.msp + " is not a provider"},
-		{"a provider approves a grant that does not touch its data", r.market, r.market.msp + " is not a provider"},
+		{"an operator approves a grant", r.operator, http.StatusForbidden, "forbidden", r.operator.msp + " is not a provider"},
+		// A provider whose data the grant does not touch may not read it
+		// either: it is answered as if the grant did not exist.
+		{"a provider approves a grant that does not touch its data", r.market, http.StatusNotFound, "not_found", "grant " + r.grant + " does not exist"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			a := tt.by.do(t, apiRequest{method: http.MethodPost, path: "/v1/grants/" + r.grant + "/approve"})
-			wantAPIError(t, a, http.StatusForbidden, "forbidden", "", tt.text)
+			wantAPIError(t, a, tt.status, tt.code, "", tt.text)
 		})
 	}
 	var g ledger.Grant

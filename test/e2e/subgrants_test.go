@@ -78,7 +78,8 @@ func (s *subGrant) grantInForce(t *testing.T) {
 func (s *subGrant) refusedProposals(t *testing.T) {
 	path := "/v1/grants/" + s.grant + "/subgrants"
 	a := s.developer.do(t, apiRequest{method: http.MethodPost, path: path, body: s.body(ledger.Quota{Records: 50, Calls: 3}, s.subScope)})
-	wantAPIError(t, a, http.StatusForbidden, "forbidden", "", "only its holder")
+	// The developer may not read the parent grant: answered as missing.
+	wantAPIError(t, a, http.StatusNotFound, "not_found", "", "grant "+s.grant+" does not exist")
 	wider := obj{"datasets": []obj{{"id": s.visits, "fields": []string{"age", "name"}}},
 		"purposes": []string{"credit-assessment"}, "operations": []string{"statistics"}}
 	a = s.operator.do(t, apiRequest{method: http.MethodPost, path: path, body: s.body(ledger.Quota{Records: 50, Calls: 3}, wider)})
@@ -148,7 +149,7 @@ func (s *subGrant) receiptsDrawOnBothQuotas(t *testing.T) {
 	wantAPIError(t, a, http.StatusUnprocessableEntity, "refused", "", "over quota")
 	// The developer may not submit receipts of its parent's grant.
 	a = s.developer.do(t, apiRequest{method: http.MethodPost, path: "/v1/receipts", body: s.receiptBody(s.statement(s.id("sr-parent"), 1))})
-	wantAPIError(t, a, http.StatusForbidden, "forbidden", "", s.grant)
+	wantAPIError(t, a, http.StatusNotFound, "not_found", "", "grant "+s.grant+" does not exist")
 }
 
 // parentRevoked has the developer register a product from its sub-grant

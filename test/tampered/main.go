@@ -46,7 +46,7 @@ func run(ctx context.Context, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tampered: CHAINCODE_ID and CHAINCODE_SERVER_ADDRESS are required")
 		return 2
 	}
-	cc, err := chaincode.NewChaincode()
+	cc, err := chaincode.NewChaincode(chaincode.WithAuthority(os.Getenv("GRANTLEDGER_AUTHORITY_MSP")))
 	if err != nil {
 		fmt.Fprintln(stderr, "tampered:", err)
 		return 1
