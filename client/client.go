@@ -14,7 +14,9 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
 )
 
 // Timeouts bound each gateway call. A zero field keeps the default.
@@ -315,9 +317,7 @@ func (c *Client) submitOnce(ctx context.Context, name string, opts []gateway.Pro
 	if err != nil {
 		return nil, err
 	}
-	submitCtx, cancel := context.WithTimeout(ctx, c.timeouts.Submit)
-	commit, err := tx.SubmitWithContext(submitCtx)
-	cancel()
+	commit, err := c.submitSigned(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -333,6 +333,34 @@ func (c *Client) submitOnce(ctx context.Context, name string, opts []gateway.Pro
 		return nil, &gateway.CommitError{TransactionID: st.TransactionID, Code: st.Code}
 	}
 	return tx.Result(), nil
+}
+
+// resubmits bounds how often submitSigned sends one signed transaction again.
+const resubmits = 4
+
+// submitSigned sends an endorsed transaction to the ordering service. When
+// the gateway could not reach an orderer (one was killed, its connection
+// is not yet known broken), the same signed transaction is sent again,
+// after a short pause, and the gateway picks an orderer anew. That is safe:
+// the transaction ID is the same, so if an earlier send did reach the
+// ordering service, the later copy is invalidated as a duplicate at commit
+// and the commit status reports the first.
+func (c *Client) submitSigned(ctx context.Context, tx *gateway.Transaction) (*gateway.Commit, error) {
+	pause := 200 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		submitCtx, cancel := context.WithTimeout(ctx, c.timeouts.Submit)
+		commit, err := tx.SubmitWithContext(submitCtx)
+		cancel()
+		if err == nil || attempt == resubmits || status.Code(err) != codes.Unavailable || ctx.Err() != nil {
+			return commit, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
 }
 
 // submitArgs submits a transaction with string arguments and decodes its

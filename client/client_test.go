@@ -453,3 +453,30 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("Network() %s, Contract() %s; want grantledger, grantledger", c.Network().Name(), c.Contract().ChaincodeName())
 	}
 }
+
+// TestSubmitSameTransactionToAnotherOrderer: when the gateway cannot reach
+// an orderer, the client sends the same signed transaction again (same
+// transaction ID, no new endorsement) and the caller sees only success.
+func TestSubmitSameTransactionToAnotherOrderer(t *testing.T) {
+	failures := 0
+	gw := &fakeGateway{submit: func(int) error {
+		if failures < 2 {
+			failures++
+			return status.Error(codes.Unavailable, "connection refused")
+		}
+		return nil
+	}}
+	c := newFakeClient(t, gw)
+	if _, err := c.submit(context.Background(), "Bootstrap", "AuthorityMSP"); err != nil {
+		t.Fatalf("submit() error = %v, want success once an orderer answers", err)
+	}
+	endorsed, submitted := gw.stages("endorse"), gw.stages("submit")
+	if len(endorsed) != 1 || len(submitted) != 3 {
+		t.Fatalf("got %d endorsements and %d submits, want 1 and 3", len(endorsed), len(submitted))
+	}
+	for _, s := range submitted {
+		if s.TxID != endorsed[0].TxID {
+			t.Errorf("submitted transaction %s, want the endorsed %s every time", s.TxID, endorsed[0].TxID)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package network
 
-import "path/filepath"
+import (
+	"fmt"
+	"path/filepath"
+)
 
 // Where the network keeps things. Everything it generates lives under
 // Config.State, so that `clean` is one removal; the builders and the
@@ -83,4 +86,20 @@ func (n *Network) chaincodeTLSDir(o *PeerOrg) string {
 // definition.
 func (n *Network) collectionsPath() string {
 	return filepath.Join(n.configDir(), "collections.json")
+}
+
+// PeerDir is where a peer (by organisation and peer name, as in the
+// topology) keeps its ledger: blocks, state and private data.
+func (n *Network) PeerDir(org, peer string) (string, error) {
+	for _, o := range n.topo.Orgs {
+		if o.Name != org && o.MSPID != org {
+			continue
+		}
+		for _, p := range o.Peers {
+			if p.Name == peer {
+				return filepath.Join(n.nodesDir(), n.topo.peerFQDN(&o, p)), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no peer %s of organisation %s in the topology", peer, org)
 }
