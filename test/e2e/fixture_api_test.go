@@ -20,6 +20,7 @@ import (
 
 	"github.com/grantledger/grantledger/api"
 	"github.com/grantledger/grantledger/attest"
+	"github.com/grantledger/grantledger/client"
 	"github.com/grantledger/grantledger/ledger"
 	lt "github.com/grantledger/grantledger/ledger/ledgertest"
 )
@@ -338,6 +339,11 @@ type apiProcess struct {
 	developer *apiOrg
 	// listed tells whether the run's product was listed.
 	listed bool
+	// peers follows every organisation's peer (unfiltered chaincode
+	// events): that a peer committed a transaction is known there, while
+	// an API's stream passes only the events its caller may read.
+	peers *commits
+	roles map[string]ledger.Role
 }
 
 // newAPIProcess finds the APIs of the network under test by role and
@@ -355,6 +361,12 @@ func newAPIProcess(t *testing.T, kind string) *apiProcess {
 		developer: orgs[c.developer],
 	}
 	p.commits = followAPIs(t, p.orgs, p.startBlock)
+	p.roles = c.roles
+	clients := map[string]*client.Client{}
+	for msp := range orgs {
+		clients[msp] = connect(t, msp, "User1")
+	}
+	p.peers = followPeers(t, clients, p.startBlock)
 	t.Logf("run %s", p.run)
 	return p
 }
@@ -366,7 +378,7 @@ func newAPIProcess(t *testing.T, kind string) *apiProcess {
 func (p *apiProcess) write(t *testing.T, o *apiOrg, r apiRequest, status int, event string, out any) apiAnswer {
 	t.Helper()
 	a := o.do(t, r).want(t, status, out)
-	p.commits.wait(t, txOf(t, a), event)
+	p.awaitCommit(t, txOf(t, a), event)
 	if status == http.StatusCreated {
 		loc := a.header.Get("Location")
 		if !strings.HasPrefix(loc, "/v1/") {
@@ -380,6 +392,15 @@ func (p *apiProcess) write(t *testing.T, o *apiOrg, r apiRequest, status int, ev
 		o.do(t, apiRequest{method: http.MethodGet, path: loc, user: r.user}).want(t, http.StatusOK, nil)
 	}
 	return a
+}
+
+// awaitCommit waits until every organisation's peer has committed the
+// transaction and the API of each organisation that may read its object
+// has streamed its event.
+func (p *apiProcess) awaitCommit(t *testing.T, txID, event string) {
+	t.Helper()
+	p.peers.wait(t, txID, event)
+	p.commits.waitReaders(t, txID, event, p.roles, p.peers.audienceOf(txID))
 }
 
 // get reads path as org's User1 and decodes the answer, which must be 200.

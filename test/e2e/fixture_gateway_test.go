@@ -80,7 +80,7 @@ func followPeers(t *testing.T, clients map[string]*client.Client, from uint64) *
 		}
 		go func() {
 			for ev := range events { // ends when ctx is cancelled
-				c.saw(msp, ev.TransactionID, ev.EventName)
+				c.sawPayload(msp, ev.TransactionID, ev.EventName, ev.Payload)
 			}
 			c.ended(msp, errors.New("the chaincode events ended"))
 		}()

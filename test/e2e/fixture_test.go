@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -221,16 +222,40 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() er
 // contract tests follow each peer's chaincode events (followPeers), the
 // API tests each API's event stream (followAPIs).
 type commits struct {
-	orgs    []string
-	mu      sync.Mutex
-	seen    map[string]map[string]string // tx ID → org → event name
-	broken  map[string]error             // org → why its stream last ended
-	changed chan struct{}                // closed and replaced on every change
+	orgs []string
+	mu   sync.Mutex
+	seen map[string]map[string]string // tx ID → org → event name
+	// audience holds who may read the object of each transaction's event,
+	// from the first full payload seen.
+	audience map[string]*ledger.Audience
+	broken   map[string]error // org → why its stream last ended
+	changed  chan struct{}    // closed and replaced on every change
 }
 
 // newCommits returns a follower of orgs' events that has seen none yet.
 func newCommits(orgs []string) *commits {
-	return &commits{orgs: slices.Sorted(slices.Values(orgs)), seen: map[string]map[string]string{}, broken: map[string]error{}, changed: make(chan struct{})}
+	return &commits{orgs: slices.Sorted(slices.Values(orgs)), seen: map[string]map[string]string{}, audience: map[string]*ledger.Audience{},
+		broken: map[string]error{}, changed: make(chan struct{})}
+}
+
+// sawPayload is saw with the event's payload, whose audience it keeps.
+func (c *commits) sawPayload(org, txID, event string, payload []byte) {
+	var e ledger.Event
+	if json.Unmarshal(payload, &e) == nil && e.Audience != nil {
+		c.mu.Lock()
+		if c.audience[txID] == nil {
+			c.audience[txID] = e.Audience
+		}
+		c.mu.Unlock()
+	}
+	c.saw(org, txID, event)
+}
+
+// audienceOf returns the audience of a transaction's event, once seen.
+func (c *commits) audienceOf(txID string) *ledger.Audience {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.audience[txID]
 }
 
 // saw records that org delivered the event of transaction txID.
@@ -257,6 +282,25 @@ func (c *commits) ended(org string, err error) {
 // that takes more than 30 seconds.
 func (c *commits) wait(t *testing.T, txID, event string) {
 	t.Helper()
+	c.waitFor(t, txID, event, c.orgs)
+}
+
+// waitReaders is wait for the organisations that may read the event's
+// object, by their roles and the event's audience: what filtered streams
+// (the APIs') deliver.
+func (c *commits) waitReaders(t *testing.T, txID, event string, roles map[string]ledger.Role, aud *ledger.Audience) {
+	t.Helper()
+	var readers []string
+	for _, org := range c.orgs {
+		if ledger.Readable(aud, ledger.Actor{MSP: org, Role: roles[org]}) {
+			readers = append(readers, org)
+		}
+	}
+	c.waitFor(t, txID, event, readers)
+}
+
+func (c *commits) waitFor(t *testing.T, txID, event string, orgs []string) {
+	t.Helper()
 	timeout := time.NewTimer(30 * time.Second)
 	defer timeout.Stop()
 	for {
@@ -264,7 +308,7 @@ func (c *commits) wait(t *testing.T, txID, event string) {
 		got, changed := maps.Clone(c.seen[txID]), c.changed
 		broken := fmt.Sprint(c.broken)
 		c.mu.Unlock()
-		if len(got) == len(c.orgs) {
+		if !slices.ContainsFunc(orgs, func(o string) bool { _, ok := got[o]; return !ok }) {
 			for org, name := range got {
 				if name != event {
 					t.Errorf("transaction %s: %s delivered event %s, want %s", txID, org, name, event)
@@ -275,7 +319,7 @@ func (c *commits) wait(t *testing.T, txID, event string) {
 		select {
 		case <-changed:
 		case <-timeout.C:
-			t.Fatalf("transaction %s (%s): delivered within 30s by %v of %v; streams ended: %s", txID, event, got, c.orgs, broken)
+			t.Fatalf("transaction %s (%s): delivered within 30s by %v of %v; streams ended: %s", txID, event, got, orgs, broken)
 		case <-t.Context().Done():
 			t.Fatalf("transaction %s: %v", txID, t.Context().Err())
 		}

@@ -161,7 +161,7 @@ func (p *apiProcess) convene(t *testing.T) {
 		var e ledger.Expert
 		a := p.authority.do(t, apiRequest{method: http.MethodPost, path: "/v1/experts",
 			body: obj{"msp": me.Caller.MSP, "client": client, "name": "Expert " + p.run}}).want(t, http.StatusCreated, &e)
-		p.commits.wait(t, txOf(t, a), "expert.registered")
+		p.awaitCommit(t, txOf(t, a), "expert.registered")
 		if e.Client != client || e.MSP != me.Caller.MSP || e.Status != ledger.ExpertActive {
 			t.Errorf("registered expert: got %+v, want %s of %s, active", e, client, me.Caller.MSP)
 		}
