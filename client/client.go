@@ -351,7 +351,7 @@ func (c *Client) submitSigned(ctx context.Context, tx *gateway.Transaction) (*ga
 		submitCtx, cancel := context.WithTimeout(ctx, c.timeouts.Submit)
 		commit, err := tx.SubmitWithContext(submitCtx)
 		cancel()
-		if err == nil || attempt == resubmits || status.Code(err) != codes.Unavailable || ctx.Err() != nil {
+		if err == nil || attempt == resubmits || !resendable(err) || ctx.Err() != nil {
 			return commit, err
 		}
 		select {
@@ -361,6 +361,18 @@ func (c *Client) submitSigned(ctx context.Context, tx *gateway.Transaction) (*ga
 		}
 		pause *= 2
 	}
+}
+
+// resendable reports whether a failed send of a signed transaction may
+// have failed on the way to an orderer (the orderer went away, the stream
+// was cut, it did not answer in time): not a refusal of the transaction
+// itself, which sending it again would only repeat.
+func resendable(err error) bool {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.Canceled, codes.DeadlineExceeded, codes.Aborted, codes.Internal, codes.Unknown:
+		return true
+	}
+	return false
 }
 
 // submitArgs submits a transaction with string arguments and decodes its
