@@ -131,6 +131,14 @@ func (h events) stream(c *gin.Context) error {
 				continue
 			}
 			payload, ok := readable(ev.Payload, *caller)
+			if roleMayChange(ev.Name) {
+				// The caller's organisation or identity may just have been
+				// registered (or retired as an expert): what it may read
+				// from here on is what the ledger now says it is.
+				if now, err := l.WhoAmI(ctx); err == nil && now != nil {
+					caller = now
+				}
+			}
 			if !ok {
 				continue
 			}
@@ -241,4 +249,12 @@ func writeEvent(w http.ResponseWriter, pos EventPosition, ev client.ChainEvent) 
 		name = "message"
 	}
 	fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", pos, name, data)
+}
+
+// roleMayChange reports whether an event (by its name) may change the role
+// a caller acts in: a participant registered, an expert registered or
+// retired, the ledger bootstrapped.
+func roleMayChange(name string) bool {
+	typ, _, _ := strings.Cut(name, ".")
+	return typ == "participant" || typ == "expert" || typ == "config"
 }

@@ -128,16 +128,38 @@ for o in "${orgs[@]}"; do
   exit 1
 done
 
-# wait_tx TX: returns once every API has streamed the event of transaction TX.
+# reads ORG AUDIENCE: whether ORG may read an object of AUDIENCE (an event's
+# ledger.Audience): an API streams only the events its caller may read.
+reads() {
+  local role
+  role=$(jq -r --arg o "$1" '.orgs[] | select(.name == $o) | .role' "$profile")
+  jq -e --arg m "$(msp "$1")" --arg r "$role" \
+    '.public == true or $r == "authority" or $r == "regulator" or ((.orgs // []) | index($m)) != null or ((.roles // []) | index($r)) != null' \
+    <<<"$2" >/dev/null
+}
+
+# wait_tx TX: returns once every API that may read the event of transaction
+# TX has streamed it. The regulator's API streams every event; its copy names
+# who may read the object (its audience).
 wait_tx() {
-  local o
+  local o line audience
+  for _ in $(seq 300); do
+    line=$(grep -m1 -s "\"txId\":\"$1\"" "$tmp/events-regulator") && [ -n "$line" ] && break
+    sleep 0.1
+  done
+  if [ -z "$line" ]; then
+    echo "demo: transaction $1 was not committed by the regulator's peer within 30s" >&2
+    exit 1
+  fi
+  audience=$(jq -c '.payload.audience // {}' <<<"${line#data: }")
   for _ in $(seq 300); do
     for o in "${orgs[@]}"; do
+      reads "$o" "$audience" || continue
       grep -qs "\"txId\":\"$1\"" "$tmp/events-$o" || { sleep 0.1; continue 2; }
     done
     return 0
   done
-  echo "demo: transaction $1 was not committed by every peer within 30s" >&2
+  echo "demo: transaction $1 was not committed by every peer that may read it within 30s" >&2
   exit 1
 }
 

@@ -133,21 +133,30 @@ func follow(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	return consume(ctx, readableBy(*me, events), out, client.Event.Ack, log)
+	return consume(ctx, readableBy(me, func() (*ledger.Actor, error) { return c.WhoAmI(ctx) }, events), out, client.Event.Ack, log)
 }
 
 // readableBy passes on the events whose objects me may read, with only
 // the related objects it may read, and acknowledges the others unwritten.
-func readableBy(me ledger.Actor, events <-chan client.Event) <-chan filtered {
+func readableBy(me *ledger.Actor, whoAmI func() (*ledger.Actor, error), events <-chan client.Event) <-chan filtered {
 	out := make(chan filtered)
 	go func() {
 		defer close(out)
 		for ev := range events {
-			if !ledger.Readable(ev.Audience, me) {
+			readable := ledger.Readable(ev.Audience, *me)
+			if whoAmI != nil && (ev.Type == "participant" || ev.Type == "expert" || ev.Type == "config") {
+				// The follower's organisation or identity may just have
+				// been registered: from here on it reads as the ledger
+				// now says it is.
+				if now, err := whoAmI(); err == nil && now != nil {
+					me = now
+				}
+			}
+			if !readable {
 				out <- filtered{Event: ev, hidden: true}
 				continue
 			}
-			ev.Related = ledger.ReadableRelated(ev.Related, me)
+			ev.Related = ledger.ReadableRelated(ev.Related, *me)
 			out <- filtered{Event: ev}
 		}
 	}()

@@ -140,7 +140,7 @@ func TestConsume(t *testing.T) {
 				}
 				return nil
 			}
-			err := consume(ctx, readableBy(readsAll, events), s, ack, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			err := consume(ctx, readableBy(&readsAll, nil, events), s, ack, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if (err != nil) != tt.wantErr {
 				t.Errorf("consume: got error %v, want error: %t", err, tt.wantErr)
 			}
@@ -164,7 +164,7 @@ func TestConsumeDoesNotAcknowledgeAFailedWrite(t *testing.T) {
 	events <- event(testLedger[0])
 	close(events)
 	acked := false
-	err = consume(context.Background(), readableBy(readsAll, events), s, func(client.Event) error { acked = true; return nil }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	err = consume(context.Background(), readableBy(&readsAll, nil, events), s, func(client.Event) error { acked = true; return nil }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err == nil {
 		t.Error("consume: got no error, want the write's")
 	}
@@ -205,7 +205,7 @@ func TestFollowerWritesOnlyWhatItMayRead(t *testing.T) {
 	close(events)
 	var acked []string
 	ack := func(e client.Event) error { acked = append(acked, e.TransactionID); return nil }
-	if err := consume(context.Background(), readableBy(operator, events), s, ack, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if err := consume(context.Background(), readableBy(&operator, nil, events), s, ack, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
 	got := readFile(t, path)
