@@ -102,6 +102,24 @@ func (n *net) okPrivate(msp, fn string, request any, args ...any) *chaincodetest
 	if !tx.OK() {
 		n.t.Fatalf("%s by %s: got %q (commit %v), want success", fn, msp, tx.Message, tx.CommitErr)
 	}
+	// What a transaction returns and emits reaches every peer in the
+	// block: none of the private request may be in it.
+	var fields map[string]any
+	raw, _ := json.Marshal(request)
+	_ = json.Unmarshal(raw, &fields)
+	for name, v := range fields {
+		secret, ok := v.(string)
+		if !ok || secret == "" {
+			continue
+		}
+		out := string(tx.Payload)
+		for _, e := range tx.Events {
+			out += string(e.Payload)
+		}
+		if strings.Contains(out, secret) {
+			n.t.Errorf("%s by %s: its result or event holds the private %s", fn, msp, name)
+		}
+	}
 	return tx
 }
 

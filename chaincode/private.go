@@ -20,6 +20,11 @@ import (
 // typeEvaluation keys an evaluation's private report.
 const typeEvaluation = "evaluation"
 
+// An Attach… transaction returns the object's public record, never the
+// private part: a transaction's result is in its endorsements, which every
+// peer receives in the block. Members read the private part afterwards,
+// with a query on their own peer.
+
 // transientRequest is the transient data key an Attach… transaction reads
 // its request from: private input never travels in the proposal's
 // arguments, which every member sees in the block.
@@ -136,8 +141,7 @@ func (c *Contract) AttachApplicationDocuments(ctx contractapi.TransactionContext
 			return err
 		}
 		tx.emit(typeApplication, id, "documents")
-		v := a.WithDocuments(d)
-		out = &v
+		out = a
 		return nil
 	})
 	return result(out, err)
@@ -177,8 +181,7 @@ func (c *Contract) AttachReviewReport(ctx contractapi.TransactionContextInterfac
 			return err
 		}
 		tx.emit(typeReview, id, "report")
-		v := r.WithReport(rep)
-		out = &v
+		out = r
 		return nil
 	})
 	return result(out, err)
@@ -226,9 +229,9 @@ func (c *Contract) AttachEvaluationReport(ctx contractapi.TransactionContextInte
 			return err
 		}
 		tx.emit(typeParticipant, msp, "evaluation-report")
-		v, err := tx.withEvaluationReports(p.VisibleTo(tx.caller))
+		v := p.VisibleTo(tx.caller)
 		out = &v
-		return err
+		return nil
 	})
 	return result(out, err)
 }
@@ -280,7 +283,7 @@ func (c *Contract) AttachAgreementText(ctx contractapi.TransactionContextInterfa
 			return err
 		}
 		tx.emit(typeAgreement, id, "text")
-		v := a.AsOf(tx.now).WithText(txt)
+		v := a.AsOf(tx.now)
 		out = &v
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grantledger/grantledger/chaincode/chaincodetest"
 	"github.com/grantledger/grantledger/ledger"
 	lt "github.com/grantledger/grantledger/ledger/ledgertest"
 )
@@ -29,6 +30,13 @@ func TestPrivateRecords(t *testing.T) {
 		if w := tx.PrivateWrites(); len(w) != 1 || !strings.HasPrefix(w[0], coll+"\x00") {
 			t.Errorf("private writes: got %q, want one key of %s", w, coll)
 		}
+		// The result goes into the block with the endorsements: it must
+		// not hold the private part.
+		for _, secret := range []string{docs.EmergencyPlanDigest, docs.SecurityDocsDigest} {
+			if strings.Contains(string(tx.Payload), secret) || strings.Contains(string(tx.Events[0].Payload), secret) {
+				t.Errorf("the attach's result or event holds %s", secret)
+			}
+		}
 		if e := event(t, tx); e.Type != "application" || e.ID != "app-p" || e.Change != "documents" {
 			t.Errorf("event: got %+v, want application.documents of app-p", e)
 		}
@@ -52,7 +60,13 @@ func TestPrivateRecords(t *testing.T) {
 	})
 
 	t.Run("reports and texts", func(t *testing.T) {
-		n.okPrivate(lt.AuthorityMSP, "AttachReviewReport", lt.ReportRequest("rev-scenario"), "rev-scenario")
+		for _, tx := range []*chaincodetest.Tx{
+			n.okPrivate(lt.AuthorityMSP, "AttachReviewReport", lt.ReportRequest("rev-scenario"), "rev-scenario"),
+		} {
+			if strings.Contains(string(tx.Payload), lt.ReportRequest("rev-scenario").ReportDigest) {
+				t.Error("the attach's result holds the report")
+			}
+		}
 		n.okPrivate(lt.AuthorityMSP, "AttachReviewReport", lt.ReportRequest("rev-basic"), "rev-basic")
 		var r ledger.Review
 		n.get(&r, lt.OperatorMSP, "GetReview", "rev-scenario")

@@ -30,6 +30,10 @@ func (c *Client) QueryAgreements(ctx context.Context, q ledger.Query) (*ledger.A
 
 // AttachAgreementText records the digest of an agreement's text in its
 // operator's private collection (transient data), before anyone signs.
+// Like AttachApplicationDocuments, it reads the agreement back with its text.
 func (c *Client) AttachAgreementText(ctx context.Context, id string, req ledger.AgreementTextRequest) (*ledger.Agreement, error) {
-	return submitPrivateJSON[ledger.Agreement](ctx, c, "AttachAgreementText", req, id)
+	if _, err := submitPrivateJSON[ledger.Agreement](ctx, c, "AttachAgreementText", req, id); err != nil {
+		return nil, err
+	}
+	return c.GetAgreement(ctx, id)
 }

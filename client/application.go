@@ -32,6 +32,12 @@ func (c *Client) QueryApplications(ctx context.Context, q ledger.Query) (*ledger
 // emergency plan and security documents in its operator's private
 // collection. The request travels as transient data, so only the
 // collection's organisations see it.
+// The transaction answers the public record only (its result is in the
+// block every member receives); the application with its documents is read
+// back from this organisation's peer.
 func (c *Client) AttachApplicationDocuments(ctx context.Context, id string, req ledger.ApplicationDocumentsRequest) (*ledger.Application, error) {
-	return submitPrivateJSON[ledger.Application](ctx, c, "AttachApplicationDocuments", req, id)
+	if _, err := submitPrivateJSON[ledger.Application](ctx, c, "AttachApplicationDocuments", req, id); err != nil {
+		return nil, err
+	}
+	return c.GetApplication(ctx, id)
 }

@@ -42,6 +42,11 @@ func (c *Client) QueryParticipants(ctx context.Context, q ledger.Query) (*ledger
 
 // AttachEvaluationReport records the report of an operator's evaluation in
 // its private collection (transient data).
+// Like AttachApplicationDocuments, it reads the participant back with the
+// reports.
 func (c *Client) AttachEvaluationReport(ctx context.Context, msp, evaluationID string, req ledger.ReportRequest) (*ledger.Participant, error) {
-	return submitPrivateJSON[ledger.Participant](ctx, c, "AttachEvaluationReport", req, msp, evaluationID)
+	if _, err := submitPrivateJSON[ledger.Participant](ctx, c, "AttachEvaluationReport", req, msp, evaluationID); err != nil {
+		return nil, err
+	}
+	return c.GetParticipant(ctx, msp)
 }

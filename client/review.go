@@ -36,6 +36,10 @@ func (c *Client) QueryOpinions(ctx context.Context, q ledger.Query) (*ledger.Opi
 
 // AttachReviewReport records a review's report in the private collection of
 // the operator it concerns (transient data).
+// Like AttachApplicationDocuments, it reads the review back with its report.
 func (c *Client) AttachReviewReport(ctx context.Context, id string, req ledger.ReportRequest) (*ledger.Review, error) {
-	return submitPrivateJSON[ledger.Review](ctx, c, "AttachReviewReport", req, id)
+	if _, err := submitPrivateJSON[ledger.Review](ctx, c, "AttachReviewReport", req, id); err != nil {
+		return nil, err
+	}
+	return c.GetReview(ctx, id)
 }
