@@ -456,3 +456,46 @@ func TestReadableUnusualPayloads(t *testing.T) {
 		})
 	}
 }
+
+// steppedActor answers WhoAmI with each of its callers in turn, the last
+// one from then on: a caller whose registration the stream sees.
+type steppedActor struct {
+	fake
+	callers []ledger.Actor
+	next    *int
+}
+
+func (f steppedActor) WhoAmI(ctx context.Context) (*ledger.Actor, error) {
+	a := f.callers[min(*f.next, len(f.callers)-1)]
+	*f.next++
+	return answer(f.fake, ctx, "WhoAmI", &a)
+}
+
+// TestEventStreamReadsTheCallerAgainWhenParticipantsChange: a stream
+// opened before its caller's organisation was registered reads as what the
+// ledger says the caller is once a participant event has passed: the
+// regulator's stream opened on an empty ledger gets the application events
+// after the regulator's registration.
+func TestEventStreamReadsTheCallerAgainWhenParticipantsChange(t *testing.T) {
+	events := []client.ChainEvent{
+		{BlockNumber: 1, TransactionID: "tx-r", Name: "participant.registered", Payload: []byte(`{"type":"participant","id":"RegulatorMSP","change":"registered","txId":"tx-r","actor":"AuthorityMSP","audience":{"public":true}}`)},
+		{BlockNumber: 2, TransactionID: "tx-a", Name: "application.submitted", Payload: []byte(`{"type":"application","id":"a-1","change":"submitted","txId":"tx-a","actor":"OperatorMSP","audience":{"orgs":["OperatorMSP"],"roles":["expert"]}}`)},
+	}
+	next := 0
+	script := &eventScript{events: events}
+	ts := newServerOver(t, func(f fake) Ledger {
+		return fakeLedger{EventSource: fakeEvents{f, script}, ActorLedger: steppedActor{f, []ledger.Actor{
+			{MSP: "RegulatorMSP"}, {MSP: "RegulatorMSP", Role: ledger.RoleRegulator}}, &next}}
+	})
+	rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events?fromBlock=0", user: "User1"})
+	var names []string
+	for _, ev := range parseSSE(t, rec.Body.String()) {
+		names = append(names, ev.id)
+	}
+	if strings.Join(names, " ") != "1:0 2:0" {
+		t.Errorf("events: got %v, want the registration and then the application", names)
+	}
+	if ops := ts.state.ops(); strings.Join(ops, " ") != "WhoAmI ChaincodeEvents WhoAmI" {
+		t.Errorf("ledger calls: got %v, want WhoAmI again after the participant event", ops)
+	}
+}
