@@ -130,10 +130,13 @@ done
 
 # reads ORG AUDIENCE: whether ORG may read an object of AUDIENCE (an event's
 # ledger.Audience): an API streams only the events its caller may read.
+declare -A role_of msp_of
+for o in "${orgs[@]}"; do
+  role_of[$o]=$(jq -r --arg o "$o" '.orgs[] | select(.name == $o) | .role' "$profile")
+  msp_of[$o]=$(msp "$o")
+done
 reads() {
-  local role
-  role=$(jq -r --arg o "$1" '.orgs[] | select(.name == $o) | .role' "$profile")
-  jq -e --arg m "$(msp "$1")" --arg r "$role" \
+  jq -e --arg m "${msp_of[$1]}" --arg r "${role_of[$1]}" \
     '.public == true or $r == "authority" or $r == "regulator" or ((.orgs // []) | index($m)) != null or ((.roles // []) | index($r)) != null' \
     <<<"$2" >/dev/null
 }
@@ -142,7 +145,7 @@ reads() {
 # TX has streamed it. The regulator's API streams every event; its copy names
 # who may read the object (its audience).
 wait_tx() {
-  local o line audience
+  local o line audience readers=()
   for _ in $(seq 300); do
     line=$(grep -m1 -s "\"txId\":\"$1\"" "$tmp/events-regulator") && [ -n "$line" ] && break
     sleep 0.1
@@ -152,9 +155,11 @@ wait_tx() {
     exit 1
   fi
   audience=$(jq -c '.payload.audience // {}' <<<"${line#data: }")
+  for o in "${orgs[@]}"; do
+    if reads "$o" "$audience"; then readers+=("$o"); fi
+  done
   for _ in $(seq 300); do
-    for o in "${orgs[@]}"; do
-      reads "$o" "$audience" || continue
+    for o in "${readers[@]}"; do
       grep -qs "\"txId\":\"$1\"" "$tmp/events-$o" || { sleep 0.1; continue 2; }
     done
     return 0
