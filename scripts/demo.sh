@@ -128,24 +128,16 @@ for o in "${orgs[@]}"; do
   exit 1
 done
 
-# reads ORG AUDIENCE: whether ORG may read an object of AUDIENCE (an event's
-# ledger.Audience): an API streams only the events its caller may read.
-declare -A role_of msp_of
-for o in "${orgs[@]}"; do
-  role_of[$o]=$(jq -r --arg o "$o" '.orgs[] | select(.name == $o) | .role' "$profile")
-  msp_of[$o]=$(msp "$o")
-done
-reads() {
-  jq -e --arg m "${msp_of[$1]}" --arg r "${role_of[$1]}" \
-    '.public == true or $r == "authority" or $r == "regulator" or ((.orgs // []) | index($m)) != null or ((.roles // []) | index($r)) != null' \
-    <<<"$2" >/dev/null
-}
+# The organisations of the run with their MSP IDs and roles, for telling
+# who may read an event: an API streams only the events its caller may read.
+orgs_json=$(jq -c '[.orgs[] | select(.name as $n | $ARGS.positional | index($n)) | {name, msp: .mspId, role}]' "$profile" --args "${orgs[@]}")
 
 # wait_tx TX: returns once every API that may read the event of transaction
 # TX has streamed it. The regulator's API streams every event; its copy names
 # who may read the object (its audience).
 wait_tx() {
-  local o line audience readers=()
+  local o line
+  local -a readers
   for _ in $(seq 300); do
     line=$(grep -m1 -s "\"txId\":\"$1\"" "$tmp/events-regulator") && [ -n "$line" ] && break
     sleep 0.1
@@ -154,10 +146,10 @@ wait_tx() {
     echo "demo: transaction $1 was not committed by the regulator's peer within 30s" >&2
     exit 1
   fi
-  audience=$(jq -c '.payload.audience // {}' <<<"${line#data: }")
-  for o in "${orgs[@]}"; do
-    if reads "$o" "$audience"; then readers+=("$o"); fi
-  done
+  mapfile -t readers < <(jq -r --argjson orgs "$orgs_json" '.payload.audience as $a | $orgs[] | . as $o
+    | select($o.role == "authority" or $o.role == "regulator" or ($a != null and ($a.public == true
+        or (($a.orgs // []) | index($o.msp)) != null or (($a.roles // []) | index($o.role)) != null)))
+    | $o.name' <<<"${line#data: }")
   for _ in $(seq 300); do
     for o in "${readers[@]}"; do
       grep -qs "\"txId\":\"$1\"" "$tmp/events-$o" || { sleep 0.1; continue 2; }
