@@ -106,7 +106,10 @@ func (s *IdempotencyStore) load() error {
 		line, err := r.ReadBytes('\n')
 		if len(line) > 0 && line[len(line)-1] == '\n' {
 			var rec idemRecord
-			if json.Unmarshal(line, &rec) == nil && rec.User != "" && rec.Key != "" && now.Sub(rec.Created) < s.ttl {
+			// Only statuses the server stores (below 500) and can replay
+			// (net/http writes 100 to 999) are loaded.
+			if json.Unmarshal(line, &rec) == nil && rec.User != "" && rec.Key != "" &&
+				rec.Status >= 100 && rec.Status < 500 && now.Sub(rec.Created) < s.ttl {
 				s.entries[idemKey{rec.User, rec.Key}] = &idemEntry{
 					fingerprint: rec.Fingerprint, created: rec.Created, done: true,
 					resp: StoredResponse{Status: rec.Status, ContentType: rec.ContentType, Location: rec.Location, Body: rec.Body},

@@ -113,7 +113,7 @@ func decode(request string, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return ledger.Invalid("request", "is not a valid JSON request: %s", err.Error())
 	}
-	if dec.More() {
+	if strings.TrimSpace(request[dec.InputOffset():]) != "" {
 		return ledger.Invalid("request", "has trailing data after the JSON object")
 	}
 	return nil

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs grantledger's tests. `make test` calls it with "all".
 #
-# Usage: scripts/test.sh all|lint|unit|e2e
+# Usage: scripts/test.sh all|lint|unit|fuzz|e2e
 #   lint  gofmt, go vet, staticcheck, shellcheck
 #   unit  go test -race over every package (no network needed)
+#   fuzz  every fuzz target briefly, one at a time (FUZZTIME a target,
+#         default 3s; docs/testing.md says how to run them long)
 #   e2e   brings up a network of its own (state in var/e2e, ports shifted by
 #         GLNET_PORT_OFFSET, default 20000, so it can run beside `make up`),
 #         runs the end-to-end tests against it, and takes it down again
-#   all   lint, unit, e2e
+#   all   lint, unit, fuzz, e2e
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,6 +43,33 @@ unit() {
   go test -race -count=1 ./...
 }
 
+# fuzz runs each Fuzz target of every package for FUZZTIME, one after
+# the other (the fuzzer uses every core). A failing input is written to
+# the package's testdata/fuzz/<target>/ and fails the stage.
+fuzz() {
+  echo "== fuzz"
+  local fuzztime="${FUZZTIME:-3s}" first pkg name targets=() count=0
+  local listing dirs=()
+  # Only the packages with fuzz targets are listed (listing ./... would
+  # build every test binary once more).
+  mapfile -t dirs < <(find . -path ./var -prune -o -path ./tools -prune -o -name '*fuzz_test.go' -printf '%h\n' | sort -u)
+  listing=$(go test -list '^Fuzz' "${dirs[@]}")
+  while read -r first pkg _; do
+    case "$first" in
+      Fuzz*) targets+=("$first") ;;
+      ok)
+        for name in "${targets[@]}"; do
+          go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "$pkg"
+          count=$((count + 1))
+        done
+        targets=()
+        ;;
+      *) targets=() ;;
+    esac
+  done <<<"$listing"
+  echo "fuzzed $count targets for $fuzztime each"
+}
+
 e2e() {
   echo "== end-to-end tests"
   local fabric state status=0
@@ -71,7 +100,8 @@ e2e() {
 case "${1:-}" in
   lint) lint ;;
   unit) unit ;;
+  fuzz) fuzz ;;
   e2e) e2e ;;
-  all) lint; unit; e2e ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  all) lint; unit; fuzz; e2e ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
