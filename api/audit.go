@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -39,8 +38,9 @@ func historyOp(kind string) string {
 }
 
 // history handles GET /v1/{collection}/{id}/history for one kind of
-// object. The contract returns the whole history at once; the API pages
-// through it, the bookmark being the offset of the next page.
+// object: one page of its history, newest first, as the contract pages it
+// (QueryHistory); pageSize and bookmark are those of every list, the
+// bookmark being the contract's.
 type history struct {
 	group[AuditLedger]
 	kind string
@@ -66,34 +66,9 @@ func (h history) list(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	from := 0
-	if q.Bookmark != "" {
-		n, err := strconv.Atoi(q.Bookmark)
-		if err != nil || n < 0 {
-			return &InputError{Field: "bookmark", Msg: "is not a bookmark of this list"}
-		}
-		from = n
-	}
-	entries, err := l.GetHistory(c.Request.Context(), h.kind, id)
-	return h.reply(c, http.StatusOK, pageOf(entries, from, int(q.PageSize)), err)
+	page, err := l.QueryHistory(c.Request.Context(), ledger.HistoryQuery{ObjectType: h.kind, ID: id, PageSize: q.PageSize, Bookmark: q.Bookmark})
+	return h.reply(c, http.StatusOK, page, err)
 }
 
 // HistoryPage is one page of an object's history.
-type HistoryPage struct {
-	Items    []ledger.HistoryEntry `json:"items"`
-	Bookmark string                `json:"bookmark"`
-}
-
-// pageOf cuts one page out of a whole history.
-func pageOf(all []ledger.HistoryEntry, from, size int) HistoryPage {
-	p := HistoryPage{Items: []ledger.HistoryEntry{}}
-	if from >= len(all) {
-		return p
-	}
-	end := min(from+size, len(all))
-	p.Items = all[from:end]
-	if end < len(all) {
-		p.Bookmark = strconv.Itoa(end)
-	}
-	return p
-}
+type HistoryPage = ledger.HistoryPage

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/grantledger/grantledger/ledger"
 )
 
+// The history route asks the contract for one page (QueryHistory) with
+// the list's pageSize and bookmark and answers that page as it is.
 func TestHistoryPages(t *testing.T) {
 	var entries []ledger.HistoryEntry
 	for i := range 5 {
@@ -42,8 +45,16 @@ func TestHistoryPages(t *testing.T) {
 	if want := "tx0 tx1 tx2 tx3 tx4"; strings.Join(got, " ") != want {
 		t.Errorf("history: got %v, want %s", got, want)
 	}
-	if c := ts.state.recorded()[0]; c.Args[0] != "grant" || c.Args[1] != "g-1" {
-		t.Errorf("GetHistory args: got %v, want grant g-1", c.Args)
+	calls := ts.state.recorded()
+	if len(calls) != 3 {
+		t.Fatalf("got %d ledger calls, want one per page (3)", len(calls))
+	}
+	if q, ok := calls[1].Args[0].(ledger.HistoryQuery); !ok || q.ObjectType != "grant" || q.ID != "g-1" || q.PageSize != 2 || q.Bookmark != "b2" {
+		t.Errorf("QueryHistory of the second page: got %v, want grant g-1, 2 from bookmark b2", calls[1].Args)
+	}
+	rec := ts.do(t, request{method: http.MethodGet, path: "/v1/grants/g-1/history?pageSize=101", user: "Admin"})
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("pageSize 101: got %d, want 400", rec.Code)
 	}
 }
 
@@ -69,6 +80,25 @@ func (f fakeAudit) DisclosedProducts(ctx context.Context, q ledger.Query) (*ledg
 func (f fakeAudit) GetProvenance(ctx context.Context, productID string) (*ledger.Provenance, error) {
 	return answer(f.fake, ctx, "GetProvenance", &ledger.Provenance{Product: ledger.ProvenanceStep{ID: productID}}, productID)
 }
-func (f fakeAudit) GetHistory(ctx context.Context, objectType, id string) ([]ledger.HistoryEntry, error) {
-	return answer(f.fake, ctx, "GetHistory", f.history, objectType, id)
+
+// QueryHistory pages through the history given as the contract does, the
+// bookmark "b<offset>".
+func (f fakeAudit) QueryHistory(ctx context.Context, q ledger.HistoryQuery) (*ledger.HistoryPage, error) {
+	from := 0
+	if q.Bookmark != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(q.Bookmark, "b"))
+		if err != nil {
+			return nil, fmt.Errorf("%w: bad bookmark", ledger.ErrInvalid)
+		}
+		from = n
+	}
+	page := &ledger.HistoryPage{Items: []ledger.HistoryEntry{}}
+	if from < len(f.history) {
+		end := min(from+int(q.PageSize), len(f.history))
+		page.Items = f.history[from:end]
+		if end < len(f.history) {
+			page.Bookmark = "b" + strconv.Itoa(end)
+		}
+	}
+	return answer(f.fake, ctx, "QueryHistory", page, q)
 }

@@ -192,7 +192,7 @@ type AuditLedger interface {
 	DisclosedAgreements(ctx context.Context, p ledger.Query) (*ledger.AgreementSummaryPage, error)
 	DisclosedProducts(ctx context.Context, p ledger.Query) (*ledger.ProductSummaryPage, error)
 	GetProvenance(ctx context.Context, productID string) (*ledger.Provenance, error)
-	GetHistory(ctx context.Context, objectType, id string) ([]ledger.HistoryEntry, error)
+	QueryHistory(ctx context.Context, q ledger.HistoryQuery) (*ledger.HistoryPage, error)
 }
 
 // EventSource streams the contract's chaincode events in ledger order,

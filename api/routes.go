@@ -255,7 +255,7 @@ func (s *Server) routeTable() []route {
 		rs = append(rs, route{
 			Method: get, Path: k.path + "/history", Op: historyOp(k.kind), Tag: "history",
 			Status: ok, List: true, Response: HistoryPage{}, Handler: h.list,
-			Summary: "Every recorded version of the " + k.kind + ", from GetHistory",
+			Summary: "Every recorded version of the " + k.kind + ", newest first, a page at a time, from QueryHistory",
 		})
 	}
 	return rs

@@ -173,7 +173,7 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		case "client":
 			id = expertID
 		}
-		tests = append(tests, routeCase{route: "GET " + k.path + "/history", path: path + "/history", wantOp: "GetHistory", wantArgs: []any{k.kind, id}})
+		tests = append(tests, routeCase{route: "GET " + k.path + "/history", path: path + "/history", wantOp: "QueryHistory", wantArgs: []any{ledger.HistoryQuery{ObjectType: k.kind, ID: id, PageSize: DefaultPageSize}}})
 	}
 
 	covered := map[string]bool{}

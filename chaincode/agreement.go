@@ -23,7 +23,7 @@ func (c *Contract) ProposeAgreement(ctx contractapi.TransactionContextInterface,
 		var g *ledger.Grant
 		var others []ledger.Agreement
 		if ledger.CheckID("grantId", req.GrantID) == nil {
-			if g, err = get[ledger.Grant](tx, typeGrant, req.GrantID); err != nil {
+			if g, err = getGrant(tx, req.GrantID); err != nil {
 				return err
 			}
 			if others, err = agreementsOf(tx, req.GrantID); err != nil {

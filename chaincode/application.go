@@ -33,7 +33,7 @@ func (c *Contract) SubmitApplication(ctx contractapi.TransactionContextInterface
 			return err
 		}
 		if ledger.CheckID("renewsGrant", req.RenewsGrant) == nil {
-			if in.Renews, err = get[ledger.Grant](tx, typeGrant, req.RenewsGrant); err != nil {
+			if in.Renews, err = getGrant(tx, req.RenewsGrant); err != nil {
 				return err
 			}
 		}

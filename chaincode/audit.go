@@ -1,7 +1,11 @@
 package chaincode
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -17,7 +21,9 @@ func (c *Contract) DisclosedOperators(ctx contractapi.TransactionContextInterfac
 		if err != nil {
 			return err
 		}
-		ps, bookmark, err := page[ledger.Participant](tx, typeParticipant, q, []string{"status"}, nil)
+		ps, bookmark, err := page(tx, typeParticipant, q, []string{"status"}, func(p *ledger.Participant) bool {
+			return p.Role == ledger.RoleOperator
+		})
 		if err != nil {
 			return err
 		}
@@ -26,6 +32,11 @@ func (c *Contract) DisclosedOperators(ctx contractapi.TransactionContextInterfac
 			held, err := scan[ledger.Grant](tx, typeGrant, "holder", ps[i].MSP)
 			if err != nil {
 				return err
+			}
+			for j, g := range held {
+				if held[j], err = tx.withControl(g); err != nil {
+					return err
+				}
 			}
 			out.Items = append(out.Items, ledger.DiscloseOperator(&ps[i], held, tx.now))
 		}
@@ -42,9 +53,7 @@ func (c *Contract) DisclosedGrants(ctx contractapi.TransactionContextInterface, 
 		if err != nil {
 			return err
 		}
-		gs, bookmark, err := page(tx, typeGrant, q, []string{"status"}, func(g *ledger.Grant) bool {
-			return g.EffectiveStatus(tx.now) == ledger.GrantActive
-		})
+		gs, bookmark, err := tx.grantPage(q, func(g *ledger.Grant) bool { return g.Status == ledger.GrantActive })
 		out = &ledger.GrantSummaryPage{Items: []ledger.GrantSummary{}, Bookmark: bookmark}
 		for i := range gs {
 			out.Items = append(out.Items, gs[i].Summary(tx.now))
@@ -82,7 +91,7 @@ func (c *Contract) DisclosedProducts(ctx contractapi.TransactionContextInterface
 		if err != nil {
 			return err
 		}
-		ps, bookmark, err := page[ledger.Product](tx, typeProduct, q, []string{"status"}, nil)
+		ps, bookmark, err := tx.productPage(q, []string{"status"}, func(p *ledger.Product) bool { return p.Status == ledger.ProductListed })
 		out = &ledger.ProductSummaryPage{Items: []ledger.ProductSummary{}, Bookmark: bookmark}
 		for i := range ps {
 			out.Items = append(out.Items, ps[i].Summary())
@@ -116,6 +125,9 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 		if err != nil {
 			return err
 		}
+		if err := tx.productView(p); err != nil {
+			return err
+		}
 		if !p.VisibleTo(tx.caller) {
 			return tx.hidden(typeProduct, productID)
 		}
@@ -140,7 +152,7 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 			if _, done := in.Grants[id]; done {
 				continue
 			}
-			g, err := get[ledger.Grant](tx, typeGrant, id)
+			g, err := getGrant(tx, id)
 			if err != nil {
 				return err
 			}
@@ -174,6 +186,12 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 				}
 			}
 		}
+		for id, g := range in.Grants {
+			if g.ParentID != "" {
+				v := g.Under(in.Grants[g.ParentID], tx.now)
+				in.Grants[id] = &v
+			}
+		}
 		prov := ledger.BuildProvenance(p, in, tx.now)
 		out = &prov
 		return nil
@@ -182,34 +200,157 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 }
 
 // GetHistory returns every version of an object with the transaction that
-// wrote it, to those who may read the object now.
+// wrote it, newest first, to those who may read the object now. A grant's
+// history holds the versions of its status record too. QueryHistory
+// returns it a page at a time.
 func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, objectType, id string) ([]ledger.HistoryEntry, error) {
 	var out []ledger.HistoryEntry
 	err := c.evaluate(ctx, "get history of "+objectType+" "+id, func(tx *txn) error {
-		if !slices.Contains(historyTypes, objectType) {
-			return ledger.Invalid("objectType", "%q is not one of %v", objectType, historyTypes)
-		}
-		check := ledger.CheckID
-		if objectType == typeExpert {
-			check = ledger.CheckClientIdentity
-		}
-		if err := check("id", id); err != nil {
+		if err := tx.historyReadable(objectType, id); err != nil {
 			return err
 		}
-		ok, err := tx.visible(objectType, id)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return tx.hidden(objectType, id)
-		}
-		out, err = tx.history(objectType, id)
+		var err error
+		out, err = tx.objectHistory(objectType, id)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// QueryHistory returns one page of an object's history, newest first, to
+// those who may read the object now: query is ledger.HistoryQuery
+// {objectType, id, pageSize 1–100 (default 20), bookmark}. Fabric's key
+// history has no pages, so the contract reads the history from its newest
+// version and skips the versions the bookmark says earlier pages returned;
+// the bookmark names the object and that count, and one that does not
+// (malformed, of another object, or past the end) is invalid.
+func (c *Contract) QueryHistory(ctx contractapi.TransactionContextInterface, query string) (*ledger.HistoryPage, error) {
+	var out *ledger.HistoryPage
+	err := c.evaluate(ctx, "query history", func(tx *txn) error {
+		var q ledger.HistoryQuery
+		if err := decode(query, &q); err != nil {
+			return err
+		}
+		tx.named("query history of", q.ObjectType+" "+q.ID)
+		size := q.PageSize
+		switch {
+		case size == 0:
+			size = defaultPageSize
+		case size < 0 || size > ledger.MaxHistoryPage:
+			return ledger.Invalid("pageSize", "%d is not between 1 and %d", size, ledger.MaxHistoryPage)
+		}
+		if err := tx.historyReadable(q.ObjectType, q.ID); err != nil {
+			return err
+		}
+		from, err := decodeHistoryBookmark(q.Bookmark, q.ObjectType, q.ID)
+		if err != nil {
+			return err
+		}
+		all, err := tx.objectHistory(q.ObjectType, q.ID)
+		if err != nil {
+			return err
+		}
+		if q.Bookmark != "" && from >= len(all) {
+			return ledger.Invalid("bookmark", "is past the end of the history of %s %s", q.ObjectType, q.ID)
+		}
+		end := min(from+int(size), len(all))
+		out = &ledger.HistoryPage{Items: append([]ledger.HistoryEntry{}, all[from:end]...)}
+		if end < len(all) {
+			out.Bookmark = encodeHistoryBookmark(q.ObjectType, q.ID, end)
+		}
+		return nil
+	})
+	return result(out, err)
+}
+
+// historyReadable checks a history request: a known type, a well-formed
+// ID, an object the caller may read now (else not found).
+func (tx *txn) historyReadable(objectType, id string) error {
+	if !slices.Contains(historyTypes, objectType) {
+		return ledger.Invalid("objectType", "%q is not one of %v", objectType, historyTypes)
+	}
+	check := ledger.CheckID
+	if objectType == typeExpert {
+		check = ledger.CheckClientIdentity
+	}
+	if err := check("id", id); err != nil {
+		return err
+	}
+	ok, err := tx.visible(objectType, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return tx.hidden(objectType, id)
+	}
+	return nil
+}
+
+// objectHistory is the history of an object, newest first: for a grant,
+// the versions of its record and of its status record merged by time (the
+// status record's first version, written with the grant, left out).
+func (tx *txn) objectHistory(objectType, id string) ([]ledger.HistoryEntry, error) {
+	own, err := tx.history(objectType, id)
+	if err != nil || objectType != typeGrant {
+		return own, err
+	}
+	status, err := tx.history(typeGrantStatus, id)
+	if err != nil {
+		return nil, err
+	}
+	var changes []ledger.HistoryEntry
+	for _, e := range status {
+		var ctl ledger.GrantControl
+		if raw, ok := e.Value.(json.RawMessage); ok && json.Unmarshal(raw, &ctl) == nil && len(ctl.History) == 0 {
+			continue
+		}
+		e.Record = typeGrantStatus
+		changes = append(changes, e)
+	}
+	out := make([]ledger.HistoryEntry, 0, len(own)+len(changes))
+	i, j := 0, 0
+	for i < len(own) || j < len(changes) {
+		if j >= len(changes) || (i < len(own) && own[i].Time.After(changes[j].Time)) {
+			out = append(out, own[i])
+			i++
+			continue
+		}
+		out = append(out, changes[j])
+		j++
+	}
+	return out, nil
+}
+
+// historyBookmarkPrefix starts every history bookmark, so that it cannot
+// be taken for a page bookmark (a key) nor one for another object.
+const historyBookmarkPrefix = "history\x00"
+
+// encodeHistoryBookmark is the bookmark of the page of an object's history
+// that starts after skip versions, base64url-encoded.
+func encodeHistoryBookmark(objectType, id string, skip int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(historyBookmarkPrefix + objectType + "\x00" + id + "\x00" + strconv.Itoa(skip)))
+}
+
+// decodeHistoryBookmark returns how many versions a bookmark skips (0 for
+// none), refusing one that is not a history bookmark of this object.
+func decodeHistoryBookmark(bookmark, objectType, id string) (int, error) {
+	if bookmark == "" {
+		return 0, nil
+	}
+	bad := ledger.Invalid("bookmark", "is not a bookmark of this history; pass back the one the previous page returned")
+	raw, err := base64.RawURLEncoding.DecodeString(bookmark)
+	prefix := historyBookmarkPrefix + objectType + "\x00" + id + "\x00"
+	if err != nil || !strings.HasPrefix(string(raw), prefix) {
+		return 0, bad
+	}
+	digits := strings.TrimPrefix(string(raw), prefix)
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || strconv.Itoa(n) != digits {
+		return 0, bad
+	}
+	return n, nil
 }
 
 // visible reports whether the caller may read the current version of an
@@ -265,7 +406,13 @@ func (tx *txn) visible(objectType, id string) (bool, error) {
 		return b.VisibleTo(tx.caller, grants), nil
 	case typeProduct:
 		p, err := load[ledger.Product](tx, objectType, id)
-		return err == nil && p.VisibleTo(tx.caller), err
+		if err != nil {
+			return false, err
+		}
+		if err := tx.productView(p); err != nil {
+			return false, err
+		}
+		return p.VisibleTo(tx.caller), nil
 	}
 	return false, nil
 }

@@ -1,8 +1,7 @@
 package chaincode
 
 import (
-	"slices"
-	"strings"
+	"fmt"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -38,7 +37,7 @@ func parentOf(tx *txn, g *ledger.Grant) (*ledger.Grant, []ledger.Agreement, *led
 	if g == nil || g.ParentID == "" {
 		return nil, nil, nil, nil
 	}
-	p, err := get[ledger.Grant](tx, typeGrant, g.ParentID)
+	p, err := getGrant(tx, g.ParentID)
 	if err != nil || p == nil {
 		return nil, nil, nil, err
 	}
@@ -50,13 +49,90 @@ func parentOf(tx *txn, g *ledger.Grant) (*ledger.Grant, []ledger.Agreement, *led
 	return p, as, u, err
 }
 
-// writeGrant writes a new grant, its usage row and its key-level
-// endorsement policy: the authority's peer and every owning provider's peer.
+// getGrant loads a grant as its consent record (key grant) and its status
+// record (key grantstatus) say together, or nil when it does not exist.
+// Every rule that reads a grant's status reads it so.
+func getGrant(tx *txn, id string) (*ledger.Grant, error) {
+	g, err := get[ledger.Grant](tx, typeGrant, id)
+	if err != nil || g == nil {
+		return nil, err
+	}
+	return tx.withControl(g)
+}
+
+// loadGrant is getGrant for a grant that must exist.
+func loadGrant(tx *txn, id string) (*ledger.Grant, error) {
+	g, err := getGrant(tx, id)
+	if err == nil && g == nil {
+		err = ledger.NotFound(typeGrant, id)
+	}
+	return g, err
+}
+
+// withControl merges a grant's status record into its consent record.
+func (tx *txn) withControl(g *ledger.Grant) (*ledger.Grant, error) {
+	ctl, err := get[ledger.GrantControl](tx, typeGrantStatus, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	return ledger.MergeGrant(g, ctl), nil
+}
+
+// grantView returns a grant as seen now: its effective status, under its
+// parent's for a sub-grant (a suspended or revoked parent shows).
+func (tx *txn) grantView(g *ledger.Grant) (ledger.Grant, error) {
+	var parent *ledger.Grant
+	if g.ParentID != "" {
+		var err error
+		if parent, err = getGrant(tx, g.ParentID); err != nil {
+			return ledger.Grant{}, err
+		}
+	}
+	return g.Under(parent, tx.now), nil
+}
+
+// writeConsent writes the consent part of a grant under its key.
+func (tx *txn) writeConsent(g *ledger.Grant) error {
+	consent, _ := ledger.SplitGrant(g)
+	return put(tx, typeGrant, g.ID, consent)
+}
+
+// writeControl writes the status part of a grant under its status key,
+// whose key-level policy is the authority's peer alone. A grant issued
+// before status keys existed gets its status key (and that policy) now.
+func (tx *txn) writeControl(g *ledger.Grant) error {
+	_, ctl := ledger.SplitGrant(g)
+	k, err := tx.key(typeGrantStatus, g.ID)
+	if err != nil {
+		return err
+	}
+	raw, err := tx.ctx.GetStub().GetState(k)
+	if err != nil {
+		return fmt.Errorf("read status of grant %s: %w", g.ID, err)
+	}
+	if raw == nil {
+		if err := tx.endorsedBy(typeGrantStatus, g.ID, tx.cfg.AuthorityMSP); err != nil {
+			return err
+		}
+	}
+	return put(tx, typeGrantStatus, g.ID, ctl)
+}
+
+// writeNewGrant writes a new grant, its usage row, its status record and
+// their key-level endorsement policies: the grant's key needs the
+// authority's peer and every owning provider's peer (consent); its status
+// key the authority's peer alone (suspension, resumption, revocation).
 func (tx *txn) writeNewGrant(g *ledger.Grant) error {
-	if err := put(tx, typeGrant, g.ID, g); err != nil {
+	if err := tx.writeConsent(g); err != nil {
 		return err
 	}
 	if err := tx.endorsedBy(typeGrant, g.ID, append([]string{tx.cfg.AuthorityMSP}, g.Providers...)...); err != nil {
+		return err
+	}
+	if err := put(tx, typeGrantStatus, g.ID, &ledger.GrantControl{GrantID: g.ID, History: []ledger.StatusChange{}}); err != nil {
+		return err
+	}
+	if err := tx.endorsedBy(typeGrantStatus, g.ID, tx.cfg.AuthorityMSP); err != nil {
 		return err
 	}
 	return put(tx, typeUsage, g.ID, &ledger.Usage{GrantID: g.ID, Updated: tx.stamp})
@@ -127,7 +203,7 @@ func (c *Contract) IssueGrant(ctx contractapi.TransactionContextInterface, reque
 // activates the grant. Caller: a provider owning a dataset in scope.
 // Event: grant.approved, or grant.activated for the last approval.
 func (c *Contract) ApproveGrant(ctx contractapi.TransactionContextInterface, id string) (*ledger.Grant, error) {
-	return c.changeGrant(ctx, "approve grant "+id, id, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
+	return c.changeGrant(ctx, "approve grant "+id, id, false, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
 		if err := g.Approve(tx.caller, tx.stamp); err != nil {
 			return "", nil, err
 		}
@@ -142,7 +218,7 @@ func (c *Contract) ApproveGrant(ctx contractapi.TransactionContextInterface, id 
 // grant is rejected. Caller: a provider owning a dataset in scope.
 // Event: grant.rejected.
 func (c *Contract) RejectGrant(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Grant, error) {
-	return c.changeGrant(ctx, "reject grant "+id, id, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
+	return c.changeGrant(ctx, "reject grant "+id, id, false, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
 		return "rejected", nil, g.Reject(tx.caller, reason, tx.stamp)
 	})
 }
@@ -151,7 +227,7 @@ func (c *Contract) RejectGrant(ctx contractapi.TransactionContextInterface, id, 
 // on every read and write without it). Caller: any registered participant.
 // Event: grant.expired.
 func (c *Contract) ExpireGrant(ctx contractapi.TransactionContextInterface, id string) (*ledger.Grant, error) {
-	return c.changeGrant(ctx, "expire grant "+id, id, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
+	return c.changeGrant(ctx, "expire grant "+id, id, true, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
 		return "expired", nil, g.Expire(tx.caller, tx.stamp)
 	})
 }
@@ -159,7 +235,7 @@ func (c *Contract) ExpireGrant(ctx contractapi.TransactionContextInterface, id s
 // ActivateSubGrant activates a proposed sub-grant while its parent is
 // usable and has the quota. Caller: the authority. Event: grant.activated.
 func (c *Contract) ActivateSubGrant(ctx contractapi.TransactionContextInterface, id string) (*ledger.Grant, error) {
-	return c.changeGrant(ctx, "activate sub-grant "+id, id, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
+	return c.changeGrant(ctx, "activate sub-grant "+id, id, false, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
 		in := ledger.SubGrantInputs{}
 		parent, agreements, usage, err := parentOf(tx, g)
 		if err != nil {
@@ -173,55 +249,42 @@ func (c *Contract) ActivateSubGrant(ctx contractapi.TransactionContextInterface,
 	})
 }
 
-// SuspendGrant suspends an active grant and marks every product built from
-// it or its sub-grants. Caller: the authority. Event: grant.suspended
-// (related: the products marked).
+// SuspendGrant suspends an active grant. The authority's peer alone
+// endorses it: only the grant's status key is written. Products built from
+// the grant or its sub-grants show the mark when read (marks are lazy), so
+// no product is read and no product update can make the suspension fail.
+// Caller: the authority. Event: grant.suspended.
 func (c *Contract) SuspendGrant(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Grant, error) {
-	return c.changeGrant(ctx, "suspend grant "+id, id, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
-		if err := g.Suspend(tx.caller, reason, tx.stamp); err != nil {
-			return "", nil, err
-		}
-		related, err := tx.markProducts(g, "marked", func(p *ledger.Product, via string) bool {
-			return p.Mark(g.ID, via, ledger.GrantSuspended, reason, tx.stamp)
-		})
-		return "suspended", related, err
+	return c.changeGrant(ctx, "suspend grant "+id, id, true, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
+		return "suspended", nil, g.Suspend(tx.caller, reason, tx.stamp)
 	})
 }
 
-// ResumeGrant returns a suspended grant to active and clears the suspension
-// marks it put on products. Caller: the authority. Event: grant.resumed.
+// ResumeGrant returns a suspended grant to active; the suspension marks
+// its products show are cleared. Endorsed by the authority's peer alone.
+// Caller: the authority. Event: grant.resumed.
 func (c *Contract) ResumeGrant(ctx contractapi.TransactionContextInterface, id string) (*ledger.Grant, error) {
-	return c.changeGrant(ctx, "resume grant "+id, id, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
-		if err := g.Resume(tx.caller, tx.stamp); err != nil {
-			return "", nil, err
-		}
-		related, err := tx.markProducts(g, "unmarked", func(p *ledger.Product, _ string) bool {
-			return p.ClearSuspension(g.ID, tx.stamp)
-		})
-		return "resumed", related, err
+	return c.changeGrant(ctx, "resume grant "+id, id, true, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
+		return "resumed", nil, g.Resume(tx.caller, tx.stamp)
 	})
 }
 
-// RevokeGrant revokes a grant with a reason and marks every product built
-// from it or its sub-grants. Caller: the authority. Event: grant.revoked
-// (related: the products marked).
+// RevokeGrant revokes a grant with a reason. Endorsed by the authority's
+// peer alone; products built from it or its sub-grants show the mark when
+// read. Caller: the authority. Event: grant.revoked.
 func (c *Contract) RevokeGrant(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Grant, error) {
-	return c.changeGrant(ctx, "revoke grant "+id, id, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
-		if err := g.Revoke(tx.caller, reason, tx.stamp); err != nil {
-			return "", nil, err
-		}
-		related, err := tx.markProducts(g, "marked", func(p *ledger.Product, via string) bool {
-			return p.Mark(g.ID, via, ledger.GrantRevoked, reason, tx.stamp)
-		})
-		return "revoked", related, err
+	return c.changeGrant(ctx, "revoke grant "+id, id, true, func(tx *txn, g *ledger.Grant) (string, []ledger.EventRef, error) {
+		return "revoked", nil, g.Revoke(tx.caller, reason, tx.stamp)
 	})
 }
 
-// changeGrant loads a grant, applies a change and writes it with its event.
-func (c *Contract) changeGrant(ctx contractapi.TransactionContextInterface, op, id string, change func(*txn, *ledger.Grant) (string, []ledger.EventRef, error)) (*ledger.Grant, error) {
+// changeGrant loads a grant, applies a change and writes it with its event:
+// a control change (suspension, resumption, revocation, expiry) under the
+// grant's status key only, a consent change under the grant's key only.
+func (c *Contract) changeGrant(ctx contractapi.TransactionContextInterface, op, id string, control bool, change func(*txn, *ledger.Grant) (string, []ledger.EventRef, error)) (*ledger.Grant, error) {
 	var out *ledger.Grant
 	err := c.submit(ctx, op, func(tx *txn) error {
-		g, err := load[ledger.Grant](tx, typeGrant, id)
+		g, err := loadGrant(tx, id)
 		if err != nil {
 			return err
 		}
@@ -229,7 +292,12 @@ func (c *Contract) changeGrant(ctx contractapi.TransactionContextInterface, op, 
 		if err != nil {
 			return err
 		}
-		if err := put(tx, typeGrant, g.ID, g); err != nil {
+		if control {
+			err = tx.writeControl(g)
+		} else {
+			err = tx.writeConsent(g)
+		}
+		if err != nil {
 			return err
 		}
 		tx.emit(typeGrant, g.ID, name, related...)
@@ -237,67 +305,6 @@ func (c *Contract) changeGrant(ctx contractapi.TransactionContextInterface, op, 
 		return nil
 	})
 	return result(out, err)
-}
-
-// markProducts applies mark to every product built from g or from one of
-// its sub-grants, writes those that changed and returns them for the event,
-// as "<label>:<product status>".
-func (tx *txn) markProducts(g *ledger.Grant, label string, mark func(p *ledger.Product, via string) bool) ([]ledger.EventRef, error) {
-	type built struct {
-		product *ledger.Product
-		via     []string
-	}
-	products := map[string]*built{}
-	collect := func(grantID, via string) error {
-		ps, err := scan[ledger.Product](tx, typeProduct, "grant", grantID)
-		if err != nil {
-			return err
-		}
-		for _, p := range ps {
-			b := products[p.ID]
-			if b == nil {
-				b = &built{product: p}
-				products[p.ID] = b
-			}
-			b.via = append(b.via, via)
-		}
-		return nil
-	}
-	if err := collect(g.ID, ""); err != nil {
-		return nil, err
-	}
-	subs, err := scan[ledger.Grant](tx, typeGrant, "parent", g.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range subs {
-		if err := collect(s.ID, s.ID); err != nil {
-			return nil, err
-		}
-	}
-	ids := make([]string, 0, len(products))
-	for id := range products {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, strings.Compare)
-	var related []ledger.EventRef
-	for _, id := range ids {
-		b := products[id]
-		changed := false
-		for _, via := range b.via {
-			if mark(b.product, via) {
-				changed = true
-			}
-		}
-		if !changed {
-			continue
-		}
-		if err := put(tx, typeProduct, id, b.product); err != nil {
-			return nil, err
-		}
-		related = append(related, ledger.EventRef{Type: typeProduct, ID: id, Change: label + ":" + string(b.product.Status)})
-	}
-	return related, nil
 }
 
 // ProposeSubGrant proposes a sub-grant (分级授权) of a usable first-level
@@ -351,16 +358,16 @@ func (c *Contract) ProposeSubGrant(ctx contractapi.TransactionContextInterface, 
 func (c *Contract) GetGrant(ctx contractapi.TransactionContextInterface, id string) (*ledger.Grant, error) {
 	var out *ledger.Grant
 	err := c.evaluate(ctx, "get grant "+id, func(tx *txn) error {
-		g, err := load[ledger.Grant](tx, typeGrant, id)
+		g, err := loadGrant(tx, id)
 		if err != nil {
 			return err
 		}
 		if !g.VisibleTo(tx.caller) {
 			return tx.hidden(typeGrant, id)
 		}
-		v := g.AsOf(tx.now)
+		v, err := tx.grantView(g)
 		out = &v
-		return nil
+		return err
 	})
 	return result(out, err)
 }
@@ -383,6 +390,44 @@ func (c *Contract) GetGrantUsage(ctx contractapi.TransactionContextInterface, id
 	return result(out, err)
 }
 
+// grantPage pages through grants by q, each item as seen now (grantView)
+// and kept when keep says so. A grant's status is kept under two keys and
+// its status index holds the consent status only, so by=status selects
+// on the status recorded by both (items show the status as of now): active,
+// proposed and rejected grants through the consent status index,
+// suspended, revoked and expired ones over all grants.
+func (tx *txn) grantPage(q ledger.Query, keep func(*ledger.Grant) bool) ([]ledger.Grant, string, error) {
+	want := ledger.GrantStatus("")
+	if q.By == "status" {
+		want = ledger.GrantStatus(q.Value)
+		switch want {
+		case ledger.GrantSuspended, ledger.GrantRevoked, ledger.GrantExpired:
+			q.By, q.Value = "", ""
+		}
+	}
+	var failed error
+	items, bookmark, err := page(tx, typeGrant, q, []string{"status", "holder", "provider", "parent", "application"}, func(g *ledger.Grant) bool {
+		if failed != nil {
+			return false
+		}
+		merged, err := tx.withControl(g)
+		if err != nil {
+			failed = err
+			return false
+		}
+		recorded := merged.Status
+		if *g, err = tx.grantView(merged); err != nil {
+			failed = err
+			return false
+		}
+		return (want == "" || recorded == want) && (keep == nil || keep(g))
+	})
+	if err == nil {
+		err = failed
+	}
+	return items, bookmark, err
+}
+
 // QueryGrants pages through the grants visible to the caller by status
 // (as recorded; each item shows its status as of now), holder, provider,
 // parent or application.
@@ -393,11 +438,7 @@ func (c *Contract) QueryGrants(ctx contractapi.TransactionContextInterface, quer
 		if err := decode(query, &q); err != nil {
 			return err
 		}
-		items, bookmark, err := page(tx, typeGrant, q, []string{"status", "holder", "provider", "parent", "application"},
-			func(g *ledger.Grant) bool { return g.VisibleTo(tx.caller) })
-		for i := range items {
-			items[i] = items[i].AsOf(tx.now)
-		}
+		items, bookmark, err := tx.grantPage(q, func(g *ledger.Grant) bool { return g.VisibleTo(tx.caller) })
 		out = &ledger.GrantPage{Items: items, Bookmark: bookmark}
 		return err
 	})

@@ -1,6 +1,8 @@
 package chaincode
 
 import (
+	"fmt"
+
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/grantledger/grantledger/ledger"
@@ -63,10 +65,16 @@ func (c *Contract) SetOperatorStatus(ctx contractapi.TransactionContextInterface
 		if err := p.SetOperatorStatus(tx.caller, req, tx.stamp); err != nil {
 			return err
 		}
+		var ended []ledger.EventRef
+		if p.Status == ledger.OperatorExited {
+			if ended, err = tx.endGrantsOf(p); err != nil {
+				return err
+			}
+		}
 		if err := put(tx, typeParticipant, p.MSP, p); err != nil {
 			return err
 		}
-		tx.emit(typeParticipant, p.MSP, string(p.Status))
+		tx.emit(typeParticipant, p.MSP, string(p.Status), ended...)
 		out = p
 		return nil
 	})
@@ -132,4 +140,63 @@ func (c *Contract) QueryParticipants(ctx contractapi.TransactionContextInterface
 		return err
 	})
 	return result(out, err)
+}
+
+// MaxExitGrants bounds the grants (with their sub-grants) an exit ends in
+// its own transaction: the exit reads them through the holder and parent
+// indexes and writes each one's status record.
+const MaxExitGrants = 100
+
+// endGrantsOf ends, in the exit's transaction, every grant the exited
+// participant holds and every sub-grant of those: each is revoked under
+// its status key with a reason naming the exit; the products built from
+// them show the mark when read. An exit with more grants than
+// MaxExitGrants is refused: the authority revokes some first.
+func (tx *txn) endGrantsOf(p *ledger.Participant) ([]ledger.EventRef, error) {
+	held, err := scan[ledger.Grant](tx, typeGrant, "holder", p.MSP)
+	if err != nil {
+		return nil, err
+	}
+	type ending struct {
+		grant  *ledger.Grant
+		reason string
+	}
+	var all []ending
+	seen := map[string]bool{}
+	exit := fmt.Sprintf("%s %s exited: %s", p.Role, p.MSP, p.StatusReason)
+	for _, g := range held {
+		if seen[g.ID] {
+			continue
+		}
+		seen[g.ID] = true
+		all = append(all, ending{g, "holder " + exit})
+		subs, err := scan[ledger.Grant](tx, typeGrant, "parent", g.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range subs {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				all = append(all, ending{s, fmt.Sprintf("parent grant %s: holder %s", g.ID, exit)})
+			}
+		}
+		if len(all) > MaxExitGrants {
+			return nil, ledger.Refused("%s %s holds more than %d grants and sub-grants; revoke some (RevokeGrant) before it exits", p.Role, p.MSP, MaxExitGrants)
+		}
+	}
+	var refs []ledger.EventRef
+	for _, e := range all {
+		g, err := tx.withControl(e.grant)
+		if err != nil {
+			return nil, err
+		}
+		if !g.End(e.reason, tx.stamp) {
+			continue
+		}
+		if err := tx.writeControl(g); err != nil {
+			return nil, err
+		}
+		refs = append(refs, ledger.EventRef{Type: typeGrant, ID: g.ID, Change: string(ledger.GrantRevoked)})
+	}
+	return refs, nil
 }

@@ -13,12 +13,16 @@ func productInputs(tx *txn, req ledger.ProductRequest) (ledger.ProductInputs, er
 		if ledger.CheckID("grants", id) != nil {
 			continue
 		}
-		g, err := get[ledger.Grant](tx, typeGrant, id)
+		g, err := getGrant(tx, id)
 		if err != nil {
 			return in, err
 		}
 		if g != nil {
-			in.Grants[id] = g
+			v, err := tx.grantView(g)
+			if err != nil {
+				return in, err
+			}
+			in.Grants[id] = &v
 		}
 	}
 	for _, id := range req.Receipts {
@@ -78,6 +82,9 @@ func (c *Contract) UpdateProduct(ctx contractapi.TransactionContextInterface, re
 		tx.named("update product", req.ID)
 		p, err := load[ledger.Product](tx, typeProduct, req.ID)
 		if err != nil {
+			return err
+		}
+		if err := tx.productView(p); err != nil {
 			return err
 		}
 		in, err := productInputs(tx, req)
@@ -142,6 +149,9 @@ func (c *Contract) changeProduct(ctx contractapi.TransactionContextInterface, op
 		if err != nil {
 			return err
 		}
+		if err := tx.productView(p); err != nil {
+			return err
+		}
 		if err := change(tx, p); err != nil {
 			return err
 		}
@@ -149,6 +159,42 @@ func (c *Contract) changeProduct(ctx contractapi.TransactionContextInterface, op
 		return tx.writeProduct(p, string(p.Status))
 	})
 	return result(out, err)
+}
+
+// lineageOf loads the grants of a product's lineage and their parents,
+// each with its status record, by ID.
+func (tx *txn) lineageOf(p *ledger.Product) (map[string]*ledger.Grant, error) {
+	grants := map[string]*ledger.Grant{}
+	ids := append([]string(nil), p.Grants...)
+	for len(ids) > 0 {
+		id := ids[0]
+		ids = ids[1:]
+		if _, done := grants[id]; done {
+			continue
+		}
+		g, err := getGrant(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		grants[id] = g
+		if g != nil && g.ParentID != "" {
+			ids = append(ids, g.ParentID)
+		}
+	}
+	return grants, nil
+}
+
+// productView sets a product as its lineage stands now (ledger
+// Product.WithLineage): marks are lazy, read from the grants' status
+// records whenever the product is read, listed or provenanced, so that a
+// suspension or revocation never reads (nor conflicts with) a product.
+func (tx *txn) productView(p *ledger.Product) error {
+	grants, err := tx.lineageOf(p)
+	if err != nil {
+		return err
+	}
+	*p = p.WithLineage(grants)
+	return nil
 }
 
 func (tx *txn) writeProduct(p *ledger.Product, change string) error {
@@ -168,6 +214,9 @@ func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, id st
 		if err != nil {
 			return err
 		}
+		if err := tx.productView(p); err != nil {
+			return err
+		}
 		if !p.VisibleTo(tx.caller) {
 			return tx.hidden(typeProduct, id)
 		}
@@ -175,6 +224,26 @@ func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, id st
 		return nil
 	})
 	return result(out, err)
+}
+
+// productPage pages through products by q, each as its lineage stands now
+// (productView), keeping those keep accepts.
+func (tx *txn) productPage(q ledger.Query, allowed []string, keep func(*ledger.Product) bool) ([]ledger.Product, string, error) {
+	var failed error
+	items, bookmark, err := page(tx, typeProduct, q, allowed, func(p *ledger.Product) bool {
+		if failed != nil {
+			return false
+		}
+		if err := tx.productView(p); err != nil {
+			failed = err
+			return false
+		}
+		return keep(p)
+	})
+	if err == nil {
+		err = failed
+	}
+	return items, bookmark, err
 }
 
 // QueryProducts pages through the products visible to the caller by owner,
@@ -186,8 +255,9 @@ func (c *Contract) QueryProducts(ctx contractapi.TransactionContextInterface, qu
 		if err := decode(query, &q); err != nil {
 			return err
 		}
-		items, bookmark, err := page(tx, typeProduct, q, []string{"owner", "status", "grant"},
-			func(p *ledger.Product) bool { return p.VisibleTo(tx.caller) })
+		items, bookmark, err := tx.productPage(q, []string{"owner", "status", "grant"}, func(p *ledger.Product) bool {
+			return p.VisibleTo(tx.caller) && (q.By != "status" || string(p.Status) == q.Value)
+		})
 		out = &ledger.ProductPage{Items: items, Bookmark: bookmark}
 		return err
 	})

@@ -19,12 +19,14 @@ type receiptState struct {
 	agreements map[string][]ledger.Agreement
 	attestors  map[string]*ledger.Attestor
 	usages     map[string]*ledger.Usage
+	holders    map[string]*ledger.Participant
 }
 
 func newReceiptState(tx *txn) *receiptState {
 	return &receiptState{
 		tx: tx, grants: map[string]*ledger.Grant{}, agreements: map[string][]ledger.Agreement{},
 		attestors: map[string]*ledger.Attestor{}, usages: map[string]*ledger.Usage{},
+		holders: map[string]*ledger.Participant{},
 	}
 }
 
@@ -32,7 +34,7 @@ func (rs *receiptState) grant(id string) (*ledger.Grant, []ledger.Agreement, err
 	if g, ok := rs.grants[id]; ok {
 		return g, rs.agreements[id], nil
 	}
-	g, err := get[ledger.Grant](rs.tx, typeGrant, id)
+	g, err := getGrant(rs.tx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -44,6 +46,21 @@ func (rs *receiptState) grant(id string) (*ledger.Grant, []ledger.Agreement, err
 	}
 	rs.grants[id], rs.agreements[id] = g, as
 	return g, as, nil
+}
+
+// holder reads the participant row of a grant's holder: a receipt reads
+// it, so it conflicts (MVCC) only with a change of that participant, such
+// as its suspension, ordered before it.
+func (rs *receiptState) holder(msp string) (*ledger.Participant, error) {
+	if p, ok := rs.holders[msp]; ok {
+		return p, nil
+	}
+	p, err := get[ledger.Participant](rs.tx, typeParticipant, msp)
+	if err != nil {
+		return nil, err
+	}
+	rs.holders[msp] = p
+	return p, nil
 }
 
 func (rs *receiptState) usage(id string) (*ledger.Usage, error) {
@@ -84,7 +101,13 @@ func (rs *receiptState) accept(field string, req ledger.ReceiptRequest) (*ledger
 		if usage, err = rs.usage(in.Grant.ID); err != nil {
 			return nil, err
 		}
+		if in.Holder, err = rs.holder(in.Grant.Holder); err != nil {
+			return nil, err
+		}
 		if in.Grant.ParentID != "" {
+			if in.ParentHolder, err = rs.holder(in.Grant.ParentHolder); err != nil {
+				return nil, err
+			}
 			if in.Parent, in.ParentAgreements, err = rs.grant(in.Grant.ParentID); err != nil {
 				return nil, err
 			}

@@ -22,6 +22,9 @@ const (
 	typeReview      = "review"
 	typeOpinion     = "opinion"
 	typeGrant       = "grant"
+	// typeGrantStatus holds a grant's status record (ledger.GrantControl),
+	// under a key whose key-level policy is the authority's peer alone.
+	typeGrantStatus = "grantstatus"
 	typeUsage       = "usage"
 	typeAgreement   = "agreement"
 	typeAttestor    = "attestor"

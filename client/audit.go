@@ -47,14 +47,7 @@ func (c *Client) GetHistory(ctx context.Context, objectType, id string) ([]ledge
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ledger.HistoryEntry, len(*raw))
-	for i, e := range *raw {
-		out[i] = ledger.HistoryEntry{TxID: e.TxID, Time: e.Time, Deleted: e.Deleted}
-		if len(e.Value) > 0 {
-			out[i].Value = e.Value
-		}
-	}
-	return out, nil
+	return entries(*raw), nil
 }
 
 // historyEntry is ledger.HistoryEntry with its value kept as raw JSON.
@@ -63,4 +56,35 @@ type historyEntry struct {
 	Time    time.Time       `json:"time"`
 	Deleted bool            `json:"deleted"`
 	Value   json.RawMessage `json:"value"`
+	Record  string          `json:"record"`
+}
+
+// QueryHistory returns one page of an object's history, newest first (page
+// size 1–100, default 20); pass the page's Bookmark back in q for the next
+// one, an empty Bookmark meaning the last page. A bookmark is the
+// contract's and names the object; one that is not is invalid. Values are
+// json.RawMessage, as GetHistory returns them.
+func (c *Client) QueryHistory(ctx context.Context, q ledger.HistoryQuery) (*ledger.HistoryPage, error) {
+	raw, err := evaluateJSON[historyPage](ctx, c, "QueryHistory", q)
+	if err != nil {
+		return nil, err
+	}
+	return &ledger.HistoryPage{Items: entries(raw.Items), Bookmark: raw.Bookmark}, nil
+}
+
+// historyPage is ledger.HistoryPage with its values kept as raw JSON.
+type historyPage struct {
+	Items    []historyEntry `json:"items"`
+	Bookmark string         `json:"bookmark"`
+}
+
+func entries(raw []historyEntry) []ledger.HistoryEntry {
+	out := make([]ledger.HistoryEntry, len(raw))
+	for i, e := range raw {
+		out[i] = ledger.HistoryEntry{TxID: e.TxID, Time: e.Time, Deleted: e.Deleted, Record: e.Record}
+		if len(e.Value) > 0 {
+			out[i].Value = e.Value
+		}
+	}
+	return out
 }

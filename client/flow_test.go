@@ -364,6 +364,7 @@ func TestEveryTransactionReachesContract(t *testing.T) {
 		"DisclosedProducts":   func() error { return drop(c.DisclosedProducts(ctx, ledger.Query{})) },
 		"GetProvenance":       func() error { return drop(c.GetProvenance(ctx, "")) },
 		"GetHistory":          func() error { return drop(c.GetHistory(ctx, "", "")) },
+		"QueryHistory":        func() error { return drop(c.QueryHistory(ctx, ledger.HistoryQuery{})) },
 		"AttachApplicationDocuments": func() error {
 			return drop(c.AttachApplicationDocuments(ctx, "", ledger.ApplicationDocumentsRequest{}))
 		},

@@ -37,6 +37,12 @@ type Actor struct {
 	// expert (专家咨询委员会成员): the caller then acts as that individual, in
 	// RoleExpert, and not for its organisation.
 	Individual bool `json:"individual,omitempty" metadata:",optional"`
+	// Status is the qualification of an operator or developer caller
+	// (准入与退出), from the participants registry; empty for other roles
+	// and for individual experts.
+	Status OperatorStatus `json:"status,omitempty" metadata:",optional"`
+	// StatusReason is the reason the authority gave for Status.
+	StatusReason string `json:"statusReason,omitempty" metadata:",optional"`
 }
 
 // ResolveActor returns the actor a transaction runs as, given the MSP ID
@@ -55,8 +61,20 @@ func ResolveActor(msp, client, authorityMSP string, org *Participant, expert *Ex
 		c.Role = RoleAuthority
 	case org != nil && org.MSP == msp:
 		c.Role = org.Role
+		if org.Role == RoleOperator || org.Role == RoleDeveloper {
+			c.Status, c.StatusReason = org.Status, org.StatusReason
+		}
 	}
 	return c
+}
+
+// admitted refuses a caller acting for a suspended or exited operator or
+// developer (准入与退出): it may not act until re-admitted.
+func (c Actor) admitted(action string) error {
+	if c.Individual {
+		return nil
+	}
+	return RequireAdmitted(&Participant{MSP: c.MSP, Role: c.Role, Status: c.Status, StatusReason: c.StatusReason}, action)
 }
 
 // Is reports whether the caller has one of the roles.

@@ -96,6 +96,9 @@ func (a *Agreement) Sign(c Actor, textAttached bool, st Stamp) error {
 	case c.Is(RoleAuthority):
 		sig = &a.AuthoritySigned
 	case c.ActsFor(a.Operator):
+		if err := c.admitted("sign agreements"); err != nil {
+			return err
+		}
 		sig = &a.OperatorSigned
 	default:
 		return unlessVisible(a.VisibleTo(c), "agreement", a.ID, forbidden("agreement %s is not %s to sign", a.ID, c.who()))

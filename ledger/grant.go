@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -44,6 +45,120 @@ type StatusChange struct {
 	Status GrantStatus `json:"status"`
 	Reason string      `json:"reason,omitempty" metadata:",optional"`
 	Stamp  Stamp       `json:"stamp"`
+	// Control marks a change the authority records alone, under the
+	// grant's status key (GrantControl): suspension, resumption,
+	// revocation, expiry. The others (issue, approvals, rejection,
+	// activation) are the consent recorded under the grant's own key.
+	Control bool `json:"control,omitempty" metadata:",optional"`
+}
+
+// GrantControl is the part of a grant's status the authority controls
+// alone (emergency powers): suspension, resumption, revocation and the
+// record of expiry. It is kept under its own key ("grantstatus"), whose
+// key-level policy is the authority's peer only, so that no provider's
+// peer can block it; consent (issue, approvals, rejection, activation)
+// stays under the grant's key, which needs the authority and every owning
+// provider. A control record can only take away: a grant is active only
+// when its consent says active and its control does not say otherwise.
+type GrantControl struct {
+	GrantID string         `json:"grantId"`
+	Status  GrantStatus    `json:"status,omitempty" metadata:",optional"`
+	Reason  string         `json:"reason,omitempty" metadata:",optional"`
+	History []StatusChange `json:"history"`
+	Updated Stamp          `json:"updated,omitzero" metadata:",optional"`
+}
+
+// combine is the recorded status of a grant from its consent status and
+// its control status.
+func combine(consent, control GrantStatus) GrantStatus {
+	switch {
+	case control == GrantRevoked:
+		return GrantRevoked
+	case consent == GrantRejected:
+		return GrantRejected
+	case control == GrantExpired:
+		return GrantExpired
+	case consent == GrantActive && control == GrantSuspended:
+		return GrantSuspended
+	}
+	return consent
+}
+
+// statusOf replays a merged status log up to and including t (the whole
+// log when t is zero): the combined status and the reason of the entry
+// that decides it.
+func statusOf(history []StatusChange, t time.Time) (GrantStatus, string) {
+	var consent, control StatusChange
+	for _, h := range history {
+		if !t.IsZero() && h.Stamp.Time.After(t) {
+			break
+		}
+		if h.Control {
+			control = h
+		} else {
+			consent = h
+		}
+	}
+	s := combine(consent.Status, control.Status)
+	if control.Status != "" && control.Status != GrantActive && s == control.Status {
+		return s, control.Reason
+	}
+	return s, consent.Reason
+}
+
+// MergeGrant returns the grant as its consent record and its control
+// record (nil when none) say together: one status log in time order, the
+// status both decide, the latest change.
+func MergeGrant(consent *Grant, ctl *GrantControl) *Grant {
+	g := *consent
+	if ctl == nil || len(ctl.History) == 0 {
+		return &g
+	}
+	g.History = make([]StatusChange, 0, len(consent.History)+len(ctl.History))
+	i, j := 0, 0
+	for i < len(consent.History) || j < len(ctl.History) {
+		if j >= len(ctl.History) || (i < len(consent.History) && !consent.History[i].Stamp.Time.After(ctl.History[j].Stamp.Time)) {
+			h := consent.History[i]
+			h.Control = false
+			g.History = append(g.History, h)
+			i++
+			continue
+		}
+		h := ctl.History[j]
+		h.Control = true
+		g.History = append(g.History, h)
+		j++
+	}
+	g.Status, g.Reason = statusOf(g.History, time.Time{})
+	if ctl.Updated.Time.After(g.Updated.Time) {
+		g.Updated = ctl.Updated
+	}
+	return &g
+}
+
+// SplitGrant returns the two records a grant is stored as: its consent
+// under the grant's key, its control under the status key.
+func SplitGrant(g *Grant) (*Grant, *GrantControl) {
+	consent := *g
+	consent.History = nil
+	ctl := &GrantControl{GrantID: g.ID, History: []StatusChange{}}
+	for _, h := range g.History {
+		if h.Control {
+			h.Control = false
+			ctl.History = append(ctl.History, h)
+			ctl.Status, ctl.Reason, ctl.Updated = h.Status, h.Reason, h.Stamp
+			continue
+		}
+		consent.History = append(consent.History, h)
+	}
+	consent.Status, consent.Reason = GrantProposed, ""
+	if n := len(consent.History); n > 0 {
+		consent.Status, consent.Reason = consent.History[n-1].Status, consent.History[n-1].Reason
+		if consent.Updated.Time.Before(consent.History[n-1].Stamp.Time) {
+			consent.Updated = consent.History[n-1].Stamp
+		}
+	}
+	return &consent, ctl
 }
 
 // Quota bounds the use of a grant: records processed and calls (receipts).
@@ -275,15 +390,37 @@ func (g Grant) AsOf(now time.Time) Grant {
 	return g
 }
 
+// Under returns the grant as seen at now under its parent (a sub-grant's
+// parent, nil for a first-level grant): a sub-grant whose parent is
+// suspended or revoked shows that status, with a reason naming the parent,
+// unless its own status is already final.
+func (g Grant) Under(parent *Grant, now time.Time) Grant {
+	g = g.AsOf(now)
+	if g.ParentID == "" || parent == nil {
+		return g
+	}
+	switch g.Status {
+	case GrantProposed, GrantActive, GrantSuspended:
+	default:
+		return g
+	}
+	p := parent.AsOf(now)
+	switch p.Status {
+	case GrantSuspended, GrantRevoked:
+		if g.Status == GrantSuspended && p.Status == GrantSuspended {
+			return g
+		}
+		g.Status, g.Reason = p.Status, fmt.Sprintf("parent grant %s is %s: %s", p.ID, p.Status, p.Reason)
+	}
+	return g
+}
+
 // StatusAt returns the status the grant had at t, from its status log and
 // term; "" before it was issued.
 func (g *Grant) StatusAt(t time.Time) GrantStatus {
 	var s GrantStatus
-	for _, h := range g.History {
-		if h.Stamp.Time.After(t) {
-			break
-		}
-		s = h.Status
+	if len(g.History) > 0 && !g.History[0].Stamp.Time.After(t) {
+		s, _ = statusOf(g.History, t)
 	}
 	switch s {
 	case GrantProposed, GrantActive, GrantSuspended:
@@ -297,6 +434,13 @@ func (g *Grant) StatusAt(t time.Time) GrantStatus {
 func (g *Grant) setStatus(s GrantStatus, reason string, st Stamp) {
 	g.Status, g.Reason, g.Updated = s, reason, st
 	g.History = append(g.History, StatusChange{Status: s, Reason: reason, Stamp: st})
+}
+
+// control records a change the authority makes alone (GrantControl).
+func (g *Grant) control(s GrantStatus, reason string, st Stamp) {
+	g.History = append(g.History, StatusChange{Status: s, Reason: reason, Stamp: st, Control: true})
+	g.Status, g.Reason = statusOf(g.History, time.Time{})
+	g.Updated = st
 }
 
 // requireStatus refuses a change unless the grant is, at now, in one of the
@@ -380,7 +524,7 @@ func (g *Grant) Suspend(c Actor, reason string, st Stamp) error {
 	if err := g.requireStatus(st.Time, "suspended", GrantActive); err != nil {
 		return err
 	}
-	g.setStatus(GrantSuspended, reason, st)
+	g.control(GrantSuspended, reason, st)
 	return nil
 }
 
@@ -392,7 +536,7 @@ func (g *Grant) Resume(c Actor, st Stamp) error {
 	if err := g.requireStatus(st.Time, "resumed", GrantSuspended); err != nil {
 		return err
 	}
-	g.setStatus(GrantActive, "", st)
+	g.control(GrantActive, "", st)
 	return nil
 }
 
@@ -407,8 +551,21 @@ func (g *Grant) Revoke(c Actor, reason string, st Stamp) error {
 	if err := g.requireStatus(st.Time, "revoked", GrantProposed, GrantActive, GrantSuspended); err != nil {
 		return err
 	}
-	g.setStatus(GrantRevoked, reason, st)
+	g.control(GrantRevoked, reason, st)
 	return nil
+}
+
+// End revokes a grant whose holder (or whose parent's holder) exited,
+// with a reason naming the exit; it reports whether the grant changed (a
+// grant already revoked, rejected or expired is left as it is). The
+// authority's exit decision is the authority here.
+func (g *Grant) End(reason string, st Stamp) bool {
+	switch g.EffectiveStatus(st.Time) {
+	case GrantProposed, GrantActive, GrantSuspended:
+		g.control(GrantRevoked, reason, st)
+		return true
+	}
+	return false
 }
 
 // Expire records that a grant's term has ended. Expiry is effective without
@@ -424,7 +581,7 @@ func (g *Grant) Expire(c Actor, st Stamp) error {
 	if g.EffectiveStatus(st.Time) != GrantExpired {
 		return conflict("grant %s is %s and its term runs to %s", g.ID, g.Status, stamp(g.Term.ValidTo))
 	}
-	g.setStatus(GrantExpired, "term ended "+stamp(g.Term.ValidTo), st)
+	g.control(GrantExpired, "term ended "+stamp(g.Term.ValidTo), st)
 	return nil
 }
 
@@ -512,6 +669,9 @@ func ProposeSubGrant(c Actor, req SubGrantRequest, in SubGrantInputs, st Stamp) 
 	if !c.ActsFor(p.Holder) {
 		return nil, unlessVisible(p.VisibleTo(c), "grant", p.ID, forbidden("grant %s is not held by %s; only its holder proposes sub-grants", p.ID, c.who()))
 	}
+	if err := c.admitted("propose sub-grants"); err != nil {
+		return nil, err
+	}
 	if p.ParentID != "" {
 		return nil, refused("grant %s is itself a sub-grant; authorization has two levels only", p.ID)
 	}
@@ -520,6 +680,9 @@ func ProposeSubGrant(c Actor, req SubGrantRequest, in SubGrantInputs, st Stamp) 
 	}
 	if in.Developer.Role != RoleDeveloper {
 		return nil, refused("%s is a %s, not a developer", req.Developer, in.Developer.Role)
+	}
+	if err := RequireAdmitted(in.Developer, "hold sub-grants"); err != nil {
+		return nil, err
 	}
 	if err := UsableAt(p, in.ParentAgreements, nil, nil, st.Time); err != nil {
 		return nil, err

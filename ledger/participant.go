@@ -101,14 +101,34 @@ type OperatorStatusRequest struct {
 	Reason string         `json:"reason,omitempty"`
 }
 
+// RequireAdmitted refuses a suspended or exited operator or developer (nil
+// and other roles pass): it may not act — record receipts, sign
+// agreements, register or submit products, propose sub-grants — until
+// re-admitted. The refusal names the status, e.g. "operator OperatorMSP
+// is suspended".
+func RequireAdmitted(p *Participant, action string) error {
+	if p == nil {
+		return nil
+	}
+	switch p.Status {
+	case OperatorSuspended:
+		return refused("%s %s is suspended (%s) and may not %s until re-admitted", p.Role, p.MSP, p.StatusReason, action)
+	case OperatorExited:
+		return refused("%s %s is exited (%s) and may not %s", p.Role, p.MSP, p.StatusReason, action)
+	}
+	return nil
+}
+
 // SetOperatorStatus moves an operator through applicant → admitted →
 // suspended → exited. Suspension and exit need a reason; exit is final.
+// A developer (开发利用主体), registered without a status and counted as
+// admitted, is suspended, re-admitted and exited the same way.
 func (p *Participant) SetOperatorStatus(c Actor, req OperatorStatusRequest, st Stamp) error {
 	if !c.Is(RoleAuthority) {
 		return forbidden("only the authority admits, suspends or exits operators")
 	}
-	if p.Role != RoleOperator {
-		return refused("%s is a %s, not an operator", p.MSP, p.Role)
+	if p.Role != RoleOperator && p.Role != RoleDeveloper {
+		return refused("%s is a %s, not an operator or developer", p.MSP, p.Role)
 	}
 	if _, ok := operatorTransitions[req.Status]; !ok && req.Status != OperatorExited {
 		return invalid("status", "%q is not one of applicant, admitted, suspended, exited", req.Status)
@@ -116,8 +136,12 @@ func (p *Participant) SetOperatorStatus(c Actor, req OperatorStatusRequest, st S
 	if err := checkText("reason", req.Reason, MaxTextLen, req.Status == OperatorSuspended || req.Status == OperatorExited); err != nil {
 		return err
 	}
-	if !slices.Contains(operatorTransitions[p.Status], req.Status) {
-		return conflict("operator %s is %s and cannot become %s", p.MSP, p.Status, req.Status)
+	from := p.Status
+	if p.Role == RoleDeveloper && from == "" {
+		from = OperatorAdmitted
+	}
+	if !slices.Contains(operatorTransitions[from], req.Status) {
+		return conflict("%s %s is %s and cannot become %s", p.Role, p.MSP, from, req.Status)
 	}
 	p.Status, p.StatusReason, p.Updated = req.Status, req.Reason, st
 	return nil

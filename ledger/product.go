@@ -90,6 +90,9 @@ func RegisterProduct(c Actor, req ProductRequest, in ProductInputs, st Stamp) (*
 	if !c.Is(RoleOperator, RoleDeveloper) {
 		return nil, forbidden("only operators and developers register products; %s is %s", c.MSP, roleName(c.Role))
 	}
+	if err := c.admitted("register products"); err != nil {
+		return nil, err
+	}
 	p := &Product{ID: req.ID, Owner: c.MSP, Status: ProductDraft, Created: st}
 	if err := p.apply(req, in, st); err != nil {
 		return nil, err
@@ -107,6 +110,9 @@ func (p *Product) Update(c Actor, req ProductRequest, in ProductInputs, st Stamp
 	}
 	if req.ID != p.ID {
 		return invalid("id", "%q does not match product %s", req.ID, p.ID)
+	}
+	if err := c.admitted("update products"); err != nil {
+		return err
 	}
 	if p.Status != ProductDraft {
 		return conflict("product %s is %s; only a draft can be changed", p.ID, p.Status)
@@ -178,6 +184,9 @@ func (p *Product) Submit(c Actor, st Stamp) error {
 	if !c.ActsFor(p.Owner) {
 		return unlessVisible(p.VisibleTo(c), "product", p.ID, forbidden("product %s does not belong to %s", p.ID, c.who()))
 	}
+	if err := c.admitted("submit products"); err != nil {
+		return err
+	}
 	if p.Status != ProductDraft {
 		return conflict("product %s is %s, not a draft", p.ID, p.Status)
 	}
@@ -225,6 +234,9 @@ func (p *Product) Decide(c Actor, approve bool, reason string, opinions []Opinio
 func (p *Product) List(c Actor, registrationNo string, st Stamp) error {
 	if !c.ActsFor(p.Owner) {
 		return unlessVisible(p.VisibleTo(c), "product", p.ID, forbidden("product %s does not belong to %s", p.ID, c.who()))
+	}
+	if err := c.admitted("list products"); err != nil {
+		return err
 	}
 	if registrationNo == "" {
 		registrationNo = p.RegistrationNo
@@ -290,6 +302,71 @@ func (p *Product) Mark(grantID, via string, change GrantStatus, reason string, s
 	}
 	p.Updated = st
 	return true
+}
+
+// WithLineage returns the product as its lineage stands now (marks are
+// kept lazily): grants holds the grants of its lineage and their parents,
+// each as its consent and control records say together (MergeGrant).
+// Every suspension of one of them (cleared at its resumption) and every
+// revocation is a mark, whether or not a transaction wrote it on the
+// product; a product listed before such a mark shows delisted until its
+// owner lists it again. Marks written on the product before are kept.
+func (p Product) WithLineage(grants map[string]*Grant) Product {
+	var derived []Mark
+	add := func(g *Grant, via string) {
+		open := -1
+		for _, h := range g.History {
+			if !h.Control {
+				continue
+			}
+			switch h.Status {
+			case GrantSuspended:
+				derived = append(derived, Mark{GrantID: g.ID, Via: via, Change: GrantSuspended, Reason: h.Reason, Marked: h.Stamp})
+				open = len(derived) - 1
+			case GrantActive:
+				if open >= 0 {
+					derived[open].Cleared = h.Stamp
+					open = -1
+				}
+			case GrantRevoked:
+				derived = append(derived, Mark{GrantID: g.ID, Via: via, Change: GrantRevoked, Reason: h.Reason, Marked: h.Stamp})
+			}
+		}
+	}
+	for _, id := range p.Grants {
+		g := grants[id]
+		if g == nil {
+			continue
+		}
+		add(g, "")
+		if parent := grants[g.ParentID]; g.ParentID != "" && parent != nil {
+			add(parent, g.ID)
+		}
+	}
+	if len(derived) == 0 {
+		return p
+	}
+	same := func(a, b Mark) bool {
+		return a.GrantID == b.GrantID && a.Via == b.Via && a.Change == b.Change && a.Marked.TxID == b.Marked.TxID
+	}
+	marks := slices.Clone(p.Marks)
+	for _, d := range derived {
+		if i := slices.IndexFunc(marks, func(m Mark) bool { return same(m, d) }); i >= 0 {
+			marks[i] = d
+			continue
+		}
+		marks = append(marks, d)
+	}
+	p.Marks = marks
+	if p.Status == ProductListed {
+		for _, m := range marks {
+			if m.Marked.Time.After(p.Listed) || (m.Marked.Time.Equal(p.Listed) && m.Cleared.Time.IsZero()) {
+				p.Status, p.StatusReason = ProductDelisted, fmt.Sprintf("grant %s %s: %s", m.GrantID, m.Change, m.Reason)
+				break
+			}
+		}
+	}
+	return p
 }
 
 // ClearSuspension clears the suspension marks of a grant that resumed and

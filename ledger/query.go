@@ -20,6 +20,29 @@ type HistoryEntry struct {
 	Deleted bool      `json:"deleted"`
 	// Value is the object as that transaction wrote it.
 	Value any `json:"value,omitempty" metadata:",optional"`
+	// Record names the record a version belongs to when an object is kept
+	// under more than one key: "grantstatus" for a grant's status record
+	// (GrantControl); empty for the object's own record.
+	Record string `json:"record,omitempty" metadata:",optional"`
+}
+
+// MaxHistoryPage is the most versions one page of history holds.
+const MaxHistoryPage = 100
+
+// HistoryQuery asks for one page of an object's history, newest first:
+// ObjectType and ID name the object as GetHistory does, PageSize is 1–100
+// (default 20), Bookmark the one the previous page returned.
+type HistoryQuery struct {
+	ObjectType string `json:"objectType"`
+	ID         string `json:"id"`
+	PageSize   int32  `json:"pageSize,omitempty"`
+	Bookmark   string `json:"bookmark,omitempty"`
+}
+
+// HistoryPage is one page of an object's history, newest first.
+type HistoryPage struct {
+	Items    []HistoryEntry `json:"items"`
+	Bookmark string         `json:"bookmark"`
 }
 
 // The contract's wire types: what transactions take and return besides

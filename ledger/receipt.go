@@ -96,6 +96,10 @@ type ReceiptInputs struct {
 	Agreements       []Agreement
 	Parent           *Grant
 	ParentAgreements []Agreement
+	// Holder and ParentHolder are the participants holding the grant and
+	// its parent: a suspended or exited one records no receipts.
+	Holder       *Participant
+	ParentHolder *Participant
 }
 
 // AcceptReceipt decides whether a signed statement is accepted: the signer
@@ -134,6 +138,14 @@ func AcceptReceipt(c Actor, s *SignedStatement, in ReceiptInputs, usage, parentU
 			return nil, conflict("replay: receipt ID %s is already taken", stmt.ReceiptID)
 		}
 		return nil, conflict("replay: receipt %s was already recorded in tx %s at %s", stmt.ReceiptID, e.Recorded.TxID, stamp(e.Recorded.Time))
+	}
+	if err := RequireAdmitted(in.Holder, "record receipts"); err != nil {
+		return nil, err
+	}
+	if g.ParentID != "" {
+		if err := RequireAdmitted(in.ParentHolder, "record receipts"); err != nil {
+			return nil, refused("parent grant %s of sub-grant %s: %s", g.ParentID, g.ID, message(err))
+		}
 	}
 	if err := UsableAt(g, in.Agreements, in.Parent, in.ParentAgreements, used); err != nil {
 		return nil, err

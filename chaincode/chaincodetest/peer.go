@@ -2,7 +2,8 @@
 // runs a chaincode against a world state with versions, endorses each
 // transaction by simulation (reads see only committed state, as on a peer),
 // and commits it with MVCC and phantom-read validation, key histories,
-// key-level endorsement parameters and chaincode events. Callers are
+// key-level endorsement policies enforced at commit against the
+// organisations that endorsed (Tx.EndorsedBy) and chaincode events. Callers are
 // identified by generated X.509 identities of the MSP they name: "OrgMSP"
 // is the MSP's user1, "user2@OrgMSP" another of its users.
 package chaincodetest
@@ -55,6 +56,8 @@ type Peer struct {
 	// private holds their values.
 	collections map[string][]string
 	private     map[string]versioned
+	// ccPolicy is the chaincode-level endorsement policy, if checked.
+	ccPolicy []byte
 }
 
 // New returns a peer running cc with its clock at start.
@@ -91,6 +94,9 @@ type Tx struct {
 	Events []Event
 	// CommitErr is set by Invoke when validation at commit failed.
 	CommitErr error
+	// Endorsers are the organisations whose peers endorsed the
+	// transaction; nil means every organisation's (see EndorsedBy).
+	Endorsers []string
 
 	sim *simulation
 }
@@ -144,6 +150,9 @@ func (p *Peer) Commit(tx *Tx) error {
 		return fmt.Errorf("transaction %s was not endorsed: %s", tx.ID, tx.Message)
 	}
 	sim := tx.sim
+	if err := p.checkEndorsement(tx); err != nil {
+		return err
+	}
 	for key, v := range sim.reads {
 		if p.state[key].version != v {
 			return fmt.Errorf("%w: key %q", ErrMVCCConflict, key)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
@@ -50,6 +51,18 @@ func (kv) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 			return shim.Error(err.Error())
 		}
 		if err := stub.PutState("x", []byte("y")); err != nil {
+			return shim.Error(err.Error())
+		}
+	case "lock":
+		// lock k orgs...: k may from now on be changed only with the
+		// peers of every org endorsing.
+		k, _ := stub.CreateCompositeKey("kv", []string{args[0]})
+		ep, _ := statebased.NewStateEP(nil)
+		if err := ep.AddOrgs(statebased.RoleTypePeer, args[1:]...); err != nil {
+			return shim.Error(err.Error())
+		}
+		policy, _ := ep.Policy()
+		if err := stub.SetStateValidationParameter(k, policy); err != nil {
 			return shim.Error(err.Error())
 		}
 	case "private":
@@ -99,4 +112,49 @@ func TestPeer(t *testing.T) {
 			t.Error("got a failed simulation committed")
 		}
 	})
+}
+
+// Key-level policies are enforced at commit against the organisations
+// whose peers endorsed; a transaction whose endorsers are not set counts as
+// endorsed by every organisation; a chaincode policy, when set, governs
+// the keys without one.
+func TestEndorsementPolicies(t *testing.T) {
+	p := chaincodetest.New(kv{}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	p.Invoke("Org1MSP", "put", "a", "1")
+	if tx := p.Invoke("Org1MSP", "lock", "a", "Org1MSP", "Org2MSP"); !tx.OK() {
+		t.Fatalf("lock: %s %v", tx.Message, tx.CommitErr)
+	}
+	for _, c := range []struct {
+		endorsers []string
+		ok        bool
+	}{
+		{[]string{"Org1MSP"}, false},
+		{[]string{"Org2MSP", "Org3MSP"}, false},
+		{[]string{"Org1MSP", "Org1MSP"}, false},
+		{[]string{"Org2MSP", "Org1MSP"}, true},
+		{nil, true},
+	} {
+		tx := p.InvokeEndorsedBy(c.endorsers, "Org1MSP", "put", "a", "2")
+		if c.endorsers == nil {
+			tx = p.Invoke("Org1MSP", "put", "a", "2")
+		}
+		if tx.OK() != c.ok || (!c.ok && !errors.Is(tx.CommitErr, chaincodetest.ErrEndorsementPolicy)) {
+			t.Errorf("put endorsed by %v: got ok=%t (%v), want ok=%t", c.endorsers, tx.OK(), tx.CommitErr, c.ok)
+		}
+	}
+	// Changing the policy itself is held to the policy in force.
+	if tx := p.InvokeEndorsedBy([]string{"Org1MSP"}, "Org1MSP", "lock", "a", "Org1MSP"); !errors.Is(tx.CommitErr, chaincodetest.ErrEndorsementPolicy) {
+		t.Errorf("relock by Org1MSP alone: got %v, want %v", tx.CommitErr, chaincodetest.ErrEndorsementPolicy)
+	}
+	// A key without a key-level policy is held to the chaincode policy.
+	ep, _ := statebased.NewStateEP(nil)
+	_ = ep.AddOrgs(statebased.RoleTypePeer, "Org1MSP", "Org2MSP")
+	cc, _ := ep.Policy()
+	p.SetChaincodePolicy(cc)
+	if tx := p.InvokeEndorsedBy([]string{"Org1MSP"}, "Org1MSP", "put", "b", "1"); !errors.Is(tx.CommitErr, chaincodetest.ErrEndorsementPolicy) {
+		t.Errorf("put of an unlocked key by Org1MSP alone under the chaincode policy: got %v", tx.CommitErr)
+	}
+	if tx := p.InvokeEndorsedBy([]string{"Org1MSP", "Org2MSP"}, "Org1MSP", "put", "b", "1"); !tx.OK() {
+		t.Errorf("put endorsed by both: got %v", tx.CommitErr)
+	}
 }

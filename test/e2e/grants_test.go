@@ -111,24 +111,44 @@ func (p *process) sign(t *testing.T) {
 
 // keyLevelEndorsement shows that the key-level policies the contract sets
 // are enforced by the peers' validation, not merely by the contract: a
-// change of the grant, and one of a dataset, endorsed by enough peers for
-// the chaincode policy but not by the owning providers' peers, is ordered
-// into a block and invalidated there, and changes nothing. The same changes
-// submitted normally, the gateway choosing the endorsers, take effect.
+// change of a grant's status endorsed by enough peers for the chaincode
+// policy but not by the authority's, and a change of a dataset without its
+// owner's peer, are ordered into a block and invalidated there, and change
+// nothing; the authority's emergency powers need its peer alone, so no
+// provider's peer being down can block them. (A grant's consent needs the
+// providers' peers: providersInScope shows an approval without them
+// invalidated.) The same changes submitted normally take effect.
 func (p *process) keyLevelEndorsement(t *testing.T) {
 	t.Run("the same endorsers satisfy the chaincode policy", p.sameEndorsersSatisfyChaincodePolicy)
-	for _, leftOut := range []struct {
-		name string
-		orgs []string
-	}{
-		{"grant change without the providers' peers", []string{p.health, p.market}},
-		{"grant change without one provider's peer", []string{p.market}},
-		{"grant change without the authority's peer", []string{p.authority}},
-	} {
-		t.Run(leftOut.name, func(t *testing.T) { p.grantChangeWithout(t, leftOut.orgs) })
-	}
+	t.Run("grant status change without the authority's peer", func(t *testing.T) { p.grantChangeWithout(t, []string{p.authority}) })
+	t.Run("suspension and resumption by the authority's peer alone", p.emergencyPowersAlone)
 	t.Run("dataset change without the owner's peer", p.datasetChangeWithoutOwner)
 	t.Run("the same changes endorsed as the gateway chooses", p.changesEndorsedAsGatewayChooses)
+}
+
+// emergencyPowersAlone suspends and resumes the grant endorsed by the
+// authority's peer alone: both are valid.
+func (p *process) emergencyPowersAlone(t *testing.T) {
+	ctx, auth := t.Context(), p.as(p.authority)
+	for _, step := range []struct {
+		name string
+		args []string
+		want ledger.GrantStatus
+	}{
+		{"SuspendGrant", []string{p.grant, "emergency, endorsed by the authority alone"}, ledger.GrantSuspended},
+		{"ResumeGrant", []string{p.grant}, ledger.GrantActive},
+	} {
+		txID, status := endorsedOnlyBy(t, auth, []string{p.authority}, step.name, step.args...)
+		if !status.Successful {
+			t.Fatalf("%s endorsed by %s alone: got code %s, want %s", step.name, p.authority, status.Code, peer.TxValidationCode_VALID)
+		}
+		p.commits.wait(t, txID, map[ledger.GrantStatus]string{ledger.GrantSuspended: "grant.suspended", ledger.GrantActive: "grant.resumed"}[step.want])
+		g, err := auth.GetGrant(ctx, p.grant)
+		ok(t, err, "get grant %s", p.grant)
+		if g.Status != step.want {
+			t.Fatalf("grant after %s by %s alone: got %s, want %s", step.name, p.authority, g.Status, step.want)
+		}
+	}
 }
 
 // sameEndorsersSatisfyChaincodePolicy writes a key without a key-level
@@ -150,6 +170,7 @@ func (p *process) sameEndorsersSatisfyChaincodePolicy(t *testing.T) {
 
 // grantChangeWithout suspends the grant endorsed by every peer but those
 // of leftOut: validation invalidates it, and the grant stays as it was.
+// A grant's status is governed by the authority's peer alone.
 func (p *process) grantChangeWithout(t *testing.T, leftOut []string) {
 	ctx, auth := t.Context(), p.as(p.authority)
 	// Read back through the gateway that reported the commit status: its
@@ -269,6 +290,8 @@ func (p *process) providersInScope(t *testing.T) {
 	ok(t, err, "issue grant %s", id)
 	p.emitted(t, "grant.issued", g.ID, g.Updated, ledger.EventRef{Type: "application", ID: app, Change: string(ledger.ApplicationGranted)})
 
+	// Health's consent endorsed by every peer but health's: invalidated.
+	p.invalidated(t, p.as(p.health), p.orgsExcept(p.health), "ApproveGrant", id)
 	_, err = p.as(p.market).ApproveGrant(ctx, id)
 	// market may not read a grant over health's data alone: it is
 	// answered as if the grant did not exist.
