@@ -310,7 +310,8 @@ func (p *Product) Mark(grantID, via string, change GrantStatus, reason string, s
 // Every suspension of one of them (cleared at its resumption) and every
 // revocation is a mark, whether or not a transaction wrote it on the
 // product; a product listed before such a mark shows delisted until its
-// owner lists it again. Marks written on the product before are kept.
+// owner lists it again. Marks written on the product before are kept; a
+// suspension cleared before the product was registered is none of its.
 func (p Product) WithLineage(grants map[string]*Grant) Product {
 	var derived []Mark
 	add := func(g *Grant, via string) {
@@ -343,6 +344,10 @@ func (p Product) WithLineage(grants map[string]*Grant) Product {
 			add(parent, g.ID)
 		}
 	}
+	// A suspension over before the product existed is no mark of it.
+	derived = slices.DeleteFunc(derived, func(m Mark) bool {
+		return m.Change == GrantSuspended && !m.Cleared.Time.IsZero() && !m.Cleared.Time.After(p.Created.Time)
+	})
 	if len(derived) == 0 {
 		return p
 	}

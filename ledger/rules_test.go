@@ -82,6 +82,25 @@ func TestProductWithLineage(t *testing.T) {
 	}
 }
 
+// A suspension the grant went through and was resumed from before the
+// product was registered is no mark of the product.
+func TestProductWithLineageIgnoresEarlierSuspensions(t *testing.T) {
+	w := lt.NewWorld(t)
+	g := w.Grant
+	at := lt.UseTime
+	must(t, g.Suspend(lt.Authority, "audit", lt.Stamp(lt.Authority, at)))
+	must(t, g.Resume(lt.Authority, lt.Stamp(lt.Authority, at.Add(time.Hour))))
+	p := ledger.Product{ID: "p-1", Owner: lt.OperatorMSP, Grants: []string{g.ID}, Status: ledger.ProductListed,
+		Created: lt.Stamp(lt.Operator, at.Add(2*time.Hour)), Listed: at.Add(3 * time.Hour)}
+	if v := p.WithLineage(map[string]*ledger.Grant{g.ID: g}); v.Status != ledger.ProductListed || len(v.Marks) != 0 {
+		t.Fatalf("product registered after a resumed suspension: got %s with marks %+v, want listed without marks", v.Status, v.Marks)
+	}
+	must(t, g.Suspend(lt.Authority, "again", lt.Stamp(lt.Authority, at.Add(4*time.Hour))))
+	if v := p.WithLineage(map[string]*ledger.Grant{g.ID: g}); v.Status != ledger.ProductDelisted || len(v.Marks) != 1 {
+		t.Fatalf("suspended after the registration: got %s with marks %+v, want delisted with one mark", v.Status, v.Marks)
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

@@ -14,6 +14,10 @@ import (
 // gateway's discovery service to know a majority of the organisations'
 // peers, which takes gossip a few rounds after the peers join the channel.
 // The proposal is endorsed but never submitted, so nothing is recorded.
+// WaitEndorsable is waitEndorsable for callers that restarted peers: a
+// restarted peer's gateway learns the others' peers again through gossip.
+func (n *Network) WaitEndorsable(ctx context.Context) error { return n.waitEndorsable(ctx) }
+
 func (n *Network) waitEndorsable(ctx context.Context) error {
 	profile, err := client.LoadProfile(n.ProfilePath())
 	if err != nil {

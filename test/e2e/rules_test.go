@@ -292,4 +292,9 @@ func (s *stoppedPeers) restart(t *testing.T) {
 			return nil
 		})
 	}
+	// Caught up is not enough for the next test: each gateway's discovery
+	// must know the restarted peers again before it can plan endorsements.
+	if err := shared.net.WaitEndorsable(ctx); err != nil {
+		t.Errorf("gateways after restarting peers: %v", err)
+	}
 }
