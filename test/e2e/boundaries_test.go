@@ -43,12 +43,7 @@ import (
 func TestTrustBoundaries(t *testing.T) {
 	p := newAPIProcess(t, "trust")
 	b := boundaries{p}
-	runPhases(t,
-		phase{"parties", p.parties},
-		phase{"catalogue and call", func(t *testing.T) { p.catalogue(t, p.visits, p.loans) }},
-		phase{"application and reviews", func(t *testing.T) { p.apply(t, p.visits, p.loans) }},
-		phase{"grant approved by both providers", p.issueApprovedByBoth},
-		phase{"agreement signed by both", p.sign},
+	runPhases(t, append(p.grantInForce(),
 		phase{"an evaluation of the operator", b.evaluate},
 		phase{"attestor and receipts", p.receiptsThroughAPI},
 		phase{"bookmarks cannot escape their query", b.bookmarks},
@@ -57,7 +52,7 @@ func TestTrustBoundaries(t *testing.T) {
 		phase{"a receipt is authorised before its replay check", b.replayAfterAuthorisation},
 		phase{"experts are identities of the authority", b.expertsOfTheAuthority},
 		phase{"private records stay in the operator's collection", b.privateRecordsOnDisk},
-	)
+	)...)
 }
 
 type boundaries struct{ *apiProcess }

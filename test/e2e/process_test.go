@@ -57,15 +57,24 @@ func (p *process) setUp(t *testing.T) {
 // reads a history, and the grant's revocation marks the product.
 func TestAPIGrantProcess(t *testing.T) {
 	p := newAPIProcess(t, "api")
-	runPhases(t,
-		phase{"parties", p.parties},
-		phase{"catalogue and call", func(t *testing.T) { p.catalogue(t, p.visits, p.loans) }},
-		phase{"application and reviews", func(t *testing.T) { p.apply(t, p.visits, p.loans) }},
-		phase{"grant approved by both providers", p.issueApprovedByBoth},
-		phase{"agreement signed by both", p.sign},
+	runPhases(t, append(p.grantInForce(),
 		phase{"attestor and receipts", p.receiptsThroughAPI},
 		phase{"product reviewed and listed", p.productThroughAPI},
 		phase{"regulator audits", p.audit},
 		phase{"revocation marks the product", p.revokeAndMark},
-	)
+	)...)
+}
+
+// grantInForce are the phases that take the run through the APIs to a
+// grant over both datasets in force: parties, catalogue and call, the
+// application and its reviews, the grant approved by both providers and
+// its agreement signed by both.
+func (p *apiProcess) grantInForce() []phase {
+	return []phase{
+		{"parties", p.parties},
+		{"catalogue and call", func(t *testing.T) { p.catalogue(t, p.visits, p.loans) }},
+		{"application and reviews", func(t *testing.T) { p.apply(t, p.visits, p.loans) }},
+		{"grant approved by both providers", p.issueApprovedByBoth},
+		{"agreement signed by both", p.sign},
+	}
 }
