@@ -12,8 +12,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
-
 	"github.com/grantledger/grantledger/chaincode"
 	"github.com/grantledger/grantledger/internal/config"
 )
@@ -69,35 +67,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "grantledger-cc:", err)
 		return 1
 	}
-	tls := shim.TLSProperties{Disabled: true}
-	if cfg.TLSCert != "" || cfg.TLSKey != "" {
-		if tls.Cert, err = os.ReadFile(cfg.TLSCert); err == nil {
-			tls.Key, err = os.ReadFile(cfg.TLSKey)
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "grantledger-cc: read TLS key pair:", err)
-			return 2
-		}
-		tls.Disabled = false
-	}
-	if cfg.TLSClientCA != "" {
-		if tls.ClientCACerts, err = os.ReadFile(cfg.TLSClientCA); err != nil {
-			fmt.Fprintln(stderr, "grantledger-cc: read TLS client CA:", err)
-			return 2
-		}
-	}
-	server := &shim.ChaincodeServer{CCID: cfg.ID, Address: cfg.Address, CC: cc, TLSProps: tls}
-	errc := make(chan error, 1)
-	go func() { errc <- server.Start() }()
 	fmt.Fprintf(stderr, "grantledger-cc: serving %s on %s\n", cfg.ID, cfg.Address)
-	select {
-	case err := <-errc:
-		if err != nil && !errors.Is(err, context.Canceled) {
-			fmt.Fprintln(stderr, "grantledger-cc:", err)
-			return 1
-		}
-		return 0
-	case <-ctx.Done():
-		return 0
+	err = chaincode.Serve(ctx, chaincode.Service{ID: cfg.ID, Address: cfg.Address, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, TLSClientCA: cfg.TLSClientCA}, cc)
+	switch {
+	case errors.Is(err, chaincode.ErrServiceConfig):
+		fmt.Fprintln(stderr, "grantledger-cc:", err)
+		return 2
+	case err != nil:
+		fmt.Fprintln(stderr, "grantledger-cc:", err)
+		return 1
 	}
+	return 0
 }

@@ -17,7 +17,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,36 +50,14 @@ func run(ctx context.Context, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tampered:", err)
 		return 1
 	}
-	tls := shim.TLSProperties{Disabled: true}
-	if cert := os.Getenv("CHAINCODE_TLS_CERT_FILE"); cert != "" {
-		tls.Disabled = false
-		if tls.Cert, err = os.ReadFile(cert); err == nil {
-			tls.Key, err = os.ReadFile(os.Getenv("CHAINCODE_TLS_KEY_FILE"))
-		}
-		if err == nil {
-			if ca := os.Getenv("CHAINCODE_TLS_CLIENT_CA_FILE"); ca != "" {
-				tls.ClientCACerts, err = os.ReadFile(ca)
-			}
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "tampered: read TLS material:", err)
-			return 2
-		}
-	}
-	server := &shim.ChaincodeServer{CCID: id, Address: address, CC: tampered{cc}, TLSProps: tls}
-	errc := make(chan error, 1)
-	go func() { errc <- server.Start() }()
 	fmt.Fprintf(stderr, "tampered: serving a TAMPERED contract as %s on %s\n", id, address)
-	select {
-	case err := <-errc:
-		if err != nil && !errors.Is(err, context.Canceled) {
-			fmt.Fprintln(stderr, "tampered:", err)
-			return 1
-		}
-		return 0
-	case <-ctx.Done():
-		return 0
+	err = chaincode.Serve(ctx, chaincode.Service{ID: id, Address: address, TLSCert: os.Getenv("CHAINCODE_TLS_CERT_FILE"),
+		TLSKey: os.Getenv("CHAINCODE_TLS_KEY_FILE"), TLSClientCA: os.Getenv("CHAINCODE_TLS_CLIENT_CA_FILE")}, tampered{cc})
+	if err != nil {
+		fmt.Fprintln(stderr, "tampered:", err)
+		return 1
 	}
+	return 0
 }
 
 // tampered runs the real contract on a stub that rewrites RegisterParticipant's request.
