@@ -32,7 +32,7 @@ func (c *Client) QueryAgreements(ctx context.Context, q ledger.Query) (*ledger.A
 // operator's private collection (transient data), before anyone signs.
 // Like AttachApplicationDocuments, it reads the agreement back with its text.
 func (c *Client) AttachAgreementText(ctx context.Context, id string, req ledger.AgreementTextRequest) (*ledger.Agreement, error) {
-	if _, err := submitPrivateJSON[ledger.Agreement](ctx, c, "AttachAgreementText", req, id); err != nil {
+	if err := c.attach(ctx, "AttachAgreementText", req, id); err != nil {
 		return nil, err
 	}
 	return c.GetAgreement(ctx, id)

@@ -36,7 +36,7 @@ func (c *Client) QueryApplications(ctx context.Context, q ledger.Query) (*ledger
 // block every member receives); the application with its documents is read
 // back from this organisation's peer.
 func (c *Client) AttachApplicationDocuments(ctx context.Context, id string, req ledger.ApplicationDocumentsRequest) (*ledger.Application, error) {
-	if _, err := submitPrivateJSON[ledger.Application](ctx, c, "AttachApplicationDocuments", req, id); err != nil {
+	if err := c.attach(ctx, "AttachApplicationDocuments", req, id); err != nil {
 		return nil, err
 	}
 	return c.GetApplication(ctx, id)

@@ -385,18 +385,17 @@ func submitArgs[T any](ctx context.Context, c *Client, name string, args ...stri
 	return decodeResult[T](name, raw)
 }
 
-// submitPrivateJSON submits a transaction with string arguments and a JSON
-// request as transient data (key "request"), and decodes its JSON result.
-func submitPrivateJSON[T any](ctx context.Context, c *Client, name string, req any, args ...string) (*T, error) {
+// attach submits a private transaction: string arguments, and a JSON
+// request as transient data (key "request"). Its result, the object's
+// public record, is not what the caller wants (the private part is read
+// back with a query), so it is dropped.
+func (c *Client) attach(ctx context.Context, name string, req any, args ...string) error {
 	raw, err := encodeRequest(name, req)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out, err := c.submitPrivate(ctx, name, map[string][]byte{"request": []byte(raw)}, args...)
-	if err != nil {
-		return nil, err
-	}
-	return decodeResult[T](name, out)
+	_, err = c.submitPrivate(ctx, name, map[string][]byte{"request": []byte(raw)}, args...)
+	return err
 }
 
 // submitJSON submits a transaction whose one argument is a JSON request.

@@ -45,7 +45,7 @@ func (c *Client) QueryParticipants(ctx context.Context, q ledger.Query) (*ledger
 // Like AttachApplicationDocuments, it reads the participant back with the
 // reports.
 func (c *Client) AttachEvaluationReport(ctx context.Context, msp, evaluationID string, req ledger.ReportRequest) (*ledger.Participant, error) {
-	if _, err := submitPrivateJSON[ledger.Participant](ctx, c, "AttachEvaluationReport", req, msp, evaluationID); err != nil {
+	if err := c.attach(ctx, "AttachEvaluationReport", req, msp, evaluationID); err != nil {
 		return nil, err
 	}
 	return c.GetParticipant(ctx, msp)

@@ -38,7 +38,7 @@ func (c *Client) QueryOpinions(ctx context.Context, q ledger.Query) (*ledger.Opi
 // the operator it concerns (transient data).
 // Like AttachApplicationDocuments, it reads the review back with its report.
 func (c *Client) AttachReviewReport(ctx context.Context, id string, req ledger.ReportRequest) (*ledger.Review, error) {
-	if _, err := submitPrivateJSON[ledger.Review](ctx, c, "AttachReviewReport", req, id); err != nil {
+	if err := c.attach(ctx, "AttachReviewReport", req, id); err != nil {
 		return nil, err
 	}
 	return c.GetReview(ctx, id)
