@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 GLNET := bin/glnet
 
-.PHONY: help up down status clean deploy test unit e2e lint fabric glnet
+.PHONY: help up down status clean deploy test unit e2e lint bench fabric glnet
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -41,3 +41,6 @@ e2e: ## end-to-end tests only (brings a test network up and down)
 
 lint: ## gofmt, go vet, staticcheck, shellcheck
 	@scripts/test.sh lint
+
+bench: ## benchmark on a network of its own (QUICK=1: briefly); var/bench/latest.{json,svg}
+	@QUICK="$(QUICK)" scripts/bench.sh

@@ -163,6 +163,7 @@ type AttestorLedger interface {
 // their inclusion proofs.
 type ReceiptLedger interface {
 	SubmitReceipt(ctx context.Context, req ledger.ReceiptRequest) (*ledger.Receipt, error)
+	SubmitReceipts(ctx context.Context, req ledger.ReceiptsRequest) (*ledger.ReceiptsResult, error)
 	SubmitReceiptBatch(ctx context.Context, req ledger.BatchRequest) (*ledger.Batch, error)
 	GetReceipt(ctx context.Context, id string) (*ledger.Receipt, error)
 	QueryReceipts(ctx context.Context, q ledger.Query) (*ledger.ReceiptPage, error)

@@ -16,7 +16,10 @@ type metrics struct {
 	latency       *prometheus.HistogramVec
 	ledgerCalls   *prometheus.CounterVec
 	ledgerLatency *prometheus.HistogramVec
-	registry      *prometheus.Registry
+	// receiptGroups and receiptRetries watch the receipt coalescer.
+	receiptGroups  prometheus.Histogram
+	receiptRetries prometheus.Counter
+	registry       *prometheus.Registry
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -40,8 +43,17 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Help:    "Latency of calls to the ledger by contract operation.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"op"}),
+		receiptGroups: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "grantledger_api_receipts_per_transaction",
+			Help:    "Receipts posted one by one that went in one SubmitReceipts transaction.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
+		}),
+		receiptRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "grantledger_api_receipt_transaction_retries_total",
+			Help: "SubmitReceipts transactions sent again after failing without recording anything (read conflicts, endorsers disagreeing).",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ledgerCalls, m.ledgerLatency} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ledgerCalls, m.ledgerLatency, m.receiptGroups, m.receiptRetries} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

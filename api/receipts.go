@@ -75,15 +75,22 @@ type proofRequest struct {
 
 // receipts handles /v1/receipts and /v1/batches: usage receipts (用数凭证),
 // alone or in batches, and their inclusion proofs.
-type receipts struct{ group[ReceiptLedger] }
+type receipts struct {
+	group[ReceiptLedger]
+	coalescer *receiptCoalescer
+}
 
+// submit records one receipt. It goes through the coalescer, with the
+// receipts other callers of the same user post for the same grant
+// meanwhile, so that concurrent posts on a grant do not fail each other;
+// the answer is this receipt's own (201 with it, or its refusal).
 func (h receipts) submit(c *gin.Context) error {
 	var req receiptRequest
 	l, err := h.withBody(c, &req)
 	if err != nil {
 		return err
 	}
-	r, err := l.SubmitReceipt(c.Request.Context(), req.domain())
+	r, err := h.coalescer.submit(c.Request.Context(), c.GetString(ctxUser), l, req.domain())
 	return h.created(c, "/v1/receipts/"+req.Statement.ReceiptID, r, err)
 }
 

@@ -68,6 +68,9 @@ type receiptBook struct {
 	receipts     map[string]ledger.Receipt
 	batch        *ledger.Batch
 	hiddenInPage int // receipts of the batch QueryReceipts leaves out
+	// refused are the outcomes (kind, reason) SubmitReceipts answers
+	// for these receipt IDs; the others are accepted.
+	refused map[string]ledger.ReceiptOutcome
 }
 
 // ledger is a ledger of the book's receipts and nothing else.
@@ -82,6 +85,20 @@ type fakeReceipts struct {
 
 func (f fakeReceipts) SubmitReceipt(ctx context.Context, req ledger.ReceiptRequest) (*ledger.Receipt, error) {
 	return answer(f.fake, ctx, "SubmitReceipt", &ledger.Receipt{ID: req.Statement.ReceiptID}, req)
+}
+func (f fakeReceipts) SubmitReceipts(ctx context.Context, req ledger.ReceiptsRequest) (*ledger.ReceiptsResult, error) {
+	res := &ledger.ReceiptsResult{Receipts: []ledger.Receipt{}}
+	for _, r := range req.Receipts {
+		id := r.Statement.ReceiptID
+		if o, ok := f.book.refused[id]; ok {
+			o.ReceiptID, o.Status, o.Index = id, ledger.OutcomeRefused, -1
+			res.Outcomes = append(res.Outcomes, o)
+			continue
+		}
+		res.Outcomes = append(res.Outcomes, ledger.ReceiptOutcome{ReceiptID: id, Status: ledger.OutcomeAccepted, Index: len(res.Receipts)})
+		res.Receipts = append(res.Receipts, ledger.Receipt{ID: id, GrantID: r.Statement.GrantID})
+	}
+	return answer(f.fake, ctx, "SubmitReceipts", res, req)
 }
 func (f fakeReceipts) SubmitReceiptBatch(ctx context.Context, req ledger.BatchRequest) (*ledger.Batch, error) {
 	return answer(f.fake, ctx, "SubmitReceiptBatch", &ledger.Batch{ID: req.ID, Count: len(req.Receipts)}, req)

@@ -52,7 +52,7 @@ func (s *Server) routeTable() []route {
 	gr := grants{newGroup[GrantLedger](s)}
 	ag := agreements{newGroup[AgreementLedger](s)}
 	at := attestors{newGroup[AttestorLedger](s)}
-	rc := receipts{newGroup[ReceiptLedger](s)}
+	rc := receipts{group: newGroup[ReceiptLedger](s), coalescer: s.receipts}
 	pr := products{newGroup[ProductLedger](s)}
 	au := newGroup[AuditLedger](s)
 

@@ -135,8 +135,8 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		{route: "POST /v1/attestors/:address/retire", path: "/v1/attestors/0x00000000000000000000000000000000000000ab/retire", body: `{"reason":"key rotated"}`,
 			wantOp: "RetireAttestor", wantArgs: []any{"0x00000000000000000000000000000000000000ab", "key rotated"}},
 
-		{route: "POST /v1/receipts", body: `{"statement":` + statement + `,"signature":"` + signature + `"}`, wantOp: "SubmitReceipt", status: 201,
-			wantArgs: []any{ledger.ReceiptRequest{Statement: stmt, Signature: signature}}},
+		{route: "POST /v1/receipts", body: `{"statement":` + statement + `,"signature":"` + signature + `"}`, wantOp: "SubmitReceipts", status: 201,
+			wantArgs: []any{ledger.ReceiptsRequest{Receipts: []ledger.ReceiptRequest{{Statement: stmt, Signature: signature}}}}},
 		{route: "GET /v1/receipts", path: "/v1/receipts?batch=b-1", wantOp: "QueryReceipts", wantArgs: []any{ledger.Query{By: "batch", Value: "b-1", PageSize: DefaultPageSize}}},
 		{route: "GET /v1/receipts/:id", path: "/v1/receipts/r-1", wantOp: "GetReceipt", wantArgs: []any{"r-1"}},
 		{route: "GET /v1/receipts/:id/proof", path: "/v1/receipts/r-1/proof", wantOp: "GetReceipt", wantArgs: []any{"r-1"}, status: http.StatusConflict},

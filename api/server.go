@@ -92,11 +92,13 @@ type Server struct {
 	readyUser string
 	heartbeat time.Duration
 	newID     func() string
-	routes    []route
-	doc       []byte
-	engine    *gin.Engine
-	stop      chan struct{} // closed by StopStreams
-	stopOnce  sync.Once
+	// receipts coalesces the receipts posted one by one for a grant.
+	receipts *receiptCoalescer
+	routes   []route
+	doc      []byte
+	engine   *gin.Engine
+	stop     chan struct{} // closed by StopStreams
+	stopOnce sync.Once
 }
 
 // New builds a Server and its router.
@@ -145,6 +147,7 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("new api server: metrics: %w", err)
 	}
 	s.m = m
+	s.receipts = newReceiptCoalescer(s.timeout, func(n int) { m.receiptGroups.Observe(float64(n)) }, m.receiptRetries.Inc)
 	s.routes = s.routeTable()
 	doc, err := json.Marshal(openAPIDocument(s.org, s.routes))
 	if err != nil {

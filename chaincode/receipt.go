@@ -173,14 +173,102 @@ func (c *Contract) SubmitReceipt(ctx contractapi.TransactionContextInterface, re
 	return result(out, err)
 }
 
-// SubmitReceiptBatch accepts many receipts in one transaction, all or none:
-// it stores a record per receipt (for replay detection and provenance),
-// per-grant totals and the Merkle root of the statements' digests.
-// Caller: as SubmitReceipt, for every receipt. Event: batch.accepted
-// (related: the usage rows drawn on).
+// decide decides each receipt of a group against the state as the
+// receipts before it in the group left it (the usage rows are read once and
+// drawn on in memory). A rule error is that receipt's decision; any other
+// error (the world state failed) fails the transaction. In a batch the
+// field at fault is named from the batch (receipts[i].statement…); a
+// receipt posted alone and sent with others names it as SubmitReceipt
+// would (statement…), since its caller sent it alone.
+func (rs *receiptState) decide(reqs []ledger.ReceiptRequest, inBatch bool) ([]ledger.Decided, error) {
+	decided := make([]ledger.Decided, len(reqs))
+	for i, r := range reqs {
+		field := ""
+		if inBatch {
+			field = fmt.Sprintf("receipts[%d]", i)
+		}
+		rec, err := rs.accept(field, r)
+		if err != nil && ledger.Kind(err) == nil {
+			return nil, fmt.Errorf("receipts[%d] (%s): %w", i, r.Statement.ReceiptID, err)
+		}
+		decided[i] = ledger.Decided{ReceiptID: r.Statement.ReceiptID, Receipt: rec, Err: err}
+	}
+	return decided, nil
+}
+
+// SubmitReceipts records receipts submitted together, each whole, as
+// SubmitReceipt records it alone, and decides each on its own: one refused
+// receipt does not sink the others. The API sends, in one transaction, the
+// receipts posted one by one for a grant while its previous transaction on
+// that grant was in flight, so that they draw on the grant's usage row in
+// one write instead of conflicting over it. Caller: as SubmitReceipt, for
+// every receipt. Event: receipt.accepted naming the first receipt accepted
+// (related: the other receipts accepted, their grants, the usage rows drawn
+// on); no event and no write when none was accepted.
+func (c *Contract) SubmitReceipts(ctx contractapi.TransactionContextInterface, request string) (*ledger.ReceiptsResult, error) {
+	var out *ledger.ReceiptsResult
+	err := c.submitMaybe(ctx, "submit receipts", func(tx *txn) error {
+		var req ledger.ReceiptsRequest
+		if err := decode(request, &req); err != nil {
+			return err
+		}
+		if len(req.Receipts) > 0 {
+			tx.named("submit receipts", req.Receipts[0].Statement.ReceiptID+"…")
+		}
+		if err := ledger.CheckReceipts(req); err != nil {
+			return err
+		}
+		rs := newReceiptState(tx)
+		decided, err := rs.decide(req.Receipts, false)
+		if err != nil {
+			return err
+		}
+		res, err := ledger.NewReceiptsResult(decided)
+		if err != nil {
+			return err
+		}
+		out = res
+		if len(res.Receipts) == 0 {
+			return nil
+		}
+		var refs []ledger.EventRef
+		grants := map[string]bool{}
+		for i := range res.Receipts {
+			r := &res.Receipts[i]
+			if err := put(tx, typeReceipt, r.ID, r); err != nil {
+				return err
+			}
+			if i > 0 {
+				refs = append(refs, ledger.EventRef{Type: typeReceipt, ID: r.ID, Change: "accepted"})
+			}
+			if !grants[r.GrantID] {
+				grants[r.GrantID] = true
+				refs = append(refs, ledger.EventRef{Type: typeGrant, ID: r.GrantID, Change: "used"})
+			}
+		}
+		usages, err := rs.writeUsages()
+		if err != nil {
+			return err
+		}
+		tx.emit(typeReceipt, res.Receipts[0].ID, "accepted", append(refs, usages...)...)
+		return nil
+	})
+	return result(out, err)
+}
+
+// SubmitReceiptBatch records many receipts in one transaction and decides
+// each on its own: an accepted receipt is stored as a batch record (for
+// replay detection and provenance) and is a leaf of the batch's Merkle
+// root; a refused one is not stored, and its outcome names the reason. Each
+// grant's usage row is read and written once. The batch as the same request
+// sent again (after a lost answer) is answered as recorded, without a
+// write. Form errors of the whole batch (its ID, its size, a receipt ID
+// twice) refuse it whole. Caller: as SubmitReceipt, for every receipt.
+// Event: batch.accepted (related: the usage rows drawn on), or
+// batch.refused when no receipt was accepted.
 func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterface, request string) (*ledger.Batch, error) {
 	var out *ledger.Batch
-	err := c.submit(ctx, "submit receipt batch", func(tx *txn) error {
+	err := c.submitMaybe(ctx, "submit receipt batch", func(tx *txn) error {
 		var req ledger.BatchRequest
 		if err := decode(request, &req); err != nil {
 			return err
@@ -193,18 +281,27 @@ func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterfac
 		if err != nil {
 			return err
 		}
-		rs := newReceiptState(tx)
-		receipts := make([]*ledger.Receipt, len(req.Receipts))
-		for i, r := range req.Receipts {
-			if receipts[i], err = rs.accept(fmt.Sprintf("receipts[%d]", i), r); err != nil {
-				return fmt.Errorf("receipts[%d] (%s): %w", i, r.Statement.ReceiptID, err)
+		if existing != nil {
+			visible, err := tx.batchVisible(existing)
+			if err != nil {
+				return err
 			}
+			if err := existing.Resubmitted(req, visible); err != nil {
+				return err
+			}
+			out = existing
+			return nil
 		}
-		b, err := ledger.NewBatch(req.ID, receipts, existing, tx.stamp)
+		rs := newReceiptState(tx)
+		decided, err := rs.decide(req.Receipts, true)
 		if err != nil {
 			return err
 		}
-		for _, r := range receipts {
+		b, records, err := ledger.NewBatch(req, decided, tx.stamp)
+		if err != nil {
+			return err
+		}
+		for _, r := range records {
 			if err := put(tx, typeReceipt, r.ID, r); err != nil {
 				return err
 			}
@@ -216,11 +313,28 @@ func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterfac
 		if err != nil {
 			return err
 		}
-		tx.emit(typeBatch, b.ID, "accepted", refs...)
+		change := "accepted"
+		if b.Count == 0 {
+			change = "refused"
+		}
+		tx.emit(typeBatch, b.ID, change, refs...)
 		out = b
 		return nil
 	})
 	return result(out, err)
+}
+
+// batchVisible reports whether the caller may read b.
+func (tx *txn) batchVisible(b *ledger.Batch) (bool, error) {
+	var grants []*ledger.Grant
+	for _, gid := range b.GrantIDs() {
+		g, err := get[ledger.Grant](tx, typeGrant, gid)
+		if err != nil {
+			return false, err
+		}
+		grants = append(grants, g)
+	}
+	return b.VisibleTo(tx.caller, grants), nil
 }
 
 // receiptVisible reports whether the caller may read r.
@@ -288,15 +402,11 @@ func (c *Contract) GetReceiptBatch(ctx contractapi.TransactionContextInterface, 
 		if err != nil {
 			return err
 		}
-		var grants []*ledger.Grant
-		for _, gid := range b.GrantIDs() {
-			g, err := get[ledger.Grant](tx, typeGrant, gid)
-			if err != nil {
-				return err
-			}
-			grants = append(grants, g)
+		visible, err := tx.batchVisible(b)
+		if err != nil {
+			return err
 		}
-		if !b.VisibleTo(tx.caller, grants) {
+		if !visible {
 			return tx.hidden(typeBatch, id)
 		}
 		out = b

@@ -97,14 +97,6 @@ func TestRefusals(t *testing.T) {
 		{"replay", func(n *net) { n.ok(lt.OperatorMSP, "SubmitReceipt", n.receipt(stmt("r-1", nil))) }, lt.PlatformMSP, "SubmitReceipt",
 			func(n *net) []any { return []any{n.receipt(stmt("r-1", nil))} },
 			"conflict: submit receipt r-1: replay: receipt r-1 was already recorded in tx"},
-		{"one bad receipt refuses the batch", nil, lt.PlatformMSP, "SubmitReceiptBatch",
-			func(n *net) []any {
-				return []any{ledger.BatchRequest{ID: "b-1", Receipts: []ledger.ReceiptRequest{
-					n.receipt(stmt("r-a", nil)),
-					n.receipt(stmt("r-b", func(s *attest.Statement) { s.Purpose = "marketing" })),
-				}}}
-			},
-			"refused: submit receipt batch b-1: receipts[1] (r-b): out of scope: purpose marketing is not granted by grant-1"},
 		{"replay inside a batch", nil, lt.PlatformMSP, "SubmitReceiptBatch",
 			func(n *net) []any {
 				r := n.receipt(stmt("r-a", nil))

@@ -2,6 +2,7 @@ package chaincode_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -56,8 +57,14 @@ func TestSuspendedOperatorHasNoPowers(t *testing.T) {
 		t.Errorf("got %q, want the reason of the suspension", msg)
 	}
 	n.refused("refused: submit receipt r-1: "+named, lt.PlatformMSP, "SubmitReceipt", n.useNow("r-1", "grant-1", 1))
-	n.refused("refused: submit receipt batch b-1: receipts[0] (r-1): "+named, lt.OperatorMSP, "SubmitReceiptBatch",
-		ledger.BatchRequest{ID: "b-1", Receipts: []ledger.ReceiptRequest{n.useNow("r-1", "grant-1", 1)}})
+	var b ledger.Batch
+	if err := json.Unmarshal(n.ok(lt.OperatorMSP, "SubmitReceiptBatch",
+		ledger.BatchRequest{ID: "b-1", Receipts: []ledger.ReceiptRequest{n.useNow("r-1", "grant-1", 1)}}), &b); err != nil {
+		t.Fatal(err)
+	}
+	if o := b.Outcomes[0]; b.Count != 0 || o.Status != ledger.OutcomeRefused || o.Kind != "refused" || !strings.HasPrefix(o.Reason, named) {
+		t.Errorf("got batch %+v, want r-1 refused because %s", b, named)
+	}
 	n.refused("refused: submit receipt r-s: parent grant grant-1 of sub-grant sub-1: "+named, lt.DeveloperMSP, "SubmitReceipt", n.useNow("r-s", "sub-1", 1))
 	n.refused("refused: register product prod-2: "+named, lt.OperatorMSP, "RegisterProduct", ledger.ProductRequest{ID: "prod-2", Type: ledger.ProductReport, Name: "r", DescriptionDigest: lt.Digest("d"), Grants: []string{"grant-1"}, Receipts: []string{"r-0"}})
 	n.refused("refused: submit product prod-1: "+named, lt.OperatorMSP, "SubmitProduct", "prod-1")

@@ -93,6 +93,26 @@ func (c *Contract) submit(ctx contractapi.TransactionContextInterface, op string
 	return txError(tx.op, tx.emitEvent())
 }
 
+// submitMaybe is submit for a transaction that may find nothing to change
+// (a batch sent again, receipts all refused): when it wrote nothing it
+// emits no event, and its result is an answer, not a record.
+func (c *Contract) submitMaybe(ctx contractapi.TransactionContextInterface, op string, fn func(tx *txn) error) error {
+	tx, err := c.begin(ctx, op)
+	if err != nil {
+		return txError(op, err)
+	}
+	if err := fn(tx); err != nil {
+		return txError(tx.op, err)
+	}
+	if tx.event == nil {
+		if len(tx.written) > 0 {
+			return txError(tx.op, errors.New("transaction changed state without an event"))
+		}
+		return nil
+	}
+	return txError(tx.op, tx.emitEvent())
+}
+
 // evaluate runs a query.
 func (c *Contract) evaluate(ctx contractapi.TransactionContextInterface, op string, fn func(tx *txn) error) error {
 	tx, err := c.begin(ctx, op)

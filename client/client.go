@@ -13,6 +13,7 @@ import (
 	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -25,10 +26,20 @@ type Timeouts struct {
 	Evaluate time.Duration
 	// Endorse bounds collecting endorsements (default 15s).
 	Endorse time.Duration
-	// Submit bounds handing the endorsed transaction to the orderer (default 5s).
+	// Submit bounds one send of the endorsed transaction to the ordering
+	// service (default 5s).
 	Submit time.Duration
-	// CommitStatus bounds waiting for the transaction to commit (default 1m).
+	// CommitStatus bounds the whole of ordering and commit: sending the
+	// endorsed transaction, again as often as needed, and waiting for its
+	// commit (default 1m).
 	CommitStatus time.Duration
+	// Resend is how long the client waits for a commit before it sends the
+	// same signed transaction again (default 5s): an orderer that accepted
+	// it may have gone down before it reached a block. Answers took at most
+	// 3.2s on the loaded test machine (docs/design.md), so 5s is reached
+	// when the transaction was lost; a copy sent too early costs only its
+	// invalidation as a duplicate.
+	Resend time.Duration
 }
 
 // Retry is the policy for attempts that may safely be repeated: a
@@ -64,6 +75,7 @@ func defaultOptions() options {
 			Endorse:      15 * time.Second,
 			Submit:       5 * time.Second,
 			CommitStatus: time.Minute,
+			Resend:       5 * time.Second,
 		},
 		retry: Retry{MaxAttempts: 5, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second},
 	}
@@ -76,6 +88,7 @@ func WithTimeouts(t Timeouts) Option {
 		setPositive(&o.timeouts.Endorse, t.Endorse)
 		setPositive(&o.timeouts.Submit, t.Submit)
 		setPositive(&o.timeouts.CommitStatus, t.CommitStatus)
+		setPositive(&o.timeouts.Resend, t.Resend)
 	}
 }
 
@@ -295,18 +308,26 @@ func (c *Client) submitPrivate(ctx context.Context, name string, transient map[s
 }
 
 func (c *Client) submitWith(ctx context.Context, name string, opts ...gateway.ProposalOption) ([]byte, error) {
+	return c.submitUnless(ctx, name, nil, opts...)
+}
+
+// submitUnless is submitWith for a transaction whose endorsed result may
+// show that it records nothing (receipts that were all refused): when
+// recordsNothing says so, the result is returned without ordering the
+// transaction, which would only commit an empty write set.
+func (c *Client) submitUnless(ctx context.Context, name string, recordsNothing func(result []byte) bool, opts ...gateway.ProposalOption) ([]byte, error) {
 	var result []byte
 	err := c.withRetry(ctx, name, retryable, func() error {
 		var err error
-		result, err = c.submitOnce(ctx, name, opts)
+		result, err = c.submitOnce(ctx, name, recordsNothing, opts)
 		return err
 	})
 	return result, err
 }
 
 // submitOnce is one attempt: a new proposal (new transaction ID), endorsed,
-// submitted and awaited, each stage under its own timeout.
-func (c *Client) submitOnce(ctx context.Context, name string, opts []gateway.ProposalOption) ([]byte, error) {
+// then ordered and awaited until it commits.
+func (c *Client) submitOnce(ctx context.Context, name string, recordsNothing func([]byte) bool, opts []gateway.ProposalOption) ([]byte, error) {
 	proposal, err := c.contract.NewProposal(name, opts...)
 	if err != nil {
 		return nil, err
@@ -317,13 +338,10 @@ func (c *Client) submitOnce(ctx context.Context, name string, opts []gateway.Pro
 	if err != nil {
 		return nil, err
 	}
-	commit, err := c.submitSigned(ctx, tx)
-	if err != nil {
-		return nil, err
+	if recordsNothing != nil && recordsNothing(tx.Result()) {
+		return tx.Result(), nil
 	}
-	statusCtx, cancel := context.WithTimeout(ctx, c.timeouts.CommitStatus)
-	st, err := commit.StatusWithContext(statusCtx)
-	cancel()
+	st, err := c.commitSigned(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -335,41 +353,98 @@ func (c *Client) submitOnce(ctx context.Context, name string, opts []gateway.Pro
 	return tx.Result(), nil
 }
 
-// resubmits bounds how often submitSigned sends one signed transaction again.
-const resubmits = 4
-
-// submitSigned sends an endorsed transaction to the ordering service. When
-// the gateway could not reach an orderer (one was killed, its connection
-// is not yet known broken), the same signed transaction is sent again,
-// after a short pause, and the gateway picks an orderer anew. That is safe:
-// the transaction ID is the same, so if an earlier send did reach the
-// ordering service, the later copy is invalidated as a duplicate at commit
-// and the commit status reports the first.
-func (c *Client) submitSigned(ctx context.Context, tx *gateway.Transaction) (*gateway.Commit, error) {
-	pause := 200 * time.Millisecond
-	for attempt := 0; ; attempt++ {
-		submitCtx, cancel := context.WithTimeout(ctx, c.timeouts.Submit)
-		commit, err := tx.SubmitWithContext(submitCtx)
-		cancel()
-		if err == nil || attempt == resubmits || !resendable(err) || ctx.Err() != nil {
-			return commit, err
-		}
-		select {
-		case <-ctx.Done():
+// commitSigned orders an endorsed transaction and waits for its commit,
+// within Timeouts.CommitStatus. An orderer can accept a transaction and go
+// down before it is in a block (a Raft leader killed with it in flight):
+// the transaction is then lost, and waiting longer would only end in
+// "outcome unknown". So when no commit comes within Timeouts.Resend, the
+// same signed transaction is sent again, and the gateway hands it to an
+// orderer picked anew. That cannot record it twice: the transaction ID is
+// the same, and a peer invalidates every copy after the first
+// (DUPLICATE_TXID). The status the gateway reports for the ID is that of
+// its first copy in the ledger (the peer's index keeps the first; its
+// notifications come in block order).
+func (c *Client) commitSigned(ctx context.Context, tx *gateway.Transaction) (*gateway.Status, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeouts.CommitStatus)
+	defer cancel()
+	for {
+		commit, err := c.submitSigned(ctx, tx)
+		if err != nil {
 			return nil, err
-		case <-time.After(pause):
 		}
-		pause *= 2
+		waitCtx, cancelWait := context.WithTimeout(ctx, c.timeouts.Resend)
+		st, err := commit.StatusWithContext(waitCtx)
+		waited := waitCtx.Err() != nil
+		cancelWait()
+		switch {
+		case err == nil && st.Code == peer.TxValidationCode_DUPLICATE_TXID:
+			// Only a copy of ours can carry our ID, so a copy was
+			// recorded before this one: ask again for the ID's status,
+			// which the ledger then answers with the first copy's.
+			if st, err = commit.StatusWithContext(ctx); err != nil {
+				return nil, err
+			}
+			return st, nil
+		case err == nil:
+			return st, nil
+		case ctx.Err() != nil:
+			return nil, err
+		case waited:
+			// No commit in time: send again and wait anew.
+			continue
+		case status.Code(err) == codes.Unavailable:
+			// The peer could not answer: pause, send again (which
+			// waits in turn while the peer is away) and wait anew.
+			if serr := c.sleep(ctx, c.resendPause(1)); serr != nil {
+				return nil, err
+			}
+			continue
+		default:
+			return nil, err
+		}
 	}
 }
 
+// submitSigned sends an endorsed transaction to the ordering service. The
+// gateway tries the orderers it knows in random order; when none accepts
+// it (one was killed and the others have no Raft leader yet, which takes
+// up to two election timeouts, 5–10s here), the same signed transaction is
+// sent again after a pause, with jitter, until ctx ends. That is safe for
+// the reason commitSigned gives.
+func (c *Client) submitSigned(ctx context.Context, tx *gateway.Transaction) (*gateway.Commit, error) {
+	for n := 1; ; n++ {
+		submitCtx, cancel := context.WithTimeout(ctx, c.timeouts.Submit)
+		commit, err := tx.SubmitWithContext(submitCtx)
+		cancel()
+		if err == nil || !resendable(err) || ctx.Err() != nil {
+			return commit, err
+		}
+		if serr := c.sleep(ctx, c.resendPause(n)); serr != nil {
+			return nil, err
+		}
+	}
+}
+
+// resendPause is the pause after the n-th failed send: 100ms doubling to
+// at most 1s, half of it random, so that a leader election is noticed
+// within about a second of its end.
+func (c *Client) resendPause(n int) time.Duration {
+	d := 100 * time.Millisecond
+	for i := 1; i < n && d < time.Second; i++ {
+		d *= 2
+	}
+	d = min(d, time.Second)
+	return d/2 + c.jitter(d/2)
+}
+
 // resendable reports whether a failed send of a signed transaction may
-// have failed on the way to an orderer (the orderer went away, the stream
-// was cut, it did not answer in time): not a refusal of the transaction
-// itself, which sending it again would only repeat.
+// have failed on the way to an orderer (none could be reached or had a
+// leader, the stream was cut, it did not answer in time): not a refusal of
+// the transaction itself (an orderer's 4xx, which the gateway answers
+// Aborted), which sending it again would only repeat.
 func resendable(err error) bool {
 	switch status.Code(err) {
-	case codes.Unavailable, codes.Canceled, codes.DeadlineExceeded, codes.Aborted, codes.Internal, codes.Unknown:
+	case codes.Unavailable, codes.Canceled, codes.DeadlineExceeded, codes.Internal, codes.Unknown:
 		return true
 	}
 	return false

@@ -132,8 +132,10 @@ func TestSubmit(t *testing.T) {
 			wantAttempts: 1,
 		},
 		{
+			// A duplicate answered twice: the ID's first copy was itself
+			// a duplicate of a transaction not ours.
 			name:         "duplicate transaction ID",
-			gw:           &fakeGateway{status: statusCodes(peer.TxValidationCode_DUPLICATE_TXID)},
+			gw:           &fakeGateway{status: statusCodes(peer.TxValidationCode_DUPLICATE_TXID, peer.TxValidationCode_DUPLICATE_TXID)},
 			wantKind:     ErrConflict,
 			wantAs:       new(*gateway.CommitError),
 			wantAttempts: 1,
@@ -163,13 +165,13 @@ func TestSubmit(t *testing.T) {
 			wantAttempts: 1,
 		},
 		{
-			name: "orderer unavailable: outcome unknown, not retried",
+			name: "orderer refuses the transaction: not sent again",
 			gw: &fakeGateway{submit: func(int) error {
-				return status.Error(codes.Unavailable, "no orderer nodes available")
+				return status.Error(codes.Aborted, "received unsuccessful response from orderer: status=BAD_REQUEST")
 			}},
-			wantKind:     ErrUnavailable,
+			wantKind:     ErrEndorsement,
 			wantAs:       new(*gateway.SubmitError),
-			wantCode:     codes.Unavailable,
+			wantCode:     codes.Aborted,
 			wantMessage:  "outcome unknown",
 			wantAttempts: 1,
 		},
@@ -478,5 +480,103 @@ func TestSubmitSameTransactionToAnotherOrderer(t *testing.T) {
 		if s.TxID != endorsed[0].TxID {
 			t.Errorf("submitted transaction %s, want the endorsed %s every time", s.TxID, endorsed[0].TxID)
 		}
+	}
+}
+
+// TestSameTransactionUntilAnOrdererTakesIt: while no orderer accepts the
+// transaction (a Raft leader is being elected), the same signed transaction
+// is sent again, with pauses of 100ms doubling to 1s (half of each random),
+// until one accepts it.
+func TestSameTransactionUntilAnOrdererTakesIt(t *testing.T) {
+	gw := &fakeGateway{submit: func(n int) error {
+		if n <= 6 {
+			return status.Error(codes.Unavailable, "no orderers could successfully process transaction")
+		}
+		return nil
+	}}
+	c := newFakeClient(t, gw)
+	if _, err := c.submit(context.Background(), "Bootstrap", "AuthorityMSP"); err != nil {
+		t.Fatalf("submit() error = %v, want success once an orderer has a leader", err)
+	}
+	want := []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 500 * time.Millisecond, 500 * time.Millisecond}
+	if !slices.Equal(c.slept, want) {
+		t.Errorf("paused %v, want %v", c.slept, want)
+	}
+	if e, s := len(gw.stages("endorse")), len(gw.stages("submit")); e != 1 || s != 7 {
+		t.Errorf("got %d endorsements and %d sends, want 1 and 7", e, s)
+	}
+}
+
+// TestResendGivesUpAtTheCommitBound: when no orderer ever accepts, the
+// client stops at Timeouts.CommitStatus and says the outcome is unknown.
+func TestResendGivesUpAtTheCommitBound(t *testing.T) {
+	gw := &fakeGateway{submit: func(int) error { return status.Error(codes.Unavailable, "no orderer nodes available") }}
+	c := newFakeClient(t, gw, WithTimeouts(Timeouts{CommitStatus: 300 * time.Millisecond}))
+	c.sleep = sleepContext
+	start := time.Now()
+	_, err := c.submit(context.Background(), "Bootstrap", "AuthorityMSP")
+	if elapsed := time.Since(start); elapsed > 3*time.Second {
+		t.Errorf("took %v, want about the 300ms bound", elapsed)
+	}
+	checkError(t, err, ErrUnavailable, new(*gateway.SubmitError), codes.OK, "outcome unknown")
+	if e, s := len(gw.stages("endorse")), len(gw.stages("submit")); e != 1 || s < 2 {
+		t.Errorf("got %d endorsements and %d sends, want 1 and at least 2", e, s)
+	}
+}
+
+// TestResendWhenNoCommitComes: an orderer accepted the transaction and went
+// down with it, so no commit comes; after Timeouts.Resend the client sends
+// the same signed transaction again and reads the commit of that copy.
+func TestResendWhenNoCommitComes(t *testing.T) {
+	gw := &fakeGateway{status: func(n int) (peer.TxValidationCode, error) {
+		if n == 1 {
+			time.Sleep(500 * time.Millisecond) // the lost copy never commits in time
+		}
+		return peer.TxValidationCode_VALID, nil
+	}}
+	c := newFakeClient(t, gw, WithTimeouts(Timeouts{Resend: 50 * time.Millisecond}))
+	if _, err := c.submit(context.Background(), "Bootstrap", "AuthorityMSP"); err != nil {
+		t.Fatalf("submit() error = %v, want the resent copy's commit", err)
+	}
+	endorsed, sent := gw.stages("endorse"), gw.stages("submit")
+	if len(endorsed) != 1 || len(sent) != 2 || sent[0].TxID != endorsed[0].TxID || sent[1].TxID != endorsed[0].TxID {
+		t.Errorf("got %d endorsements and sends %+v, want the one endorsed transaction sent twice", len(endorsed), sent)
+	}
+}
+
+// TestDuplicateReadAsTheFirstCopy: a copy sent again is invalidated as a
+// duplicate when the first was recorded; the client reads the status of the
+// ID again, which the ledger answers with the first copy's.
+func TestDuplicateReadAsTheFirstCopy(t *testing.T) {
+	gw := &fakeGateway{status: statusCodes(peer.TxValidationCode_DUPLICATE_TXID)}
+	c := newFakeClient(t, gw)
+	if _, err := c.submit(context.Background(), "Bootstrap", "AuthorityMSP"); err != nil {
+		t.Fatalf("submit() error = %v, want the first copy's success", err)
+	}
+	if e, s, st := len(gw.stages("endorse")), len(gw.stages("submit")), len(gw.stages("status")); e != 1 || s != 1 || st != 2 {
+		t.Errorf("got %d endorsements, %d sends, %d status reads; want 1, 1, 2", e, s, st)
+	}
+}
+
+// TestResendWhenThePeerCannotAnswer: the gateway peer could not read the
+// commit status (it restarts); the client pauses, sends the same signed
+// transaction again and reads the status anew.
+func TestResendWhenThePeerCannotAnswer(t *testing.T) {
+	gw := &fakeGateway{status: func(n int) (peer.TxValidationCode, error) {
+		if n == 1 {
+			return 0, status.Error(codes.Unavailable, "peer restarting")
+		}
+		return peer.TxValidationCode_VALID, nil
+	}}
+	c := newFakeClient(t, gw)
+	if _, err := c.submit(context.Background(), "Bootstrap", "AuthorityMSP"); err != nil {
+		t.Fatalf("submit() error = %v, want the commit read after the peer is back", err)
+	}
+	endorsed, sent := gw.stages("endorse"), gw.stages("submit")
+	if len(endorsed) != 1 || len(sent) != 2 || sent[1].TxID != endorsed[0].TxID {
+		t.Errorf("got %d endorsements and sends %+v, want the one endorsed transaction sent twice", len(endorsed), sent)
+	}
+	if !slices.Equal(c.slept, []time.Duration{50 * time.Millisecond}) {
+		t.Errorf("paused %v, want one pause of 50ms", c.slept)
 	}
 }

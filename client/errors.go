@@ -258,6 +258,14 @@ func retryable(err error) bool {
 	return false
 }
 
+// Retryable reports whether a failed submission (the error a Client method
+// returned) recorded nothing and a new proposal may succeed: a read
+// conflict, endorsers that disagreed, a peer unavailable before ordering —
+// what the client retries itself, returned when its attempts ran out. A
+// caller that holds work for many requests (the API's receipt coalescer)
+// tries again with a fresh endorsement instead of answering it.
+func Retryable(err error) bool { return retryable(err) }
+
 // payloadMismatch is the Fabric gateway's detail for an endorser whose
 // result differs from the first endorser's.
 const payloadMismatch = "ProposalResponsePayloads do not match"

@@ -280,6 +280,37 @@ func TestContractReadConflictRetried(t *testing.T) {
 	}
 }
 
+// TestContractReceiptsTogether: receipts submitted together are decided
+// one by one; when none is accepted nothing is ordered.
+func TestContractReceiptsTogether(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	op := w.as(lt.OperatorMSP)
+	if _, err := op.SubmitReceipt(ctx, w.receipt(lt.Statement("r-0", "grant-1", 1))); err != nil {
+		t.Fatal(err)
+	}
+	res, err := op.SubmitReceipts(ctx, ledger.ReceiptsRequest{Receipts: []ledger.ReceiptRequest{
+		w.receipt(lt.Statement("r-1", "grant-1", 10)), w.receipt(lt.Statement("r-0", "grant-1", 1)), w.receipt(lt.Statement("r-2", "grant-1", 5)),
+	}})
+	must(t, err)
+	if len(res.Receipts) != 2 || !res.Outcomes[0].Accepted() || res.Outcomes[1].Accepted() || !errors.Is(res.Outcomes[1].Err(), ErrConflict) {
+		t.Fatalf("got %+v, want r-1 and r-2 accepted, r-0 refused as a replay", res)
+	}
+	w.gw.mu.Lock()
+	before := w.gw.commits
+	w.gw.mu.Unlock()
+	res, err = op.SubmitReceipts(ctx, ledger.ReceiptsRequest{Receipts: []ledger.ReceiptRequest{w.receipt(lt.Statement("r-1", "grant-1", 10))}})
+	must(t, err)
+	if len(res.Receipts) != 0 || res.Outcomes[0].Kind != "conflict" {
+		t.Errorf("got %+v, want r-1 refused as a replay", res)
+	}
+	w.gw.mu.Lock()
+	defer w.gw.mu.Unlock()
+	if w.gw.commits != before {
+		t.Errorf("got %d commits for receipts all refused, want none", w.gw.commits-before)
+	}
+}
+
 // TestEveryTransactionReachesContract calls every typed method with empty
 // arguments: the contract must answer each with success or one of its own
 // error kinds. A wrong transaction name or argument count is answered by the
@@ -297,6 +328,7 @@ func TestEveryTransactionReachesContract(t *testing.T) {
 		"GetConfig":           func() error { return drop(c.GetConfig(ctx)) },
 		"WhoAmI":              func() error { return drop(c.WhoAmI(ctx)) },
 		"RegisterParticipant": func() error { return drop(c.RegisterParticipant(ctx, ledger.ParticipantRequest{})) },
+		"SubmitReceipts":      func() error { return drop(c.SubmitReceipts(ctx, ledger.ReceiptsRequest{})) },
 		"RegisterExpert":      func() error { return drop(c.RegisterExpert(ctx, ledger.ExpertRequest{})) },
 		"RetireExpert":        func() error { return drop(c.RetireExpert(ctx, "", "")) },
 		"GetExpert":           func() error { return drop(c.GetExpert(ctx, "")) },

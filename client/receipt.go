@@ -5,6 +5,9 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+
+	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/grantledger/grantledger/ledger"
 )
@@ -14,7 +17,36 @@ func (c *Client) SubmitReceipt(ctx context.Context, req ledger.ReceiptRequest) (
 	return submitJSON[ledger.Receipt](ctx, c, "SubmitReceipt", req)
 }
 
-// SubmitReceiptBatch records many receipts in one transaction, all or none.
+// SubmitReceipts records receipts together in one transaction, each whole
+// (as SubmitReceipt records it) and each with its own outcome: a refused
+// receipt does not sink the others. When the endorsed result accepts none,
+// nothing is ordered: the refusals are the answer, as they would be for
+// receipts submitted alone.
+func (c *Client) SubmitReceipts(ctx context.Context, req ledger.ReceiptsRequest) (*ledger.ReceiptsResult, error) {
+	const name = "SubmitReceipts"
+	arg, err := encodeRequest(name, req)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.submitUnless(ctx, name, acceptsNone, gateway.WithArguments(arg))
+	if err != nil {
+		return nil, err
+	}
+	return decodeResult[ledger.ReceiptsResult](name, raw)
+}
+
+// acceptsNone reports whether an endorsed SubmitReceipts result accepted no
+// receipt. A result that does not decode is ordered as usual, so that
+// decodeResult reports it.
+func acceptsNone(result []byte) bool {
+	var res ledger.ReceiptsResult
+	return json.Unmarshal(result, &res) == nil && len(res.Outcomes) > 0 && len(res.Receipts) == 0
+}
+
+// SubmitReceiptBatch records many receipts in one transaction, each with
+// its outcome (accepted into the batch's Merkle tree, or refused with the
+// contract's reason). The same request sent again under the same batch ID
+// is answered with the batch as recorded.
 func (c *Client) SubmitReceiptBatch(ctx context.Context, req ledger.BatchRequest) (*ledger.Batch, error) {
 	return submitJSON[ledger.Batch](ctx, c, "SubmitReceiptBatch", req)
 }

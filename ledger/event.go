@@ -128,9 +128,10 @@ func (r *Receipt) Audience(g *Grant) Audience {
 	return au
 }
 
-// Audience of a batch: the platform and whoever reads any of its grants.
+// Audience of a batch: the platform, the organisation that submitted it and
+// whoever reads any of its grants.
 func (b *Batch) Audience(grants []*Grant) Audience {
-	var ms []string
+	ms := []string{b.Created.MSP} // the submitter, as VisibleTo
 	for _, g := range grants {
 		if g != nil {
 			ms = append(ms, g.Audience().Orgs...)

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -228,22 +230,134 @@ type BatchRequest struct {
 }
 
 // CheckBatch checks the form of a batch: its ID, its size and that no
-// receipt ID appears twice.
+// receipt ID appears twice. These refuse the whole batch; what is wrong
+// with one receipt is that receipt's outcome.
 func CheckBatch(req BatchRequest) error {
 	if err := CheckID("id", req.ID); err != nil {
 		return err
 	}
-	if len(req.Receipts) == 0 || len(req.Receipts) > MaxBatch {
-		return invalid("receipts", "holds %d receipts; a batch holds 1 to %d", len(req.Receipts), MaxBatch)
+	return checkReceiptIDs(req.Receipts, MaxBatch, "batch "+req.ID)
+}
+
+// checkReceiptIDs checks that there are 1 to most receipts and that no
+// receipt ID appears twice: two outcomes for one ID would contradict each
+// other.
+func checkReceiptIDs(reqs []ReceiptRequest, most int, in string) error {
+	if len(reqs) == 0 || len(reqs) > most {
+		return invalid("receipts", "holds %d receipts; %s holds 1 to %d", len(reqs), in, most)
 	}
-	seen := map[string]int{}
-	for i, r := range req.Receipts {
+	seen := make(map[string]int, len(reqs))
+	for i, r := range reqs {
 		if j, ok := seen[r.Statement.ReceiptID]; ok {
-			return conflict("replay: receipt %s appears twice in batch %s (receipts[%d] and receipts[%d])", r.Statement.ReceiptID, req.ID, j, i)
+			return conflict("replay: receipt %s appears twice in %s (receipts[%d] and receipts[%d])", r.Statement.ReceiptID, in, j, i)
 		}
 		seen[r.Statement.ReceiptID] = i
 	}
 	return nil
+}
+
+// Digest identifies a batch request by its content: the SHA-256 of its
+// receipts (statements and signatures, signatures in lower case) in order,
+// 0x-hex. A batch sent again after a crash has the same digest, so the
+// contract can tell it from another batch under the same ID.
+func (req BatchRequest) Digest() string {
+	h := sha256.New()
+	for _, r := range req.Receipts {
+		d := r.Statement.Digest()
+		h.Write(d[:])
+		sig := strings.ToLower(r.Signature)
+		// The signature's length goes first so that no two sequences of
+		// receipts hash the same bytes.
+		fmt.Fprintf(h, "%d:%s", len(sig), sig)
+	}
+	return "0x" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Outcome statuses of a receipt submitted with others.
+const (
+	OutcomeAccepted = "accepted"
+	OutcomeRefused  = "refused"
+)
+
+// ReceiptOutcome is what the contract decided about one receipt of a
+// batch (or of a SubmitReceipts transaction): accepted, or refused with the
+// contract's reason. A refused receipt is not recorded: its ID stays free.
+type ReceiptOutcome struct {
+	ReceiptID string `json:"receiptId"`
+	// Status is OutcomeAccepted or OutcomeRefused.
+	Status string `json:"status"`
+	// Index is, for an accepted receipt, its leaf in the batch's Merkle
+	// tree (for SubmitReceipts: its place in ReceiptsResult.Receipts); -1
+	// for a refused one, so that it is never taken for leaf 0.
+	Index int `json:"index"`
+	// Kind is the refusal's kind as the contract names its errors:
+	// "refused", "conflict" (a replay), "forbidden", "not found" (also for
+	// a grant the caller may not read), "invalid".
+	Kind string `json:"kind,omitempty" metadata:",optional"`
+	// Reason is the contract's message, as it would refuse the receipt
+	// alone.
+	Reason string `json:"reason,omitempty" metadata:",optional"`
+}
+
+// Accepted reports whether the receipt was accepted.
+func (o ReceiptOutcome) Accepted() bool { return o.Status == OutcomeAccepted }
+
+// Err returns a refused outcome as the rule error that refused it (so
+// errors.Is(err, ErrRefused) and the like hold), nil for an accepted one.
+func (o ReceiptOutcome) Err() error {
+	if o.Accepted() {
+		return nil
+	}
+	for _, k := range kinds {
+		if k.Error() == o.Kind {
+			return &RuleError{Kind: k, Msg: o.Reason}
+		}
+	}
+	return &RuleError{Kind: ErrRefused, Msg: o.Reason}
+}
+
+// Decided is the contract's decision on one receipt submitted with others:
+// the receipt it accepted, or the error that refused it.
+type Decided struct {
+	ReceiptID string
+	Receipt   *Receipt
+	Err       error
+}
+
+// outcome turns a decision into an outcome; ok is false when the error is
+// not a rule error (the world state failed), which must fail the whole
+// transaction instead of becoming a receipt's reason.
+func (d Decided) outcome(index int) (ReceiptOutcome, bool) {
+	if d.Err == nil {
+		return ReceiptOutcome{ReceiptID: d.ReceiptID, Status: OutcomeAccepted, Index: index}, true
+	}
+	k := Kind(d.Err)
+	if k == nil {
+		return ReceiptOutcome{}, false
+	}
+	// The reason keeps the field at fault, if any ("statement.time: …").
+	return ReceiptOutcome{ReceiptID: d.ReceiptID, Status: OutcomeRefused, Index: -1, Kind: k.Error(), Reason: d.Err.Error()}, true
+}
+
+// outcomes returns the outcomes of decisions in order, numbering the
+// accepted ones from 0, or the first error that is not a rule error.
+func outcomes(decided []Decided) ([]ReceiptOutcome, int, error) {
+	out := make([]ReceiptOutcome, len(decided))
+	accepted := 0
+	for i, d := range decided {
+		if d.Err == nil && d.Receipt == nil {
+			return nil, 0, fmt.Errorf("receipts[%d] (%s): decided without a receipt or an error", i, d.ReceiptID)
+		}
+		o, ok := d.outcome(accepted)
+		if !ok {
+			return nil, 0, fmt.Errorf("receipts[%d] (%s): %w", i, d.ReceiptID, d.Err)
+		}
+		if o.Accepted() {
+			accepted++
+		}
+		out[i] = o
+	}
+	return out, accepted, nil
 }
 
 // GrantTotal is what a batch used of one grant.
@@ -253,30 +367,53 @@ type GrantTotal struct {
 	Calls   uint64 `json:"calls"`
 }
 
-// Batch is a set of receipts accepted in one transaction: per-grant totals
-// and the Merkle root over the receipts' statement digests, in order.
+// Batch is a set of receipts submitted in one transaction: each receipt's
+// outcome in request order, per-grant totals of the accepted ones and the
+// Merkle root over their statement digests, in order.
 type Batch struct {
-	ID      string       `json:"id"`
-	Root    string       `json:"root"`
-	Count   int          `json:"count"`
+	ID string `json:"id"`
+	// Root is the Merkle root over the accepted receipts; empty when none
+	// was accepted.
+	Root string `json:"root"`
+	// Count is the number of receipts accepted: the leaves of the tree.
+	Count int `json:"count"`
+	// Refused is the number of receipts refused.
+	Refused int          `json:"refused"`
 	Totals  []GrantTotal `json:"totals"`
-	Created Stamp        `json:"created"`
+	// Outcomes are the receipts' outcomes in request order (absent from
+	// batches recorded before receipts had outcomes, which were all
+	// accepted).
+	Outcomes []ReceiptOutcome `json:"outcomes,omitempty" metadata:",optional"`
+	// RequestDigest is BatchRequest.Digest of the request that recorded the
+	// batch.
+	RequestDigest string `json:"requestDigest,omitempty" metadata:",optional"`
+	Created       Stamp  `json:"created"`
 }
 
-// NewBatch seals accepted receipts into a batch: it computes the root and
-// totals and reduces each receipt to its batch record.
-func NewBatch(id string, receipts []*Receipt, existing *Batch, st Stamp) (*Batch, error) {
-	if existing != nil {
-		return nil, conflict("batch %s already exists", id)
+// NewBatch seals the decisions on a batch's receipts: the outcomes, the
+// root and totals over the accepted receipts, and each accepted receipt
+// reduced to its batch record, which it returns to be stored. An error that
+// is not a rule error fails the batch whole.
+func NewBatch(req BatchRequest, decided []Decided, st Stamp) (*Batch, []*Receipt, error) {
+	if len(decided) != len(req.Receipts) {
+		return nil, nil, fmt.Errorf("batch %s: %d decisions for %d receipts", req.ID, len(decided), len(req.Receipts))
 	}
-	leaves := make([][32]byte, len(receipts))
+	outs, accepted, err := outcomes(decided)
+	if err != nil {
+		return nil, nil, err
+	}
+	leaves := make([][32]byte, 0, accepted)
+	records := make([]*Receipt, 0, accepted)
 	totals := map[string]*GrantTotal{}
-	for i, r := range receipts {
-		d, err := attest.ParseDigest(r.Digest)
-		if err != nil {
-			return nil, invalid(fmt.Sprintf("receipts[%d]", i), "digest %q is malformed", r.Digest)
+	for i, d := range decided {
+		r := d.Receipt
+		if d.Err != nil {
+			continue
 		}
-		leaves[i] = d
+		leaf, err := attest.ParseDigest(r.Digest)
+		if err != nil {
+			return nil, nil, invalid(fmt.Sprintf("receipts[%d]", i), "digest %q is malformed", r.Digest)
+		}
 		t := totals[r.GrantID]
 		if t == nil {
 			t = &GrantTotal{GrantID: r.GrantID}
@@ -284,21 +421,87 @@ func NewBatch(id string, receipts []*Receipt, existing *Batch, st Stamp) (*Batch
 		}
 		t.Records += r.Records
 		t.Calls++
-		*r = Receipt{
+		records = append(records, &Receipt{
 			ID: r.ID, GrantID: r.GrantID, Attestor: r.Attestor, Records: r.Records, Time: r.Time,
-			Digest: r.Digest, BatchID: id, Index: i, Recorded: r.Recorded,
+			Digest: r.Digest, BatchID: req.ID, Index: len(leaves), Recorded: r.Recorded,
+		})
+		leaves = append(leaves, leaf)
+	}
+	b := &Batch{
+		ID: req.ID, Count: accepted, Refused: len(decided) - accepted, Totals: []GrantTotal{},
+		Outcomes: outs, RequestDigest: req.Digest(), Created: st,
+	}
+	if accepted > 0 {
+		root, err := attest.MerkleRoot(leaves)
+		if err != nil {
+			return nil, nil, invalid("receipts", "%s", err.Error())
 		}
+		b.Root = attest.HexDigest(root)
 	}
-	root, err := attest.MerkleRoot(leaves)
-	if err != nil {
-		return nil, invalid("receipts", "%s", err.Error())
-	}
-	b := &Batch{ID: id, Root: attest.HexDigest(root), Count: len(receipts), Created: st}
 	for _, t := range totals {
 		b.Totals = append(b.Totals, *t)
 	}
 	slices.SortFunc(b.Totals, func(a, b GrantTotal) int { return strings.Compare(a.GrantID, b.GrantID) })
-	return b, nil
+	return b, records, nil
+}
+
+// Resubmitted decides what a request under the ID of recorded batch b
+// means: the same request (the same receipts in the same order) sent again,
+// typically after a crash that lost the first answer, is answered with the
+// batch as recorded (nil error); any other request is a conflict. Only a
+// caller that may read the batch (visible) learns its outcomes; any other
+// is told that the ID is taken.
+func (b *Batch) Resubmitted(req BatchRequest, visible bool) error {
+	if !visible {
+		return conflict("batch %s already exists", b.ID)
+	}
+	if b.RequestDigest == "" || b.RequestDigest != req.Digest() {
+		return conflict("batch %s already exists, recorded from other receipts", b.ID)
+	}
+	return nil
+}
+
+// MaxReceipts is the most receipts one SubmitReceipts transaction
+// records. Each is recorded whole (statement and signature), so a group is
+// kept far below MaxBatch; the API's coalescer never fills more.
+const MaxReceipts = 64
+
+// ReceiptsRequest records receipts together in one transaction, each as
+// SubmitReceipt records it alone: whole, with its own outcome. The API
+// gathers the receipts posted one by one for the same grant while a
+// transaction on that grant is in flight, so that they do not conflict.
+type ReceiptsRequest struct {
+	Receipts []ReceiptRequest `json:"receipts"`
+}
+
+// CheckReceipts checks the form of a ReceiptsRequest: 1 to MaxReceipts
+// receipts, no receipt ID twice.
+func CheckReceipts(req ReceiptsRequest) error {
+	return checkReceiptIDs(req.Receipts, MaxReceipts, "one SubmitReceipts transaction")
+}
+
+// ReceiptsResult is what SubmitReceipts decided: each receipt's outcome,
+// in request order (Index of an accepted one is its place in Receipts),
+// and the receipts accepted, as SubmitReceipt returns them.
+type ReceiptsResult struct {
+	Outcomes []ReceiptOutcome `json:"outcomes"`
+	Receipts []Receipt        `json:"receipts"`
+}
+
+// NewReceiptsResult gathers the decisions on receipts submitted together.
+// An error that is not a rule error fails the whole transaction.
+func NewReceiptsResult(decided []Decided) (*ReceiptsResult, error) {
+	outs, accepted, err := outcomes(decided)
+	if err != nil {
+		return nil, err
+	}
+	res := &ReceiptsResult{Outcomes: outs, Receipts: make([]Receipt, 0, accepted)}
+	for _, d := range decided {
+		if d.Err == nil {
+			res.Receipts = append(res.Receipts, *d.Receipt)
+		}
+	}
+	return res, nil
 }
 
 // GrantIDs returns the grants a batch drew on.
@@ -334,6 +537,10 @@ type ProofResult struct {
 func VerifyProof(req ProofRequest, b *Batch, recorded *Receipt) ProofResult {
 	leaf := req.Statement.Digest()
 	res := ProofResult{BatchID: b.ID, ReceiptID: req.Statement.ReceiptID, Leaf: attest.HexDigest(leaf), Root: b.Root}
+	if b.Count == 0 {
+		res.Reason = "batch " + b.ID + " accepted no receipt"
+		return res
+	}
 	root, err := attest.ParseDigest(b.Root)
 	if err != nil {
 		res.Reason = "the batch root is malformed"
@@ -353,9 +560,12 @@ func VerifyProof(req ProofRequest, b *Batch, recorded *Receipt) ProofResult {
 }
 
 // VisibleTo reports whether c may read the batch: the authority, the
-// regulator, the platform, and those who may read one of its grants.
+// regulator, the platform, the organisation that submitted it, and those
+// who may read one of its grants. The submitter reads even a batch whose
+// receipts were all refused (it drew on no grant): what it holds is what
+// the submitter was answered, reasons included.
 func (b *Batch) VisibleTo(c Actor, grants []*Grant) bool {
-	if c.readsAll() || c.Is(RolePlatform) {
+	if c.readsAll() || c.Is(RolePlatform) || c.ActsFor(b.Created.MSP) {
 		return true
 	}
 	return slices.ContainsFunc(grants, func(g *Grant) bool { return g != nil && g.VisibleTo(c) })

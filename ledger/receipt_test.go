@@ -1,6 +1,8 @@
 package ledger_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,7 +233,7 @@ func TestBatch(t *testing.T) {
 	}
 
 	usage := ledger.Usage{GrantID: "grant-1"}
-	var receipts []*ledger.Receipt
+	var decided []ledger.Decided
 	var leaves [][32]byte
 	for _, req := range reqs {
 		s, err := ledger.OpenReceipt("receipt", req)
@@ -242,19 +244,18 @@ func TestBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		receipts = append(receipts, r)
+		decided = append(decided, ledger.Decided{ReceiptID: r.ID, Receipt: r})
 		leaves = append(leaves, s.Digest)
 	}
-	if _, err := ledger.NewBatch("b-1", receipts, &ledger.Batch{ID: "b-1"}, lt.Stamp(lt.Platform, lt.UseTime)); err == nil {
-		t.Fatal("got a batch over an existing one, want conflict")
-	}
-	b, err := ledger.NewBatch("b-1", receipts, nil, lt.Stamp(lt.Platform, lt.UseTime))
+	req := ledger.BatchRequest{ID: "b-1", Receipts: reqs}
+	b, receipts, err := ledger.NewBatch(req, decided, lt.Stamp(lt.Platform, lt.UseTime))
 	if err != nil {
 		t.Fatal(err)
 	}
 	root, _ := attest.MerkleRoot(leaves)
-	if b.Root != attest.HexDigest(root) || b.Count != 5 {
-		t.Errorf("got root %s count %d, want %s and 5", b.Root, b.Count, attest.HexDigest(root))
+	if b.Root != attest.HexDigest(root) || b.Count != 5 || b.Refused != 0 || len(b.Outcomes) != 5 || b.RequestDigest != req.Digest() {
+		t.Errorf("got root %s count %d refused %d, %d outcomes, request digest %s; want %s, 5, 0, 5, %s",
+			b.Root, b.Count, b.Refused, len(b.Outcomes), b.RequestDigest, attest.HexDigest(root), req.Digest())
 	}
 	if len(b.Totals) != 1 || b.Totals[0] != (ledger.GrantTotal{GrantID: "grant-1", Records: 15, Calls: 5}) {
 		t.Errorf("got totals %+v, want grant-1: 15 records, 5 calls", b.Totals)
@@ -298,11 +299,183 @@ func TestBatch(t *testing.T) {
 		})
 	}
 	t.Run("malformed digest", func(t *testing.T) {
-		if _, err := ledger.NewBatch("b-2", []*ledger.Receipt{{ID: "x", Digest: "bad"}}, nil, lt.Stamp(lt.Platform, lt.UseTime)); err == nil {
+		bad := ledger.BatchRequest{ID: "b-2", Receipts: reqs[:1]}
+		if _, _, err := ledger.NewBatch(bad, []ledger.Decided{{ReceiptID: "x", Receipt: &ledger.Receipt{ID: "x", Digest: "bad"}}}, lt.Stamp(lt.Platform, lt.UseTime)); err == nil {
 			t.Error("got a batch over a malformed digest, want an error")
 		}
 	})
 	if !receipts[0].VisibleTo(lt.Health, w.Grant) || receipts[0].VisibleTo(lt.Developer, w.Grant) || !receipts[0].VisibleTo(lt.Platform, nil) {
 		t.Error("got wrong receipt visibility")
+	}
+}
+
+// A batch decides each receipt on its own: the refused ones are left out
+// of the tree, the totals and the records, and their outcomes keep the
+// contract's reason and kind.
+func TestBatchOutcomes(t *testing.T) {
+	w := lt.NewWorld(t)
+	reqs := make([]ledger.ReceiptRequest, 4)
+	for i := range reqs {
+		reqs[i] = w.Receipt(lt.Statement("r-"+string(rune('a'+i)), "grant-1", uint64(i+1)))
+	}
+	req := ledger.BatchRequest{ID: "b-1", Receipts: reqs}
+	usage := ledger.Usage{GrantID: "grant-1"}
+	var leaves [][32]byte
+	decided := make([]ledger.Decided, len(reqs))
+	for i, rq := range reqs {
+		if i == 1 {
+			rq.Statement.Purpose = "marketing" // out of scope
+			rq.Signature = w.Attestor.Sign(rq.Statement)
+		}
+		s, err := ledger.OpenReceipt("", rq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := ledger.ReceiptInputs{Attestor: w.AttestorRec, Grant: w.Grant, Agreements: w.Agreements()}
+		if i == 3 {
+			in.Existing = &ledger.Receipt{ID: "r-d", GrantID: "grant-1", Recorded: lt.Stamp(lt.Operator, lt.UseTime)}
+		}
+		r, err := ledger.AcceptReceipt(lt.Platform, s, in, &usage, nil, lt.Stamp(lt.Platform, lt.UseTime))
+		decided[i] = ledger.Decided{ReceiptID: rq.Statement.ReceiptID, Receipt: r, Err: err}
+		if err == nil {
+			leaves = append(leaves, s.Digest)
+		}
+	}
+	b, records, err := ledger.NewBatch(req, decided, lt.Stamp(lt.Platform, lt.UseTime))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := attest.MerkleRoot(leaves)
+	if b.Root != attest.HexDigest(root) || b.Count != 2 || b.Refused != 2 {
+		t.Errorf("got root %s, %d accepted, %d refused; want the root over r-a and r-c %s, 2, 2", b.Root, b.Count, b.Refused, attest.HexDigest(root))
+	}
+	if len(b.Totals) != 1 || b.Totals[0] != (ledger.GrantTotal{GrantID: "grant-1", Records: 4, Calls: 2}) {
+		t.Errorf("got totals %+v, want grant-1: 4 records in 2 calls (r-a, r-c)", b.Totals)
+	}
+	if usage.Records != 4 || usage.Calls != 2 {
+		t.Errorf("got usage %+v, want only the accepted receipts drawn", usage)
+	}
+	want := []ledger.ReceiptOutcome{
+		{ReceiptID: "r-a", Status: ledger.OutcomeAccepted, Index: 0},
+		{ReceiptID: "r-b", Status: ledger.OutcomeRefused, Index: -1, Kind: "refused", Reason: "out of scope: purpose marketing is not granted by grant-1"},
+		{ReceiptID: "r-c", Status: ledger.OutcomeAccepted, Index: 1},
+		{ReceiptID: "r-d", Status: ledger.OutcomeRefused, Index: -1, Kind: "conflict"},
+	}
+	for i, o := range b.Outcomes {
+		w := want[i]
+		if w.Reason == "" && o.Kind == "conflict" {
+			w.Reason = o.Reason
+		}
+		if o != w {
+			t.Errorf("outcome %d: got %+v, want %+v", i, o, w)
+		}
+	}
+	if len(b.Outcomes) != len(want) {
+		t.Fatalf("got %d outcomes, want %d", len(b.Outcomes), len(want))
+	}
+	if !errors.Is(b.Outcomes[1].Err(), ledger.ErrRefused) || !errors.Is(b.Outcomes[3].Err(), ledger.ErrConflict) || b.Outcomes[0].Err() != nil {
+		t.Errorf("got errors %v, %v, %v; want refused, conflict and none", b.Outcomes[1].Err(), b.Outcomes[3].Err(), b.Outcomes[0].Err())
+	}
+	if len(records) != 2 || records[0].ID != "r-a" || records[0].Index != 0 || records[1].ID != "r-c" || records[1].Index != 1 || records[1].BatchID != "b-1" {
+		t.Errorf("got records %+v, want r-a at 0 and r-c at 1 of b-1", records)
+	}
+
+	t.Run("same request again", func(t *testing.T) {
+		again := ledger.BatchRequest{ID: "b-1", Receipts: append([]ledger.ReceiptRequest(nil), reqs...)}
+		// The signature in upper case is the same signature.
+		again.Receipts[0].Signature = "0x" + strings.ToUpper(again.Receipts[0].Signature[2:])
+		wantErr(t, b.Resubmitted(again, true), nil)
+	})
+	t.Run("other receipts under the ID", func(t *testing.T) {
+		wantErr(t, b.Resubmitted(ledger.BatchRequest{ID: "b-1", Receipts: reqs[:3]}, true), ledger.ErrConflict)
+		swapped := ledger.BatchRequest{ID: "b-1", Receipts: []ledger.ReceiptRequest{reqs[1], reqs[0], reqs[2], reqs[3]}}
+		wantErr(t, b.Resubmitted(swapped, true), ledger.ErrConflict)
+	})
+	t.Run("caller may not read the batch", func(t *testing.T) {
+		wantErr(t, b.Resubmitted(req, false), ledger.ErrConflict)
+	})
+	t.Run("batch recorded before outcomes", func(t *testing.T) {
+		old := &ledger.Batch{ID: "b-1", Count: 4}
+		wantErr(t, old.Resubmitted(req, true), ledger.ErrConflict)
+	})
+	t.Run("all refused", func(t *testing.T) {
+		none := []ledger.Decided{{ReceiptID: "r-a", Err: decided[1].Err}}
+		b, records, err := ledger.NewBatch(ledger.BatchRequest{ID: "b-2", Receipts: reqs[:1]}, none, lt.Stamp(lt.Developer, lt.UseTime))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Root != "" || b.Count != 0 || b.Refused != 1 || len(records) != 0 || b.Totals == nil || len(b.Totals) != 0 {
+			t.Errorf("got %+v and %d records, want no root, no totals (empty, not null), 1 refused", b, len(records))
+		}
+		// It drew on no grant: its submitter reads it, a provider does not.
+		if !b.VisibleTo(lt.Developer, nil) || b.VisibleTo(lt.Health, nil) {
+			t.Error("got wrong visibility of a batch that drew on no grant")
+		}
+		res := ledger.VerifyProof(ledger.ProofRequest{BatchID: "b-2", Statement: reqs[0].Statement}, b, nil)
+		if res.Valid || !strings.Contains(res.Reason, "accepted no receipt") {
+			t.Errorf("got %+v, want no proof in a batch without receipts", res)
+		}
+	})
+	t.Run("world state failure fails the batch", func(t *testing.T) {
+		broken := append([]ledger.Decided(nil), decided...)
+		broken[2] = ledger.Decided{ReceiptID: "r-c", Err: errors.New("read usage: peer gone")}
+		if _, _, err := ledger.NewBatch(req, broken, lt.Stamp(lt.Platform, lt.UseTime)); err == nil || ledger.Kind(err) != nil {
+			t.Errorf("got %v, want an error without a rule kind", err)
+		}
+	})
+	t.Run("decisions do not match the request", func(t *testing.T) {
+		if _, _, err := ledger.NewBatch(req, decided[:2], lt.Stamp(lt.Platform, lt.UseTime)); err == nil {
+			t.Error("got a batch of 2 decisions for 4 receipts, want an error")
+		}
+	})
+}
+
+func TestBatchRequestDigest(t *testing.T) {
+	w := lt.NewWorld(t)
+	a, b := w.Receipt(lt.Statement("r-a", "grant-1", 1)), w.Receipt(lt.Statement("r-b", "grant-1", 2))
+	d := ledger.BatchRequest{ID: "x", Receipts: []ledger.ReceiptRequest{a, b}}.Digest()
+	if other := (ledger.BatchRequest{ID: "y", Receipts: []ledger.ReceiptRequest{a, b}}).Digest(); other != d {
+		t.Errorf("got digest %s under another ID, want %s: the ID is compared by itself", other, d)
+	}
+	if other := (ledger.BatchRequest{ID: "x", Receipts: []ledger.ReceiptRequest{b, a}}).Digest(); other == d {
+		t.Error("got the same digest for the receipts in another order")
+	}
+	changed := a
+	changed.Statement.Records++
+	if other := (ledger.BatchRequest{ID: "x", Receipts: []ledger.ReceiptRequest{changed, b}}).Digest(); other == d {
+		t.Error("got the same digest for another statement")
+	}
+	if len(d) != 66 || !strings.HasPrefix(d, "0x") {
+		t.Errorf("got digest %q, want 0x and 64 hex characters", d)
+	}
+}
+
+func TestReceiptsRequest(t *testing.T) {
+	w := lt.NewWorld(t)
+	a, b := w.Receipt(lt.Statement("r-a", "grant-1", 1)), w.Receipt(lt.Statement("r-b", "grant-1", 2))
+	wantErr(t, ledger.CheckReceipts(ledger.ReceiptsRequest{Receipts: []ledger.ReceiptRequest{a, b}}), nil)
+	wantErr(t, ledger.CheckReceipts(ledger.ReceiptsRequest{}), ledger.ErrInvalid)
+	wantErr(t, ledger.CheckReceipts(ledger.ReceiptsRequest{Receipts: make([]ledger.ReceiptRequest, ledger.MaxReceipts+1)}), ledger.ErrInvalid)
+	wantErr(t, ledger.CheckReceipts(ledger.ReceiptsRequest{Receipts: []ledger.ReceiptRequest{a, b, a}}), ledger.ErrConflict)
+
+	refusal := ledger.Forbidden("receipts for grant grant-1 are submitted by its holder or the platform, not MarketMSP")
+	res, err := ledger.NewReceiptsResult([]ledger.Decided{
+		{ReceiptID: "r-a", Err: refusal},
+		{ReceiptID: "r-b", Receipt: &ledger.Receipt{ID: "r-b", Signature: "0x01"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Receipts) != 1 || res.Receipts[0].ID != "r-b" || res.Receipts[0].Signature != "0x01" {
+		t.Errorf("got receipts %+v, want r-b whole", res.Receipts)
+	}
+	if o := res.Outcomes[1]; o.Status != ledger.OutcomeAccepted || o.Index != 0 {
+		t.Errorf("got outcome %+v, want r-b accepted at 0", o)
+	}
+	if o := res.Outcomes[0]; o.Status != ledger.OutcomeRefused || o.Kind != "forbidden" || !errors.Is(o.Err(), ledger.ErrForbidden) {
+		t.Errorf("got outcome %+v, want r-a forbidden", o)
+	}
+	if _, err := ledger.NewReceiptsResult([]ledger.Decided{{ReceiptID: "r-a"}}); err == nil {
+		t.Error("got a result from a decision with neither receipt nor error, want an error")
 	}
 }

@@ -67,6 +67,9 @@ func (n *Network) Up(ctx context.Context) error {
 	if err := n.startAPIs(ctx); err != nil {
 		return err
 	}
+	if err := n.startAnchors(ctx); err != nil {
+		return err
+	}
 	n.logf("grantledger network is up: profile %s, logs %s, API tokens in %s", n.ProfilePath(), n.LogDir(), filepath.Join(n.APIDir("<org>"), "tokens.env"))
 	return nil
 }
@@ -141,7 +144,7 @@ func (n *Network) processNames() []string {
 			names = append(names, apiProcess(&n.topo.Orgs[i]))
 		}
 	}
-	return names
+	return append(names, n.anchorProcessNames(false)...)
 }
 
 // allRunning reports whether every local node, chaincode service and API runs.
@@ -166,6 +169,7 @@ func (n *Network) allRunning() bool {
 			names = append(names, apiProcess(o))
 		}
 	}
+	names = append(names, n.anchorProcessNames(true)...)
 	for _, name := range names {
 		if _, ok := n.pid(name); !ok {
 			return false
@@ -176,9 +180,10 @@ func (n *Network) allRunning() bool {
 
 // Down stops exactly the processes this network started, by their PIDs,
 // APIs first and orderers last (and the one shared chaincode service of
-// earlier versions, if it still runs).
+// earlier versions, if it still runs, and the bench's baseline services).
 func (n *Network) Down() error {
 	names := append(n.processNames(), legacyChaincodeProcess)
+	names = append(names, n.baselineProcesses()...)
 	sort.SliceStable(names, func(i, j int) bool { return stopRank(names[i]) < stopRank(names[j]) })
 	var errs []error
 	for _, name := range names {
@@ -191,7 +196,7 @@ func (n *Network) Down() error {
 
 func stopRank(name string) int {
 	switch {
-	case strings.HasPrefix(name, apiProcessPrefix):
+	case strings.HasPrefix(name, apiProcessPrefix), strings.HasPrefix(name, anchorProcessPrefix):
 		return 0
 	case name == legacyChaincodeProcess || strings.HasPrefix(name, chaincodeProcessPrefix):
 		return 2

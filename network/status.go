@@ -41,7 +41,7 @@ func (n *Network) Status(ctx context.Context) []NodeStatus {
 		out = append(out, s)
 	}
 	for _, name := range n.processNames() {
-		if strings.HasPrefix(name, chaincodeProcessPrefix) || strings.HasPrefix(name, apiProcessPrefix) {
+		if strings.HasPrefix(name, chaincodeProcessPrefix) || strings.HasPrefix(name, apiProcessPrefix) || strings.HasPrefix(name, anchorProcessPrefix) {
 			out = append(out, n.status(name))
 		}
 	}

@@ -61,6 +61,10 @@ type PeerOrg struct {
 	Peers []Node `json:"peers"`
 	// API is host:port where the organisation's grantledger API listens.
 	API string `json:"api,omitempty"`
+	// Anchor is host:port where the organisation's anchoring service
+	// (glanchor) listens; only a platform organisation runs one (see
+	// network/anchor.go).
+	Anchor string `json:"anchor,omitempty"`
 	// Chaincode is host:port where the organisation's own chaincode
 	// service listens; only its own peers dial it. Empty means the first
 	// peer's host and that peer's port plus chaincodePortDelta (7051 →
@@ -215,6 +219,9 @@ func (t *Topology) Validate() error {
 				return err
 			}
 		}
+		if err := o.validateAnchor(owner, claim); err != nil {
+			return err
+		}
 		host, port, err := splitHostPort(o.ChaincodeAddr())
 		if err != nil {
 			return fmt.Errorf("%s.chaincode: %w", owner, err)
@@ -274,6 +281,9 @@ func (t *Topology) Shift(offset int) error {
 		}
 		if err := shiftAddr(&o.API); err != nil {
 			return fmt.Errorf("shift %s api: %w", o.Name, err)
+		}
+		if err := shiftAddr(&o.Anchor); err != nil {
+			return fmt.Errorf("shift %s anchor: %w", o.Name, err)
 		}
 		// A default address follows the (shifted) peer port by itself.
 		if err := shiftAddr(&o.Chaincode); err != nil {

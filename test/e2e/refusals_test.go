@@ -289,7 +289,8 @@ func (r refusals) idempotencyKeyTwice(t *testing.T) {
 }
 
 // receiptsOfRevokedGrant: after the grant's revocation, a use after it is
-// refused alone and in a batch; a use while the grant was in force is
+// refused alone and in a batch (where it is that receipt's outcome, the
+// batch recording nothing else); a use while the grant was in force is
 // still recorded, for the use time signed by the attestor decides.
 func (r refusals) receiptsOfRevokedGrant(t *testing.T) {
 	// A use while the grant was in force, and one after its revocation.
@@ -301,13 +302,15 @@ func (r refusals) receiptsOfRevokedGrant(t *testing.T) {
 	r.write(t, r.authority, apiRequest{method: http.MethodPost, path: "/v1/grants/" + r.grant + "/revoke",
 		body: obj{"reason": "breach of agreement"}}, http.StatusOK, "grant.revoked", &g)
 	r.usable = secondAfter(g.Updated.Time)
-	for _, n := range []string{"r-after", "r-after-batch"} {
-		s := r.statement(r.id(n), 1)
-		req := apiRequest{method: http.MethodPost, path: "/v1/receipts", body: r.receiptBody(s)}
-		if n == "r-after-batch" {
-			req = apiRequest{method: http.MethodPost, path: "/v1/batches", body: obj{"id": r.id("batch-after"), "receipts": []obj{r.receiptBody(s)}}}
-		}
-		wantAPIError(t, r.operator.do(t, req), http.StatusUnprocessableEntity, "refused", "", "revoked")
+	after := r.statement(r.id("r-after"), 1)
+	wantAPIError(t, r.operator.do(t, apiRequest{method: http.MethodPost, path: "/v1/receipts", body: r.receiptBody(after)}),
+		http.StatusUnprocessableEntity, "refused", "", "revoked")
+	inBatch := r.statement(r.id("r-after-batch"), 1)
+	var b ledger.Batch
+	r.write(t, r.operator, apiRequest{method: http.MethodPost, path: "/v1/batches", body: obj{"id": r.id("batch-after"), "receipts": []obj{r.receiptBody(inBatch)}}},
+		http.StatusCreated, "batch.refused", &b)
+	if o := b.Outcomes; b.Count != 0 || len(o) != 1 || o[0].Status != ledger.OutcomeRefused || o[0].Kind != "refused" || !strings.Contains(o[0].Reason, "revoked") {
+		t.Errorf("batch after the revocation: got %+v, want its one receipt refused as revoked", b)
 	}
 	// The use time, signed by the attestor, decides: a use while the
 	// grant was in force is still recorded.

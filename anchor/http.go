@@ -1,0 +1,432 @@
+package anchor
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/grantledger/grantledger/api"
+	"github.com/grantledger/grantledger/attest"
+	"github.com/grantledger/grantledger/ledger"
+)
+
+// Defaults of Options fields left zero.
+const (
+	DefaultRequestTimeout = 30 * time.Second
+	// DefaultMaxBodyBytes: one receipt is under 2 KiB even with many
+	// datasets and fields; 64 KiB leaves room and refuses anything else.
+	DefaultMaxBodyBytes = 64 << 10
+	DefaultReadyTimeout = 3 * time.Second
+	DefaultHeartbeat    = 15 * time.Second
+)
+
+// Checker decides the cheap checks of a receipt (*View).
+type Checker interface {
+	Check(ctx context.Context, s *ledger.SignedStatement) error
+	Loaded() bool
+}
+
+// Options configure a Server. Org, Log, View, Tokens and Logger are
+// required; zero durations and sizes take the defaults above.
+type Options struct {
+	// Org is the organisation's MSP ID, written in request logs.
+	Org    string
+	Log    *Log
+	View   Checker
+	Tokens api.TokenChecker
+	// Ready asks the ledger for the data authority (GetConfig), behind
+	// /readyz; nil: the ledger is not asked.
+	Ready  func(ctx context.Context) (string, error)
+	Logger *slog.Logger
+	// Metrics records requests; Gatherer serves /metrics. Either may be nil.
+	Metrics        *Metrics
+	Gatherer       prometheus.Gatherer
+	RequestTimeout time.Duration
+	MaxBodyBytes   int64
+	ReadyTimeout   time.Duration
+	// Heartbeat is the interval of comments that keep idle event streams open.
+	Heartbeat time.Duration
+	// Now is the clock of acknowledgements; nil: time.Now.
+	Now func() time.Time
+}
+
+// Server is the anchoring service's HTTP API (docs/anchoring.md).
+type Server struct {
+	org       string
+	log       *Log
+	view      Checker
+	tokens    api.TokenChecker
+	ready     func(ctx context.Context) (string, error)
+	logger    *slog.Logger
+	m         *Metrics
+	gatherer  prometheus.Gatherer
+	timeout   time.Duration
+	maxBody   int64
+	readyWait time.Duration
+	heartbeat time.Duration
+	now       func() time.Time
+	engine    *gin.Engine
+	stop      chan struct{}
+	stopOnce  sync.Once
+}
+
+// Keys of the values middleware leaves in the gin context.
+const (
+	ctxRequestID = "anchor.requestID"
+	ctxUser      = "anchor.user"
+	ctxError     = "anchor.error"
+)
+
+// NewServer builds a Server and its router.
+func NewServer(o Options) (*Server, error) {
+	switch {
+	case o.Org == "":
+		return nil, errors.New("new anchoring server: org is empty")
+	case o.Log == nil:
+		return nil, errors.New("new anchoring server: no log")
+	case o.View == nil:
+		return nil, errors.New("new anchoring server: no view")
+	case o.Tokens == nil:
+		return nil, errors.New("new anchoring server: no tokens")
+	case o.Logger == nil:
+		return nil, errors.New("new anchoring server: no logger")
+	}
+	s := &Server{
+		org: o.Org, log: o.Log, view: o.View, tokens: o.Tokens, ready: o.Ready, logger: o.Logger, m: o.Metrics,
+		gatherer: o.Gatherer, timeout: o.RequestTimeout, maxBody: o.MaxBodyBytes, readyWait: o.ReadyTimeout,
+		heartbeat: o.Heartbeat, now: o.Now, stop: make(chan struct{}),
+	}
+	orDefault(&s.timeout, DefaultRequestTimeout)
+	orDefault(&s.maxBody, DefaultMaxBodyBytes)
+	orDefault(&s.readyWait, DefaultReadyTimeout)
+	orDefault(&s.heartbeat, DefaultHeartbeat)
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.gatherer == nil {
+		s.gatherer = prometheus.NewRegistry()
+	}
+	s.engine = s.newEngine()
+	return s, nil
+}
+
+func orDefault[T comparable](dst *T, def T) {
+	var zero T
+	if *dst == zero {
+		*dst = def
+	}
+}
+
+// Handler returns the HTTP handler of the service.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// StopStreams ends every open event stream, so that a graceful shutdown
+// does not wait for clients that would never hang up.
+func (s *Server) StopStreams() { s.stopOnce.Do(func() { close(s.stop) }) }
+
+// handler answers one request or returns why it could not; handleErrors
+// writes the error.
+type handler func(c *gin.Context) error
+
+func (s *Server) newEngine() *gin.Engine {
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectFixedPath = false
+	e.ContextWithFallback = true
+	_ = e.SetTrustedProxies(nil)
+	e.Use(s.requestID, s.logRequests, s.m.measure, s.handleErrors, s.recoverPanics, s.limitBody)
+	e.NoRoute(func(c *gin.Context) {
+		_ = c.Error(&httpError{http.StatusNotFound, "not_found", "no such route: " + c.Request.Method + " " + c.Request.URL.Path})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		_ = c.Error(&httpError{http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method + " is not allowed on " + c.Request.URL.Path})
+	})
+	serve := func(h handler) gin.HandlerFunc {
+		return func(c *gin.Context) {
+			if err := h(c); err != nil {
+				_ = c.Error(err)
+			}
+		}
+	}
+	e.GET("/healthz", serve(s.healthz))
+	e.GET("/readyz", serve(s.readyz))
+	e.GET("/metrics", serve(s.metrics))
+	e.POST("/v1/receipts", s.authenticate, s.deadline, serve(s.submit))
+	e.GET("/v1/receipts/:id", s.authenticate, s.deadline, serve(s.status))
+	e.GET("/v1/events", s.authenticate, serve(s.events))
+	return e
+}
+
+// httpError is an answer of the service's own: unauthenticated, no such
+// route, not ready. Every other error is answered by the API's table
+// (api.ErrorResponse).
+type httpError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.code + ": " + e.msg }
+
+// handleErrors turns the error a handler or middleware recorded into the
+// answer: the API's statuses and bodies.
+func (s *Server) handleErrors(c *gin.Context) {
+	c.Next()
+	if len(c.Errors) == 0 || c.Writer.Written() {
+		return
+	}
+	err := c.Errors.Last().Err
+	c.Set(ctxError, err)
+	var he *httpError
+	if errors.As(err, &he) {
+		if he.status == http.StatusUnauthorized {
+			c.Header("WWW-Authenticate", `Bearer realm="grantledger"`)
+		}
+		c.AbortWithStatusJSON(he.status, api.ErrorBody{Code: he.code, Message: he.msg})
+		return
+	}
+	status, body := api.ErrorResponse(err, c.GetString(ctxRequestID))
+	if status >= 500 && errors.Is(c.Request.Context().Err(), context.DeadlineExceeded) {
+		status, body = http.StatusGatewayTimeout, api.ErrorBody{Code: "timeout", Message: "the request did not finish within its deadline"}
+	}
+	c.AbortWithStatusJSON(status, body)
+}
+
+// requestID takes the client's X-Request-ID when it is a sane token, or
+// makes one, and echoes it.
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !validRequestID(id) {
+		var b [16]byte
+		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+		id = hex.EncodeToString(b[:])
+	}
+	c.Set(ctxRequestID, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		ch := id[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte("-_.:", ch) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// logRequests writes one JSON line per request, 5xx at error level with
+// the error's full text, which the answer never shows.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	status := c.Writer.Status()
+	attrs := []slog.Attr{
+		slog.String("request_id", c.GetString(ctxRequestID)),
+		slog.String("org", s.org),
+		slog.String("user", c.GetString(ctxUser)),
+		slog.String("method", c.Request.Method),
+		slog.String("route", c.FullPath()),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)),
+	}
+	if v, ok := c.Get(ctxError); ok {
+		if err, ok := v.(error); ok {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+	}
+	level := slog.LevelInfo
+	switch {
+	case status >= 500 && c.FullPath() != "/readyz":
+		level = slog.LevelError
+	case status >= 400:
+		level = slog.LevelWarn
+	case c.FullPath() == "/healthz" || c.FullPath() == "/readyz" || c.FullPath() == "/metrics":
+		level = slog.LevelDebug
+	}
+	s.logger.LogAttrs(c.Request.Context(), level, "request", attrs...)
+}
+
+// recoverPanics turns a panic into a 500 whose body says nothing of it.
+func (s *Server) recoverPanics(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.logger.Error("panic", "request_id", c.GetString(ctxRequestID), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			_ = c.Error(fmt.Errorf("handler panicked: %v", v))
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
+// limitBody caps request bodies; api.DecodeReceipt answers 413 beyond.
+func (s *Server) limitBody(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
+	c.Next()
+}
+
+// authenticate maps the bearer token to one of the organisation's users.
+func (s *Server) authenticate(c *gin.Context) {
+	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		_ = c.Error(&httpError{http.StatusUnauthorized, "unauthenticated", "send Authorization: Bearer <token>"})
+		c.Abort()
+		return
+	}
+	user, ok := s.tokens.User(strings.TrimSpace(token))
+	if !ok {
+		_ = c.Error(&httpError{http.StatusUnauthorized, "unauthenticated", "the bearer token is not valid"})
+		c.Abort()
+		return
+	}
+	c.Set(ctxUser, user)
+	c.Next()
+}
+
+// deadline bounds a request (not the event stream).
+func (s *Server) deadline(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+// submit handles POST /v1/receipts: the receipt is decoded and checked
+// as the API checks it, its signature recovered, then either found in the
+// log (the same statement: answered with its status; another: 409) or
+// put to the cheap checks and appended, durably, before the 202.
+func (s *Server) submit(c *gin.Context) error {
+	req, err := api.DecodeReceipt(c.Request)
+	var signed *ledger.SignedStatement
+	if err == nil {
+		signed, err = ledger.OpenReceipt("", req)
+		err = asAnswer(req.Statement.ReceiptID, err)
+	}
+	if err != nil {
+		s.m.receipt("rejected")
+		return err
+	}
+	id := req.Statement.ReceiptID
+	// The signature as the contract keeps it (lower case), so that the
+	// log holds one spelling of each receipt.
+	req.Signature = signed.Signature
+	rec, err := s.log.Receipt(id)
+	switch {
+	case err == nil:
+		if rec.Digest != attest.HexDigest(signed.Digest) {
+			s.m.receipt("rejected")
+			return replayed(id, rec.Seq)
+		}
+		return s.acknowledged(c, rec)
+	case !errors.Is(err, ErrUnknownReceipt):
+		return err
+	}
+	if err := s.view.Check(c.Request.Context(), signed); err != nil {
+		s.m.receipt("rejected")
+		return err
+	}
+	rec, isNew, err := s.log.Append(req, c.GetString(ctxUser), s.now())
+	if err != nil {
+		return err
+	}
+	if isNew {
+		s.m.receipt("acknowledged")
+	}
+	return s.acknowledged(c, rec)
+}
+
+// acknowledged answers 202 with the receipt's status and where to read it.
+func (s *Server) acknowledged(c *gin.Context, rec *Record) error {
+	c.Header("Location", StatusURL(rec.ReceiptID()))
+	c.JSON(http.StatusAccepted, StatusOf(rec, nil))
+	return nil
+}
+
+// asAnswer words a refusal of ledger.OpenReceipt as the API answers it:
+// an invalid field as an input error naming it, a refusal prefixed with
+// the operation as the contract words it.
+func asAnswer(receiptID string, err error) error {
+	var re *ledger.RuleError
+	if err == nil || !errors.As(err, &re) {
+		return err
+	}
+	switch {
+	case errors.Is(err, ledger.ErrInvalid):
+		return &api.InputError{Field: re.Field, Msg: re.Msg}
+	case errors.Is(err, ledger.ErrRefused):
+		return refuse(receiptID, "%s", re.Msg)
+	}
+	return err
+}
+
+// status handles GET /v1/receipts/{id}.
+func (s *Server) status(c *gin.Context) error {
+	id := c.Param("id")
+	if err := ledger.CheckID("id", id); err != nil {
+		return &api.InputError{Field: "id", Msg: "must be a receipt ID: 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit"}
+	}
+	rec, err := s.log.Receipt(id)
+	if err != nil {
+		return err
+	}
+	var proof []attest.ProofStep
+	if rec.Status == StatusAnchored {
+		if proof, err = s.log.Proof(rec); err != nil {
+			return err
+		}
+	}
+	c.JSON(http.StatusOK, StatusOf(rec, proof))
+	return nil
+}
+
+// health is the body of /healthz and /readyz.
+type health struct {
+	Status    string `json:"status"`
+	Authority string `json:"authority,omitempty"`
+}
+
+func (s *Server) healthz(c *gin.Context) error {
+	c.JSON(http.StatusOK, health{Status: "ok"})
+	return nil
+}
+
+// readyz answers 200 once the view has read the ledger and the peer
+// answers a query of the contract in time, 503 otherwise.
+func (s *Server) readyz(c *gin.Context) error {
+	if !s.view.Loaded() {
+		return &httpError{http.StatusServiceUnavailable, "not_ready", "the view of the ledger has not been read yet"}
+	}
+	var authority string
+	if s.ready != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.readyWait)
+		defer cancel()
+		var err error
+		if authority, err = s.ready(ctx); err != nil {
+			return &httpError{http.StatusServiceUnavailable, "not_ready", "the ledger did not answer: " + err.Error()}
+		}
+	}
+	c.JSON(http.StatusOK, health{Status: "ready", Authority: authority})
+	return nil
+}
+
+func (s *Server) metrics(c *gin.Context) error {
+	promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}).ServeHTTP(c.Writer, c.Request)
+	return nil
+}
