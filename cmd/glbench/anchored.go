@@ -428,7 +428,28 @@ func (b *benchRun) anchored(ctx context.Context) bench.Scenario {
 		return failed(bench.ReceiptAnchored, anchoredUnit, err)
 	}
 	defer run.stop()
-	return b.anchorSummary(ctx, bench.ReceiptAnchored, run)
+	s := b.anchorSummary(ctx, bench.ReceiptAnchored, run)
+	// The next scenario (anchor-crash) must not start behind this one's
+	// backlog: wait, unmeasured, until every receipt this one had
+	// acknowledged is settled.
+	t := time.Now()
+	acked := run.acknowledged()
+	if n := run.f.settled(ctx, acked, time.Now().Add(crashSettle*b.cfg.AnchorDrain)); n < len(acked) {
+		b.logf("%d receipts of %s still pending after %s", len(acked)-n, bench.ReceiptAnchored, time.Since(t).Round(time.Second))
+	} else {
+		b.logf("the anchoring service settled the last of %d receipts %s after the drain", len(acked), time.Since(t).Round(time.Second))
+	}
+	return s
+}
+
+// acknowledged lists every receipt the service acknowledged in the run,
+// warm-up included.
+func (r *anchorRun) acknowledged() []string {
+	out := make([]string, 0, len(r.posted))
+	for id := range r.posted {
+		out = append(out, id)
+	}
+	return out
 }
 
 // anchorSummary drains a run (waits until its window's receipts are
@@ -506,24 +527,30 @@ func (b *benchRun) anchorCrash(ctx context.Context) (bench.Scenario, bench.Crash
 	s := b.anchorSummary(ctx, bench.AnchorCrash, run)
 
 	// Every acknowledged receipt, warm-up included, must reach the ledger.
-	var acked []string
-	for id := range run.posted {
-		acked = append(acked, id)
-	}
-	// A receipt still pending in the service's log is not lost: the
-	// verdict waits for the log to drain (up to crashSettle × the drain),
-	// and counts apart what is still pending then.
-	run.f.settled(ctx, acked, time.Now().Add(crashSettle*b.cfg.AnchorDrain))
-	if err := b.w.settle(ctx); err != nil {
-		return s, bench.CrashResult{Kills: len(run.kills), Note: "not measured: " + err.Error()}
-	}
-	onLedger, err := b.receiptsOfGrant(ctx, b.w.crash)
-	if err != nil {
-		return s, bench.CrashResult{Kills: len(run.kills), Note: "not measured: " + err.Error()}
-	}
-	after, err := b.w.as(b.w.operator).GetGrantUsage(ctx, b.w.crash)
-	if err != nil {
-		return s, bench.CrashResult{Kills: len(run.kills), Note: "not measured: " + err.Error()}
+	// The verdict reads the ledger, not the event stream: it waits until
+	// the ledger holds every acknowledged receipt, or crashSettle drains
+	// have passed (then a receipt still pending in the service's log is
+	// counted apart, as neither anchored nor lost).
+	acked := run.acknowledged()
+	deadline := time.Now().Add(crashSettle * b.cfg.AnchorDrain)
+	var onLedger map[string]bool
+	var added int64
+	for {
+		if onLedger, added, err = b.crashLedger(ctx, before.Calls); err != nil {
+			return s, bench.CrashResult{Kills: len(run.kills), Note: "not measured: " + err.Error()}
+		}
+		missing := 0
+		for _, id := range acked {
+			if !onLedger[id] {
+				missing++
+			}
+		}
+		if missing == 0 || time.Now().After(deadline) {
+			break
+		}
+		if !sleepUntil(ctx, time.Now().Add(2*time.Second)) {
+			return s, bench.CrashResult{Kills: len(run.kills), Note: "not measured: " + ctx.Err().Error()}
+		}
 	}
 	var anchored, pending int64
 	var lostSamples []string
@@ -544,7 +571,7 @@ func (b *benchRun) anchorCrash(ctx context.Context) (bench.Scenario, bench.Crash
 	run.f.mu.Lock()
 	doubled := int64(len(run.f.doubled))
 	run.f.mu.Unlock()
-	if excess := int64(after.Calls-before.Calls) - int64(len(onLedger)); excess > 0 {
+	if excess := added - int64(len(onLedger)); excess > 0 {
 		doubled += excess
 	}
 	crash := bench.CrashResult{
@@ -559,8 +586,35 @@ func (b *benchRun) anchorCrash(ctx context.Context) (bench.Scenario, bench.Crash
 	}
 	s.Extra["still_pending"] = pending
 	s.Extra["receipts_on_ledger"] = len(onLedger)
-	s.Extra["usage_calls_added"] = after.Calls - before.Calls
+	s.Extra["usage_calls_added"] = added
 	return s, crash
+}
+
+// crashLedger reads, at one height of the operator's peer, the receipts
+// of anchor-crash's grant and how many calls its usage gained since
+// before: the list is read before and after the usage, and again until
+// both lists agree (no block committed in between).
+func (b *benchRun) crashLedger(ctx context.Context, before uint64) (map[string]bool, int64, error) {
+	if err := b.w.settle(ctx); err != nil {
+		return nil, 0, err
+	}
+	for attempt := 0; ; attempt++ {
+		first, err := b.receiptsOfGrant(ctx, b.w.crash)
+		if err != nil {
+			return nil, 0, err
+		}
+		u, err := b.w.as(b.w.operator).GetGrantUsage(ctx, b.w.crash)
+		if err != nil {
+			return nil, 0, err
+		}
+		second, err := b.receiptsOfGrant(ctx, b.w.crash)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(first) == len(second) || attempt == 20 {
+			return second, int64(u.Calls - before), nil
+		}
+	}
 }
 
 // crashSettle is how many drains anchor-crash waits at most for every
@@ -595,12 +649,12 @@ func runKills(r *anchorRun) []time.Duration {
 }
 
 // receiptsOfGrant lists the IDs of a grant's receipts on the ledger, as
-// the platform reads them, a page of 100 at a time.
+// the operator (the grants' holder) reads them, a page of 100 at a time.
 func (b *benchRun) receiptsOfGrant(ctx context.Context, grant string) (map[string]bool, error) {
 	out := map[string]bool{}
 	q := ledger.Query{By: "grant", Value: grant, PageSize: 100}
 	for {
-		page, err := b.w.as(b.w.platform).QueryReceipts(ctx, q)
+		page, err := b.w.as(b.w.operator).QueryReceipts(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("receipts of %s: %w", grant, err)
 		}

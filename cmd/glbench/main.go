@@ -49,7 +49,7 @@ type Config struct {
 	// Window is each scenario's measurement window; Warmup runs before
 	// it, unmeasured, so that connections and caches are warm.
 	Window          time.Duration `flag:"duration" env:"BENCH_DURATION" usage:"measurement window of each scenario (default: 30s; 5s with -quick)"`
-	AnchoredWindow  time.Duration `flag:"anchored-duration" env:"BENCH_ANCHORED_DURATION" usage:"window of receipt-anchored and anchor-crash (default: 60s; 15s with -quick)"`
+	AnchoredWindow  time.Duration `flag:"anchored-duration" env:"BENCH_ANCHORED_DURATION" usage:"window of receipt-anchored and anchor-crash (default: 60s; 10s with -quick)"`
 	Warmup          time.Duration `flag:"warmup" env:"BENCH_WARMUP" usage:"unmeasured run before each window (default: 3s; 1s with -quick)"`
 	Clients         int           `flag:"clients" env:"BENCH_CLIENTS" default:"16" usage:"concurrent clients of every scenario but receipt-batch"`
 	BatchClients    int           `flag:"batch-clients" env:"BENCH_BATCH_CLIENTS" default:"4" usage:"concurrent clients of receipt-batch"`
@@ -59,7 +59,7 @@ type Config struct {
 	Keep            bool          `flag:"keep" env:"BENCH_KEEP" usage:"leave the bench network running at the end (development)"`
 	Profile         bool          `flag:"profile" env:"BENCH_PROFILE" usage:"take CPU profiles of a peer, a contract service and the services during receipt-anchored (into OUT/profiles)"`
 	ProfileDuration time.Duration `flag:"profile-duration" env:"BENCH_PROFILE_DURATION" default:"20s" usage:"length of each CPU profile"`
-	AnchorDrain     time.Duration `flag:"anchor-drain" env:"BENCH_ANCHOR_DRAIN" default:"60s" usage:"how long after its window receipt-anchored waits for acknowledged receipts to be anchored"`
+	AnchorDrain     time.Duration `flag:"anchor-drain" env:"BENCH_ANCHOR_DRAIN" usage:"how long after their window the anchored scenarios wait for acknowledged receipts to be anchored (default: 60s; 20s with -quick)"`
 }
 
 // Complete fills the defaults that depend on other settings.
@@ -80,8 +80,9 @@ func (c *Config) Complete() {
 		}
 	}
 	pick(&c.Window, 30*time.Second, 5*time.Second)
-	pick(&c.AnchoredWindow, 60*time.Second, 15*time.Second)
+	pick(&c.AnchoredWindow, 60*time.Second, 10*time.Second)
 	pick(&c.Warmup, 3*time.Second, time.Second)
+	pick(&c.AnchorDrain, time.Minute, 20*time.Second)
 	if c.ProvenanceFill == 0 {
 		c.ProvenanceFill = 2000
 		if c.Quick {

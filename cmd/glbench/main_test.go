@@ -25,7 +25,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if cfg.State != "/r/var/bench/net" || cfg.Out != "/r/var/bench" || cfg.PortOffset != 40000 {
 		t.Errorf("paths and offset: got %q %q %d", cfg.State, cfg.Out, cfg.PortOffset)
 	}
-	if cfg.Window != 30*time.Second || cfg.AnchoredWindow != time.Minute || cfg.Warmup != 3*time.Second || cfg.ProvenanceFill != 2000 {
+	if cfg.Window != 30*time.Second || cfg.AnchoredWindow != time.Minute || cfg.Warmup != 3*time.Second || cfg.ProvenanceFill != 2000 || cfg.AnchorDrain != time.Minute {
 		t.Errorf("full run: got window %s, anchored %s, warm-up %s, fill %d", cfg.Window, cfg.AnchoredWindow, cfg.Warmup, cfg.ProvenanceFill)
 	}
 	sel, err := cfg.selected()
@@ -45,8 +45,8 @@ func TestLoadConfigQuickAndSelection(t *testing.T) {
 	if cfg.State != "/s" || cfg.PortOffset != 41000 {
 		t.Errorf("environment: got state %q offset %d", cfg.State, cfg.PortOffset)
 	}
-	if cfg.Window != 7*time.Second || cfg.AnchoredWindow != 15*time.Second || cfg.Warmup != time.Second || cfg.ProvenanceFill != 500 {
-		t.Errorf("quick: got window %s, anchored %s, warm-up %s, fill %d", cfg.Window, cfg.AnchoredWindow, cfg.Warmup, cfg.ProvenanceFill)
+	if cfg.Window != 7*time.Second || cfg.AnchoredWindow != 10*time.Second || cfg.Warmup != time.Second || cfg.ProvenanceFill != 500 || cfg.AnchorDrain != 20*time.Second {
+		t.Errorf("quick: got window %s, anchored %s, warm-up %s, fill %d, drain %s", cfg.Window, cfg.AnchoredWindow, cfg.Warmup, cfg.ProvenanceFill, cfg.AnchorDrain)
 	}
 	// Selected scenarios run in the bench's order, not the list's.
 	if sel, _ := cfg.selected(); !slices.Equal(sel, []string{bench.BareWrite, bench.ReadGrant}) {
