@@ -16,6 +16,8 @@ type metrics struct {
 	latency       *prometheus.HistogramVec
 	ledgerCalls   *prometheus.CounterVec
 	ledgerLatency *prometheus.HistogramVec
+	limited       *prometheus.CounterVec
+	keys          *prometheus.CounterVec
 	registry      *prometheus.Registry
 }
 
@@ -40,8 +42,16 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Help:    "Latency of calls to the ledger by contract operation.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"op"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "grantledger_api_limited_total",
+			Help: "Requests refused with 429 by the per-token limits: limit rate (requests a second) or streams (open event streams).",
+		}, []string{"limit"}),
+		keys: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "grantledger_api_idempotency_keys_total",
+			Help: "POSTs with an Idempotency-Key by outcome: reserved (first run), replayed (stored answer), resumed (took over the reservation of a run that ended without an answer), in_progress, reused, failed (the store failed).",
+		}, []string{"outcome"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ledgerCalls, m.ledgerLatency} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ledgerCalls, m.ledgerLatency, m.limited, m.keys} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -71,6 +81,12 @@ func (m *metrics) ledgerCall(op string, start time.Time, err error) {
 	m.ledgerCalls.WithLabelValues(op, outcome).Inc()
 	m.ledgerLatency.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
+
+// limit counts a request refused by the per-token limit named.
+func (m *metrics) limit(name string) { m.limited.WithLabelValues(name).Inc() }
+
+// idempotency counts a keyed POST by what the store made of its key.
+func (m *metrics) idempotency(outcome string) { m.keys.WithLabelValues(outcome).Inc() }
 
 // handler serves the registry in the Prometheus text format.
 func (m *metrics) handler() handler {
