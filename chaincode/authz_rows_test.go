@@ -16,8 +16,7 @@ import (
 // Who may read what, by the visibility rules (ledger VisibleTo), in the
 // matrix's world: the sets that recur in the table.
 var (
-	anyone        = only(asAuthority, asOwningProvider, asOtherProvider, asHoldingOperator, asOtherOperator, asDeveloper, asPlatform, asRegulator, asExpert, asUnregistered)
-	anyRegistered = anyone.except(asUnregistered)
+	anyone = only(asAuthority, asOwningProvider, asOtherProvider, asHoldingOperator, asOtherOperator, asDeveloper, asPlatform, asRegulator, asExpert, asUnregistered)
 	// grantReaders: the holder, the providers in scope, the authority and the regulator.
 	grantReaders = only(asAuthority, asOwningProvider, asHoldingOperator, asRegulator)
 	// subGrantReaders: its holder (the developer) and its parent's holder too.

@@ -68,13 +68,6 @@ func (s kindSet) and(ks ...callerKind) kindSet {
 	return s
 }
 
-func (s kindSet) except(ks ...callerKind) kindSet {
-	for _, k := range ks {
-		s &^= 1 << k
-	}
-	return s
-}
-
 func (s kindSet) has(k callerKind) bool { return s&(1<<k) != 0 }
 
 // kinds lists the kinds in the set, in column order.
