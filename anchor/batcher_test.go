@@ -83,6 +83,7 @@ func TestBatchesOfAtMostMaxBatchInLogOrder(t *testing.T) {
 	f := newFakeLedger()
 	// A wait of an hour: only a full batch is cut until the last one.
 	b := newTestBatcher(t, l, f, 3, time.Hour)
+	b.now = func() time.Time { return t0 } // r-7, acknowledged at t0, has just arrived
 	if err := runUntil(t, b, func() bool { return len(f.batchIDs()) == 2 }); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Fuzz targets of the API's parsers: event positions, list query strings,
@@ -375,67 +377,181 @@ func FuzzTokenFile(f *testing.F) {
 	})
 }
 
-// FuzzIdempotencyStore opens the store on fuzzed file contents: it opens or
-// fails with an error, never panics; every entry it loads is a completed,
-// live response of a named user and key that the server could have stored
-// and can replay (a status from 100 to 499); and the file it compacts to
-// opens again with the same entries.
+// FuzzIdempotencyStore opens the store on a file whose entries hold fuzzed
+// names and values, and whose index holds a fuzzed key (bbolt's own page
+// format is bbolt's to fuzz: what the store reads from its pages is
+// fuzzed here). It opens, never panics; every entry it keeps is one it
+// could have written: a live key of a named user and a fingerprint,
+// holding either a response the server stores and can replay (a status
+// from 100 to 499) or a reservation whose transactions are numbered,
+// named and complete; it opens again with the same entries; and each
+// entry answers as what it is, a stored response replayed or a
+// reservation resumed with its transactions.
 func FuzzIdempotencyStore(f *testing.F) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	rec := func(user, key string, created time.Time, status int) string {
-		line, _ := json.Marshal(idemRecord{User: user, Key: key, Fingerprint: strings.Repeat("ab", 32), Created: created,
-			Status: status, ContentType: "application/json; charset=utf-8", Location: "/v1/datasets/ds-1", Body: []byte(`{"id":"ds-1"}`)})
-		return string(line) + "\n"
+	rec := func(r idemRecord) []byte {
+		if r.Fingerprint == "" {
+			r.Fingerprint = strings.Repeat("ab", 32)
+		}
+		raw, _ := json.Marshal(r)
+		return raw
 	}
-	f.Add([]byte(rec("Admin", "k-1", now.Add(-time.Hour), 201) + rec("User1", "k-2", now.Add(-time.Minute), 400)))
-	f.Add([]byte(rec("Admin", "k-1", now.Add(-48*time.Hour), 201) + rec("Admin", "k-1", now, 200) + `{"user":"Admin","key":"cut`))
-	f.Add([]byte(rec("", "k", now, 200) + rec("u", "", now, 200) + "null\n[]\n{}\n" + rec("u", "k", now.Add(time.Hour), 404)))
-	f.Add([]byte(`{"user":"u","key":"k","created":"2026-03-01T11:00:00+08:00","status":201,"body":"e30="}` + "\n"))
-	f.Add([]byte{})
+	done := rec(idemRecord{Created: now.Add(-time.Hour), Done: true, Status: 201, ContentType: "application/json; charset=utf-8",
+		Location: "/v1/datasets/ds-1", Body: []byte(`{"id":"ds-1"}`)})
+	pending := rec(idemRecord{Created: now.Add(-time.Minute), Transactions: []journalled{{N: 1, Name: "SubmitReceipt", ID: "tx1", Envelope: []byte{1, 2}}}})
+	f.Add([]byte("Admin\x00k-1"), done, []byte("User1\x00k-2"), pending, []byte{})
+	f.Add([]byte("Admin\x00k-1"), rec(idemRecord{Created: now.Add(-48 * time.Hour), Done: true, Status: 201}), []byte("Admin\x00"), done,
+		append(createdKey(now, idemKey{"Admin", "k-1"}), 0))
+	f.Add([]byte("\x00k"), done, []byte("u\x00k"), rec(idemRecord{Created: now, Done: true, Status: 500}), []byte("short"))
+	f.Add([]byte("u\x00k"), rec(idemRecord{Created: now, Transactions: []journalled{{N: 1, Name: "A", ID: "t", Envelope: []byte{1}}, {N: 1, Name: "B", ID: "u", Envelope: []byte{2}}}}),
+		[]byte("u\x00k2"), []byte(`{"fingerprint":"f","created":"2026-03-01T11:00:00+08:00","done":true,"status":201,"body":"e30="}`), []byte{})
+	f.Add([]byte("u\x00k"), []byte(`{"fingerprint":"f","created":"2026-03-01T11:00:00Z","transactions":[{"n":0,"name":"A","id":"t","envelope":"AQ=="}]}`),
+		[]byte("u\x00\x01"), done, createdKey(now.Add(-time.Hour), idemKey{"u", "k"}))
 	dir := fuzzDir(f)
-	path := filepath.Join(dir, "idempotency.jsonl")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if err := os.WriteFile(path, data, 0o600); err != nil {
+	path := filepath.Join(dir, "idempotency.db")
+	clock := func() time.Time { return now }
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, stale []byte) {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			t.Fatal(err)
 		}
-		clock := func() time.Time { return now }
-		s, err := OpenIdempotencyStore(path, IdempotencyTTL, clock)
+		writeRawStore(t, path, [][2][]byte{{k1, v1}, {k2, v2}}, stale)
+		s, err := OpenIdempotencyStore(path, StoreOptions{Now: clock})
 		if err != nil {
-			return
+			t.Fatalf("a store file of the right format does not open: %v", err)
 		}
-		first := describeEntries(s)
-		for k, e := range s.entries {
-			if k.user == "" || k.key == "" || !e.done || now.Sub(e.created) >= IdempotencyTTL {
-				t.Fatalf("loaded entry %+v %+v from %q", k, e, data)
-			}
-			if e.resp.Status < 100 || e.resp.Status >= 500 {
-				t.Fatalf("loaded a response of status %d, which the server never stores and cannot replay, from %q", e.resp.Status, data)
-			}
-			resp, err := s.Begin(k.user, k.key, e.fingerprint)
-			if err != nil || resp == nil || resp.Status != e.resp.Status || !bytes.Equal(resp.Body, e.resp.Body) {
-				t.Fatalf("replay of %+v: %+v, %v", k, resp, err)
-			}
-		}
+		first := describeEntries(t, s)
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		s2, err := OpenIdempotencyStore(path, IdempotencyTTL, clock)
+		s, err = OpenIdempotencyStore(path, StoreOptions{Now: clock})
 		if err != nil {
-			t.Fatalf("the compacted store file does not open again: %v", err)
+			t.Fatalf("the store does not open again: %v", err)
 		}
-		defer func() { _ = s2.Close() }()
-		if second := describeEntries(s2); second != first {
-			t.Fatalf("the store changed through compaction:\n%s\nthen\n%s", first, second)
+		defer func() { _ = s.Close() }()
+		if second := describeEntries(t, s); second != first {
+			t.Fatalf("the store changed when opened again:\n%s\nthen\n%s", first, second)
 		}
+		eachEntry(t, s, func(k idemKey, r idemRecord) {
+			if k.check() != nil || r.check() != nil || r.expired(now, IdempotencyTTL) {
+				t.Fatalf("kept entry %+v %+v from %q %q / %q %q", k, r, k1, v1, k2, v2)
+			}
+			res, err := s.Begin(k.user, k.key, r.Fingerprint)
+			if err != nil {
+				t.Fatalf("Begin %+v: %v", k, err)
+			}
+			switch {
+			case r.Done && (res.Stored == nil || res.Stored.Status != r.Status || !bytes.Equal(res.Stored.Body, r.Body)):
+				t.Fatalf("replay of %+v: got %+v, want status %d", k, res, r.Status)
+			case !r.Done && (!res.Resumed || len(res.Sent) != len(r.Transactions)):
+				t.Fatalf("resumption of %+v: got %+v, want its %d transactions", k, res, len(r.Transactions))
+			}
+		})
 	})
 }
 
-// describeEntries writes a store's entries in a stable form.
-func describeEntries(s *IdempotencyStore) string {
+// writeRawStore writes a store file of the right format whose entries are
+// the pairs given (those bbolt cannot hold left out) and whose index holds
+// the key stale.
+func writeRawStore(t *testing.T, path string, pairs [][2][]byte, stale []byte) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if err := meta.Put(keyFormat, []byte(storeFormat)); err != nil {
+			return err
+		}
+		entries, err := tx.CreateBucket(bucketEntries)
+		if err != nil {
+			return err
+		}
+		for _, p := range pairs {
+			if len(p[0]) > 0 && len(p[0]) <= bolt.MaxKeySize {
+				if err := entries.Put(p[0], p[1]); err != nil {
+					return err
+				}
+			}
+		}
+		created, err := tx.CreateBucket(bucketCreated)
+		if err != nil {
+			return err
+		}
+		if len(stale) > 0 && len(stale) <= bolt.MaxKeySize {
+			return created.Put(stale, nil)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eachEntry calls fn with every entry of the store file that decodes.
+func eachEntry(t *testing.T, s *IdempotencyStore, fn func(idemKey, idemRecord)) {
+	t.Helper()
+	type entry struct {
+		k idemKey
+		r idemRecord
+	}
+	var all []entry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketEntries).ForEach(func(k, v []byte) error {
+			key, _ := parseIdemKey(k)
+			if key.user == "" {
+				key = idemKey{user: "?" + string(k)}
+			}
+			var r idemRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("entry %q does not decode: %w", k, err)
+			}
+			all = append(all, entry{key, r})
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range all {
+		fn(e.k, e.r)
+	}
+}
+
+// describeEntries writes a store's entries in a stable form, and checks
+// that its index names exactly its entries.
+func describeEntries(t *testing.T, s *IdempotencyStore) string {
+	t.Helper()
 	var lines []string
-	for k, e := range s.entries {
-		lines = append(lines, fmt.Sprintf("%q %q %q %s %v %d %q %q %x", k.user, k.key, e.fingerprint,
-			e.created.UTC().Format(time.RFC3339Nano), e.done, e.resp.Status, e.resp.ContentType, e.resp.Location, e.resp.Body))
+	indexed := map[string]bool{}
+	eachEntry(t, s, func(k idemKey, r idemRecord) {
+		lines = append(lines, fmt.Sprintf("%q %q %q %s %v %d %q %q %x %d", k.user, k.key, r.Fingerprint,
+			r.Created.UTC().Format(time.RFC3339Nano), r.Done, r.Status, r.ContentType, r.Location, r.Body, len(r.Transactions)))
+		indexed[string(createdKey(r.Created, k))] = true
+	})
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n := 0
+		err := tx.Bucket(bucketCreated).ForEach(func(k, _ []byte) error {
+			n++
+			if !indexed[string(k)] {
+				return fmt.Errorf("index key %q names no entry", k)
+			}
+			return nil
+		})
+		if err == nil && n != len(indexed) {
+			err = fmt.Errorf("index of %d keys for %d entries", n, len(indexed))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.count != len(lines) {
+		t.Fatalf("the store counts %d entries, its file holds %d", s.count, len(lines))
 	}
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")

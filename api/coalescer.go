@@ -86,6 +86,12 @@ type pendingReceipt struct {
 	req   ledger.ReceiptRequest
 	sends int               // transactions it was sent in
 	out   chan receiptReply // buffered: the sender never waits
+	// share, when the caller's request is journaled (an Idempotency-Key),
+	// is its place in that journal for the transaction it goes in: each
+	// transaction the receipt is sent in is recorded there, so that the
+	// request, run again after a crash, sends it again (resumeReceipt).
+	share    client.JournalShare
+	journals bool
 }
 
 type receiptReply struct {
@@ -96,7 +102,11 @@ type receiptReply struct {
 // submit records one receipt as user (whose ledger l is) and returns it as
 // SubmitReceipt would: the receipt recorded, or its own refusal.
 func (co *receiptCoalescer) submit(ctx context.Context, user string, l ReceiptLedger, req ledger.ReceiptRequest) (*ledger.Receipt, error) {
+	if client.Resuming(ctx) {
+		return resumeReceipt(ctx, l, req)
+	}
 	p := &pendingReceipt{ctx: ctx, user: user, l: l, req: req, out: make(chan receiptReply, 1)}
+	p.share, p.journals = client.NextShare(ctx)
 	grant := req.Statement.GrantID
 	co.mu.Lock()
 	q, inFlight := co.queues[grant]
@@ -233,8 +243,14 @@ func (co *receiptCoalescer) send(group []*pendingReceipt) []*pendingReceipt {
 	if co.sent != nil {
 		co.sent(len(group))
 	}
+	var shares []client.JournalShare
+	for _, p := range group {
+		if p.journals {
+			shares = append(shares, p.share)
+		}
+	}
 	ctx, cancel := groupContext(group, co.timeout)
-	res, err := group[0].l.SubmitReceipts(ctx, ledger.ReceiptsRequest{Receipts: reqs})
+	res, err := group[0].l.SubmitReceipts(client.WithShares(ctx, shares), ledger.ReceiptsRequest{Receipts: reqs})
 	cancel()
 	if err == nil {
 		err = checkOutcomes(res, reqs)
@@ -257,6 +273,31 @@ func (co *receiptCoalescer) send(group []*pendingReceipt) []*pendingReceipt {
 		p.out <- outcomeReply(res.Outcomes[i], res)
 	}
 	return nil
+}
+
+// resumeReceipt runs again a request whose earlier run recorded the
+// transaction its receipt went in (and died before answering): that
+// transaction, shared with other callers' receipts, is sent again under the
+// request's own journal, and the receipt's outcome is read from its
+// result. When the ledger had invalidated it, the client sends the receipt
+// alone in a new one.
+func resumeReceipt(ctx context.Context, l ReceiptLedger, req ledger.ReceiptRequest) (*ledger.Receipt, error) {
+	res, err := l.SubmitReceipts(ctx, ledger.ReceiptsRequest{Receipts: []ledger.ReceiptRequest{req}})
+	if err != nil {
+		return nil, err
+	}
+	id := req.Statement.ReceiptID
+	for _, o := range res.Outcomes {
+		if o.ReceiptID != id {
+			continue
+		}
+		if o.Accepted() && (o.Index < 0 || o.Index >= len(res.Receipts) || res.Receipts[o.Index].ID != id) {
+			return nil, fmt.Errorf("SubmitReceipts: receipt %s accepted without its record", id)
+		}
+		r := outcomeReply(o, res)
+		return r.receipt, r.err
+	}
+	return nil, fmt.Errorf("SubmitReceipts: the transaction this request sent before has no outcome for receipt %s", id)
 }
 
 // groupContext bounds a group's transaction by the latest deadline of its

@@ -574,3 +574,52 @@ func TestCoalescerLingersForTheCallersAnswered(t *testing.T) {
 		t.Errorf("got transactions of %v receipts, want the %d receipts in at most 4", sizes, clients*each)
 	}
 }
+
+// resumedJournal is the journal of a keyed request whose earlier run
+// recorded its first transaction.
+type resumedJournal struct{}
+
+func (resumedJournal) Sent(n int) (client.SentTransaction, bool) {
+	return client.SentTransaction{Name: "SubmitReceipts", ID: "tx-1"}, n == 1
+}
+func (resumedJournal) Record(int, client.SentTransaction) error { return nil }
+func (resumedJournal) Forget(int) error                         { return nil }
+
+// A request run again after its first run's transaction was sent — shared
+// with other callers' receipts — is not queued with others: it submits on
+// its own context (where the client resends the recorded transaction) and
+// answers with its own receipt's outcome from that transaction's result.
+func TestCoalescerResumedRequestTakesItsOutcome(t *testing.T) {
+	book := newGroupBook()
+	book.answer = func(_ int, req ledger.ReceiptsRequest) (*ledger.ReceiptsResult, error) {
+		// The recorded transaction's result: three receipts, ours the
+		// second and refused, as the first run learnt it.
+		return &ledger.ReceiptsResult{
+			Outcomes: []ledger.ReceiptOutcome{
+				{ReceiptID: "r-0", Status: ledger.OutcomeAccepted, Index: 0},
+				{ReceiptID: "r-1", Status: ledger.OutcomeRefused, Index: -1, Kind: "refused", Reason: "over quota: 5 of 4 records"},
+				{ReceiptID: "r-2", Status: ledger.OutcomeAccepted, Index: 1},
+			},
+			Receipts: []ledger.Receipt{{ID: "r-0"}, {ID: "r-2"}},
+		}, nil
+	}
+	co, _ := testCoalescer()
+	l := groupLedger{user: "u", book: book}
+	ctx := client.WithJournal(context.Background(), resumedJournal{})
+	_, err := co.submit(ctx, "u", l, receiptFor("r-1", "g-1"))
+	if err == nil || !strings.Contains(err.Error(), "submit receipt r-1: over quota") {
+		t.Fatalf("r-1: got %v, want its own refusal", err)
+	}
+	r, err := co.submit(client.WithJournal(context.Background(), resumedJournal{}), "u", l, receiptFor("r-2", "g-1"))
+	if err != nil || r.ID != "r-2" {
+		t.Fatalf("r-2: got %v, %v; want its receipt", r, err)
+	}
+	for _, g := range book.sent() {
+		if len(g.ids) != 1 {
+			t.Errorf("a resumed request went in a group: %v", g.ids)
+		}
+	}
+	if _, err := co.submit(client.WithJournal(context.Background(), resumedJournal{}), "u", l, receiptFor("r-9", "g-1")); err == nil {
+		t.Error("r-9: no error for a transaction without its outcome")
+	}
+}

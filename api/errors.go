@@ -58,6 +58,8 @@ var (
 	errMethodNotAllowed   = errors.New("method not allowed")
 	errKeyReused          = errors.New("idempotency key reused with a different request")
 	errKeyInProgress      = errors.New("a request with this idempotency key is in progress")
+	errRateLimited        = errors.New("too many requests")
+	errTooManyStreams     = errors.New("too many open event streams")
 	errDeadline           = errors.New("request deadline exceeded")
 	errNotReady           = errors.New("not ready")
 	errPanic              = errors.New("handler panicked")
@@ -83,6 +85,10 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusUnprocessableEntity, "idempotency_key_reused"
 	case errors.Is(err, errKeyInProgress):
 		return http.StatusConflict, "idempotency_key_in_progress"
+	case errors.Is(err, errRateLimited):
+		return http.StatusTooManyRequests, "rate_limited"
+	case errors.Is(err, errTooManyStreams):
+		return http.StatusTooManyRequests, "too_many_streams"
 	case errors.Is(err, errDeadline):
 		return http.StatusGatewayTimeout, "timeout"
 	case errors.Is(err, errNotReady):

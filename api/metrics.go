@@ -16,6 +16,8 @@ type metrics struct {
 	latency       *prometheus.HistogramVec
 	ledgerCalls   *prometheus.CounterVec
 	ledgerLatency *prometheus.HistogramVec
+	limited       *prometheus.CounterVec
+	keys          *prometheus.CounterVec
 	// receiptGroups and receiptRetries watch the receipt coalescer.
 	receiptGroups  prometheus.Histogram
 	receiptRetries prometheus.Counter
@@ -52,8 +54,16 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Name: "grantledger_api_receipt_transaction_retries_total",
 			Help: "SubmitReceipts transactions sent again after failing without recording anything (read conflicts, endorsers disagreeing).",
 		}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "grantledger_api_limited_total",
+			Help: "Requests refused with 429 by the per-token limits: limit rate (requests a second) or streams (open event streams).",
+		}, []string{"limit"}),
+		keys: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "grantledger_api_idempotency_keys_total",
+			Help: "POSTs with an Idempotency-Key by outcome: reserved (first run), replayed (stored answer), resumed (took over the reservation of a run that ended without an answer), in_progress, reused, failed (the store failed).",
+		}, []string{"outcome"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ledgerCalls, m.ledgerLatency, m.receiptGroups, m.receiptRetries} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ledgerCalls, m.ledgerLatency, m.limited, m.keys, m.receiptGroups, m.receiptRetries} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -83,6 +93,12 @@ func (m *metrics) ledgerCall(op string, start time.Time, err error) {
 	m.ledgerCalls.WithLabelValues(op, outcome).Inc()
 	m.ledgerLatency.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
+
+// limit counts a request refused by the per-token limit named.
+func (m *metrics) limit(name string) { m.limited.WithLabelValues(name).Inc() }
+
+// idempotency counts a keyed POST by what the store made of its key.
+func (m *metrics) idempotency(outcome string) { m.keys.WithLabelValues(outcome).Inc() }
 
 // handler serves the registry in the Prometheus text format.
 func (m *metrics) handler() handler {

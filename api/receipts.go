@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -105,7 +106,31 @@ func (h receipts) submitBatch(c *gin.Context) error {
 		b.Receipts[i] = r.domain()
 	}
 	batch, err := l.SubmitReceiptBatch(c.Request.Context(), b)
+	if err == nil && batch.Count == 0 && len(batch.Outcomes) > 0 {
+		err = noneAccepted(batch)
+	}
 	return h.created(c, "/v1/batches/"+req.ID, batch, err)
+}
+
+// noneAccepted is the answer to a batch none of whose receipts was
+// accepted, which the contract does not record: the refusal of the first
+// receipt, of its kind (the status), and the reasons of all, so that the
+// caller need not send them one by one to learn them.
+func noneAccepted(b *ledger.Batch) error {
+	const listed = 10
+	var reasons []string
+	for i, o := range b.Outcomes {
+		if i == listed {
+			reasons = append(reasons, fmt.Sprintf("and %d more", len(b.Outcomes)-listed))
+			break
+		}
+		reasons = append(reasons, o.ReceiptID+": "+o.Kind+": "+o.Reason)
+	}
+	first := b.Outcomes[0].Err()
+	return &client.Error{
+		Kind: ledger.Kind(first), Op: "SubmitReceiptBatch", Err: first,
+		Message: fmt.Sprintf("submit receipt batch %s: no receipt accepted, nothing recorded: %s", b.ID, strings.Join(reasons, "; ")),
+	}
 }
 
 func (h receipts) verify(c *gin.Context) error {

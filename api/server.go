@@ -51,9 +51,14 @@ type Options struct {
 	Identities Identities
 	// Tokens authenticates requests.
 	Tokens TokenChecker
-	// Idempotency stores the responses of POSTs with an Idempotency-Key;
-	// nil keeps them in memory only.
+	// Idempotency stores the responses of POSTs with an Idempotency-Key,
+	// and the transactions of their runs; nil: a store that lives as long
+	// as the process.
 	Idempotency *IdempotencyStore
+	// Limits bound each token's request rate and open event streams. The
+	// zero value sets no limit (grantledger-api sets DefaultTokenRate,
+	// DefaultTokenBurst and DefaultTokenStreams unless told otherwise).
+	Limits Limits
 	// Logger receives one JSON line per request, and the details of
 	// every internal error.
 	Logger *slog.Logger
@@ -61,6 +66,11 @@ type Options struct {
 	Registry *prometheus.Registry
 	// RequestTimeout bounds every request but the event stream.
 	RequestTimeout time.Duration
+	// WriteTimeout is the HTTP server's write timeout
+	// (http.Server.WriteTimeout), from which the event stream is exempt
+	// as a whole: each of its writes must end within it instead. Zero:
+	// the stream's writes have no deadline.
+	WriteTimeout time.Duration
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64
 	// ReadyTimeout bounds the ledger query of /readyz.
@@ -72,26 +82,29 @@ type Options struct {
 	// RequestID makes a request ID when the client sent none; nil: 16
 	// random bytes in hex.
 	RequestID func() string
-	// Now is the clock of the in-memory idempotency store made when
-	// Idempotency is nil; nil: time.Now.
+	// Now is the clock of the rate limits and of the idempotency store
+	// made when Idempotency is nil; nil: time.Now.
 	Now func() time.Time
 }
 
 // Server is one organisation's grantledger API.
 type Server struct {
-	org       string
-	log       *slog.Logger
-	ids       Identities
-	tokens    TokenChecker
-	keys      idempotencyKeys
-	m         *metrics
-	bind      binder
-	timeout   time.Duration
-	maxBody   int64
-	readyWait time.Duration
-	readyUser string
-	heartbeat time.Duration
-	newID     func() string
+	org     string
+	log     *slog.Logger
+	ids     Identities
+	tokens  TokenChecker
+	keys    idempotencyKeys
+	limits  *tokenLimits
+	m       *metrics
+	bind    binder
+	timeout time.Duration
+	// writeTimeout bounds each write of an event stream (streamWrites).
+	writeTimeout time.Duration
+	maxBody      int64
+	readyWait    time.Duration
+	readyUser    string
+	heartbeat    time.Duration
+	newID        func() string
 	// receipts coalesces the receipts posted one by one for a grant.
 	receipts *receiptCoalescer
 	routes   []route
@@ -113,9 +126,16 @@ func New(o Options) (*Server, error) {
 	case o.Logger == nil:
 		return nil, errors.New("new api server: no logger")
 	}
+	if err := o.Limits.check(); err != nil {
+		return nil, fmt.Errorf("new api server: %w", err)
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
 	s := &Server{
 		org: o.Org, log: o.Logger, ids: o.Identities, tokens: o.Tokens, bind: newBinder(),
-		timeout: o.RequestTimeout, maxBody: o.MaxBodyBytes, readyWait: o.ReadyTimeout,
+		timeout: o.RequestTimeout, writeTimeout: o.WriteTimeout, maxBody: o.MaxBodyBytes, readyWait: o.ReadyTimeout,
 		readyUser: o.ReadyUser, heartbeat: o.Heartbeat, newID: o.RequestID, stop: make(chan struct{}),
 	}
 	setDefault(&s.timeout, DefaultRequestTimeout)
@@ -125,14 +145,11 @@ func New(o Options) (*Server, error) {
 	if s.newID == nil {
 		s.newID = randomID
 	}
+	s.limits = newTokenLimits(o.Limits, now)
 	if o.Idempotency != nil {
 		s.keys = o.Idempotency
 	} else {
-		now := o.Now
-		if now == nil {
-			now = time.Now
-		}
-		mem, err := OpenIdempotencyStore("", IdempotencyTTL, now)
+		mem, err := OpenIdempotencyStore("", StoreOptions{Now: now})
 		if err != nil {
 			return nil, fmt.Errorf("new api server: %w", err)
 		}
@@ -203,9 +220,14 @@ func (s *Server) newEngine() *gin.Engine {
 			c.Set(ctxIndexes, indexes)
 		})
 		if !r.Public {
-			chain = append(chain, s.authenticate)
+			chain = append(chain, s.authenticate, s.limitRate)
 		}
-		if !r.Stream {
+		switch {
+		case r.Stream && !r.Public:
+			chain = append(chain, s.limitStreams, s.streamWrites)
+		case r.Stream:
+			chain = append(chain, s.streamWrites)
+		default:
 			chain = append(chain, s.deadline)
 		}
 		if r.Method == http.MethodPost {

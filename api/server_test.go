@@ -159,6 +159,8 @@ func TestErrorStatusTable(t *testing.T) {
 		{"media type", errUnsupportedMedia, 415, "unsupported_media_type"},
 		{"ErrRefused", client.ErrRefused, 422, "refused"},
 		{"key reused", errKeyReused, 422, "idempotency_key_reused"},
+		{"rate limited", fmt.Errorf("%w: a token may make 2 requests a second", errRateLimited), 429, "rate_limited"},
+		{"too many streams", errTooManyStreams, 429, "too_many_streams"},
 		{"canceled", context.Canceled, 499, "canceled"},
 		{"other", errors.New("boom"), 500, "internal"},
 		{"ErrEndorsement", client.ErrEndorsement, 502, "endorsement_failed"},

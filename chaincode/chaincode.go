@@ -93,6 +93,16 @@ func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, author
 		if cfg.AuthorityMSP != authorityMSP {
 			return txError(op, &ledger.RuleError{Kind: ledger.ErrConflict, Msg: "already bootstrapped with authority " + cfg.AuthorityMSP})
 		}
+		// Experts exist once the ledger is bootstrapped: an identity of the
+		// authority convened as an individual expert acts for no
+		// organisation, and does not run the authority's init either.
+		tx, err := c.begin(ctx, op)
+		if err != nil {
+			return txError(op, err)
+		}
+		if !tx.caller.Is(ledger.RoleAuthority) {
+			return txError(op, ledger.Forbidden("only the authority named when the network was set up bootstraps the ledger, not %s acting as an individual expert", caller))
+		}
 		return nil
 	}
 	raw, err := json.Marshal(Config{AuthorityMSP: authorityMSP})

@@ -162,6 +162,14 @@ func (c *Contract) AttachReviewReport(ctx contractapi.TransactionContextInterfac
 		if err != nil {
 			return err
 		}
+		// A caller that may not read the review is answered as for one
+		// that does not exist, before its role is refused.
+		if ok, err := tx.reviewVisible(r); err != nil || !ok {
+			if err == nil {
+				err = tx.hidden(typeReview, id)
+			}
+			return err
+		}
 		operator, err := tx.reviewOperator(r)
 		if err != nil {
 			return err

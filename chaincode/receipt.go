@@ -263,9 +263,11 @@ func (c *Contract) SubmitReceipts(ctx contractapi.TransactionContextInterface, r
 // grant's usage row is read and written once. The batch as the same request
 // sent again (after a lost answer) is answered as recorded, without a
 // write. Form errors of the whole batch (its ID, its size, a receipt ID
-// twice) refuse it whole. Caller: as SubmitReceipt, for every receipt.
-// Event: batch.accepted (related: the usage rows drawn on), or
-// batch.refused when no receipt was accepted.
+// twice) refuse it whole. A batch none of whose receipts is accepted is
+// answered with its outcomes and writes nothing: a caller with no standing
+// on any grant records nothing, not even an empty batch under its ID.
+// Caller: as SubmitReceipt, for every receipt. Event: batch.accepted
+// (related: the usage rows drawn on).
 func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterface, request string) (*ledger.Batch, error) {
 	var out *ledger.Batch
 	err := c.submitMaybe(ctx, "submit receipt batch", func(tx *txn) error {
@@ -301,6 +303,10 @@ func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterfac
 		if err != nil {
 			return err
 		}
+		out = b
+		if b.Count == 0 {
+			return nil
+		}
 		for _, r := range records {
 			if err := put(tx, typeReceipt, r.ID, r); err != nil {
 				return err
@@ -313,12 +319,7 @@ func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterfac
 		if err != nil {
 			return err
 		}
-		change := "accepted"
-		if b.Count == 0 {
-			change = "refused"
-		}
-		tx.emit(typeBatch, b.ID, change, refs...)
-		out = b
+		tx.emit(typeBatch, b.ID, "accepted", refs...)
 		return nil
 	})
 	return result(out, err)

@@ -74,8 +74,8 @@ func defaultOptions() options {
 			Evaluate:     5 * time.Second,
 			Endorse:      15 * time.Second,
 			Submit:       5 * time.Second,
-			CommitStatus: time.Minute,
 			Resend:       5 * time.Second,
+			CommitStatus: time.Minute,
 		},
 		retry: Retry{MaxAttempts: 5, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second},
 	}
@@ -124,8 +124,11 @@ type Client struct {
 	network   *gateway.Network
 	contract  *gateway.Contract
 	chaincode string
-	timeouts  Timeouts
-	retry     Retry
+	// sign signs as the identity: transactions a request journals are
+	// signed before they are recorded (journal.go).
+	sign     identity.Sign
+	timeouts Timeouts
+	retry    Retry
 	// sleep waits between attempts; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 	// jitter returns a random duration in [0, d); tests replace it.
@@ -252,6 +255,7 @@ func newClient(cfg options, id identity.Identity, sign identity.Sign, channel, c
 		network:   network,
 		contract:  network.GetContract(chaincode),
 		chaincode: chaincode,
+		sign:      sign,
 		timeouts:  cfg.timeouts,
 		retry:     cfg.retry,
 		sleep:     sleepContext,
@@ -316,18 +320,30 @@ func (c *Client) submitWith(ctx context.Context, name string, opts ...gateway.Pr
 // recordsNothing says so, the result is returned without ordering the
 // transaction, which would only commit an empty write set.
 func (c *Client) submitUnless(ctx context.Context, name string, recordsNothing func(result []byte) bool, opts ...gateway.ProposalOption) ([]byte, error) {
+	// Under a request's journal (journal.go) this is the request's n-th
+	// transaction: an earlier run of the request may have sent it already.
+	j, n := nextTransaction(ctx)
+	resume := j != nil
 	var result []byte
 	err := c.withRetry(ctx, name, retryable, func() error {
 		var err error
-		result, err = c.submitOnce(ctx, name, recordsNothing, opts)
+		if resume {
+			resume = false
+			if sent, ok := j.Sent(n); ok {
+				result, err = c.resend(ctx, j, n, name, sent)
+				return err
+			}
+		}
+		result, err = c.submitOnce(ctx, name, recordsNothing, opts, j, n)
 		return err
 	})
 	return result, err
 }
 
 // submitOnce is one attempt: a new proposal (new transaction ID), endorsed,
-// then ordered and awaited until it commits.
-func (c *Client) submitOnce(ctx context.Context, name string, recordsNothing func([]byte) bool, opts []gateway.ProposalOption) ([]byte, error) {
+// recorded in the request's journal when there is one, then ordered and
+// awaited until it commits, each stage under its own timeout.
+func (c *Client) submitOnce(ctx context.Context, name string, recordsNothing func([]byte) bool, opts []gateway.ProposalOption, j Journal, n int) ([]byte, error) {
 	proposal, err := c.contract.NewProposal(name, opts...)
 	if err != nil {
 		return nil, err
@@ -341,14 +357,38 @@ func (c *Client) submitOnce(ctx context.Context, name string, recordsNothing fun
 	if recordsNothing != nil && recordsNothing(tx.Result()) {
 		return tx.Result(), nil
 	}
+	if j != nil {
+		if tx, err = c.record(j, n, name, tx); err != nil {
+			return nil, err
+		}
+	}
+	return c.commit(ctx, tx, j, n)
+}
+
+// commit orders an endorsed transaction and waits for its commit. A
+// transaction the gateway refused to send, or the ledger invalidated, is
+// forgotten by the request's journal: it will never commit, so a later run
+// of the request must send a new one.
+func (c *Client) commit(ctx context.Context, tx *gateway.Transaction, j Journal, n int) ([]byte, error) {
 	st, err := c.commitSigned(ctx, tx)
 	if err != nil {
+		if j != nil && !resendable(err) {
+			if ferr := j.Forget(n); ferr != nil {
+				return nil, fmt.Errorf("%w (and the request's journal could not forget it: %w)", err, ferr)
+			}
+		}
 		return nil, err
 	}
 	if !st.Successful {
 		// fabric-gateway builds this error's text internally; classify
 		// writes the message, errors.As still finds the code.
-		return nil, &gateway.CommitError{TransactionID: st.TransactionID, Code: st.Code}
+		invalid := &gateway.CommitError{TransactionID: st.TransactionID, Code: st.Code}
+		if j != nil {
+			if err := j.Forget(n); err != nil {
+				return nil, fmt.Errorf("%w (and the request's journal could not forget it: %w)", invalid, err)
+			}
+		}
+		return nil, invalid
 	}
 	return tx.Result(), nil
 }

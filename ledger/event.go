@@ -40,11 +40,25 @@ type Audience struct {
 	Orgs []string `json:"orgs,omitempty"`
 	// Roles may read it whatever their organisation (experts, the platform).
 	Roles []Role `json:"roles,omitempty"`
+	// Clients are single identities that may read it, whatever they act
+	// as: the author of an opinion, who may be an individual expert acting
+	// for no organisation.
+	Clients []ClientIdentity `json:"clients,omitempty"`
+}
+
+// ClientIdentity is one Fabric client identity: its MSP ID and its client
+// identity within that MSP (x509 subject and issuer, as WhoAmI reports it).
+// Both are needed: another organisation's CA could issue a certificate of
+// the same subject and issuer.
+type ClientIdentity struct {
+	MSP    string `json:"msp"`
+	Client string `json:"client"`
 }
 
 // Includes reports whether the caller may read an object of this audience.
 func (a Audience) Includes(c Actor) bool {
-	return a.Public || c.readsAll() || slices.ContainsFunc(a.Orgs, c.ActsFor) || (c.Role != "" && slices.Contains(a.Roles, c.Role))
+	return a.Public || c.readsAll() || slices.ContainsFunc(a.Orgs, c.ActsFor) || (c.Role != "" && slices.Contains(a.Roles, c.Role)) ||
+		(c.Client != "" && slices.Contains(a.Clients, ClientIdentity{MSP: c.MSP, Client: c.Client}))
 }
 
 // public is the audience of what anyone may read.
@@ -115,8 +129,15 @@ func (r *Review) Audience(app *Application) Audience {
 	return orgs(app.Operator)
 }
 
-// Audience of an opinion: its author's organisation and the subject's owner.
-func (o *Opinion) Audience(subjectOwner string) Audience { return orgs(o.Author, subjectOwner) }
+// Audience of an opinion: its author (the identity that recorded it, and
+// its organisation), and the subject's owner.
+func (o *Opinion) Audience(subjectOwner string) Audience {
+	a := orgs(o.Author, subjectOwner)
+	if o.AuthorClient != "" {
+		a.Clients = []ClientIdentity{{MSP: o.Author, Client: o.AuthorClient}}
+	}
+	return a
+}
 
 // Audience of a receipt: the platform and whoever reads its grant.
 func (r *Receipt) Audience(g *Grant) Audience {

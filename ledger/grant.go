@@ -516,7 +516,7 @@ func (g *Grant) Pending() []string {
 // Suspend suspends an active grant (暂停). Only the authority suspends.
 func (g *Grant) Suspend(c Actor, reason string, st Stamp) error {
 	if !c.Is(RoleAuthority) {
-		return forbidden("only the authority suspends grants")
+		return unlessVisible(g.VisibleTo(c), "grant", g.ID, forbidden("only the authority suspends grants"))
 	}
 	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
 		return err
@@ -531,7 +531,7 @@ func (g *Grant) Suspend(c Actor, reason string, st Stamp) error {
 // Resume returns a suspended grant to active.
 func (g *Grant) Resume(c Actor, st Stamp) error {
 	if !c.Is(RoleAuthority) {
-		return forbidden("only the authority resumes grants")
+		return unlessVisible(g.VisibleTo(c), "grant", g.ID, forbidden("only the authority resumes grants"))
 	}
 	if err := g.requireStatus(st.Time, "resumed", GrantSuspended); err != nil {
 		return err
@@ -543,7 +543,7 @@ func (g *Grant) Resume(c Actor, st Stamp) error {
 // Revoke ends a grant for good, with a reason (撤销). Only the authority revokes.
 func (g *Grant) Revoke(c Actor, reason string, st Stamp) error {
 	if !c.Is(RoleAuthority) {
-		return forbidden("only the authority revokes grants")
+		return unlessVisible(g.VisibleTo(c), "grant", g.ID, forbidden("only the authority revokes grants"))
 	}
 	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
 		return err
@@ -570,10 +570,11 @@ func (g *Grant) End(reason string, st Stamp) bool {
 
 // Expire records that a grant's term has ended. Expiry is effective without
 // it (every read and write evaluates the term); recording it keeps lists by
-// status exact. Any registered participant may record it.
+// status exact. Any registered participant who may read the grant may
+// record it; to the others the grant does not exist, as on every read.
 func (g *Grant) Expire(c Actor, st Stamp) error {
-	if c.Role == "" {
-		return forbidden("%s is not a registered participant", c.MSP)
+	if c.Role == "" || !g.VisibleTo(c) {
+		return unlessVisible(g.VisibleTo(c), "grant", g.ID, forbidden("%s is not a registered participant", c.MSP))
 	}
 	if g.Status == GrantExpired {
 		return conflict("grant %s is already recorded as expired", g.ID)
@@ -722,7 +723,7 @@ func quotaWithin(q Quota, parent *Grant, used Usage) error {
 // its parent is usable and still has the quota.
 func (g *Grant) ActivateSubGrant(c Actor, in SubGrantInputs, st Stamp) error {
 	if !c.Is(RoleAuthority) {
-		return forbidden("only the authority activates sub-grants")
+		return unlessVisible(g.VisibleTo(c), "grant", g.ID, forbidden("only the authority activates sub-grants"))
 	}
 	if g.ParentID == "" {
 		return refused("grant %s is a first-level grant; its providers approve it", g.ID)

@@ -253,7 +253,7 @@ func TestGrantStatusChanges(t *testing.T) {
 			_ = g.Expire(lt.Regulator, lt.Stamp(lt.Regulator, lt.GrantTo))
 			return g.Expire(lt.Regulator, lt.Stamp(lt.Regulator, lt.GrantTo))
 		}, ledger.ErrConflict, ledger.GrantExpired},
-		{"expire by stranger", func(g *ledger.Grant) error { return g.Expire(lt.Stranger, lt.Stamp(lt.Stranger, lt.GrantTo)) }, ledger.ErrForbidden, ledger.GrantActive},
+		{"expire by stranger, answered as missing", func(g *ledger.Grant) error { return g.Expire(lt.Stranger, lt.Stamp(lt.Stranger, lt.GrantTo)) }, ledger.ErrNotFound, ledger.GrantActive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -203,7 +203,7 @@ func (p *Product) Submit(c Actor, st Stamp) error {
 // draft with the reason.
 func (p *Product) Decide(c Actor, approve bool, reason string, opinions []Opinion, st Stamp) error {
 	if !c.Is(RoleAuthority) {
-		return forbidden("only the authority decides product reviews")
+		return unlessVisible(p.VisibleTo(c), "product", p.ID, forbidden("only the authority decides product reviews"))
 	}
 	if err := checkText("reason", reason, MaxTextLen, !approve); err != nil {
 		return err

@@ -42,7 +42,7 @@ func (n *Network) startAPIs(ctx context.Context) error {
 			name: apiProcess(o),
 			bin:  bin,
 			args: apiServe{Profile: n.ProfilePath(), Org: o.MSPID, Listen: o.API,
-				Tokens: hashed, IdempotencyFile: filepath.Join(dir, "idempotency.jsonl")}.Args(),
+				Tokens: hashed, IdempotencyFile: filepath.Join(dir, "idempotency.db")}.Args(),
 			ready: "http://" + o.API + "/readyz",
 		})
 		if err != nil {

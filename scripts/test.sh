@@ -7,7 +7,8 @@
 #   fuzz  every fuzz target briefly, one at a time (FUZZTIME a target,
 #         default 3s; docs/testing.md says how to run them long)
 #   e2e   brings up a network of its own (state in var/e2e, ports shifted by
-#         GLNET_PORT_OFFSET, default 20000, so it can run beside `make up`),
+#         GLNET_PORT_OFFSET, default 18000, so it can run beside `make up`
+#         and stays below the kernel's ephemeral ports, 32768 up),
 #         runs the end-to-end tests against it, and takes it down again
 #   all   lint, unit, fuzz, e2e
 set -euo pipefail
@@ -79,7 +80,7 @@ e2e() {
   # The default topology plus a developer organisation (开发利用主体), so that
   # two-level authorization (sub-grants) runs end to end too.
   export GLNET_TOPOLOGY="${GLNET_TOPOLOGY:-$root/test/e2e/topology.json}"
-  export GRANTLEDGER_FABRIC="$fabric" GLNET_STATE="$state" GLNET_PORT_OFFSET="${GLNET_PORT_OFFSET:-20000}" GRANTLEDGER_ROOT="$root"
+  export GRANTLEDGER_FABRIC="$fabric" GLNET_STATE="$state" GLNET_PORT_OFFSET="${GLNET_PORT_OFFSET:-18000}" GRANTLEDGER_ROOT="$root"
   # Always take down what this run started, however it ends.
   trap '"$glnet" down >/dev/null 2>&1 || true' EXIT
   local t0=$SECONDS
@@ -103,5 +104,5 @@ case "${1:-}" in
   fuzz) fuzz ;;
   e2e) e2e ;;
   all) lint; unit; fuzz; e2e ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -4,31 +4,44 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"time"
 
+	"github.com/grantledger/grantledger/api"
 	"github.com/grantledger/grantledger/internal/config"
 )
 
 // Config is the whole configuration of `grantledger-api serve`, loaded by
 // loadConfig (package internal/config): defaults, then the config file,
 // then the environment, then flags, then validation. docs/config.md
-// documents every setting; the tags are the single description of each.
-// The defaults of request-timeout, max-body-bytes and ready-timeout are
-// api.DefaultRequestTimeout, api.DefaultMaxBodyBytes and
-// api.DefaultReadyTimeout (a test holds them equal).
+// documents every setting, and why each default; the tags are the single
+// description of each. The defaults of request-timeout, max-body-bytes,
+// ready-timeout, the token limits and the idempotency bounds are the api
+// package's Default… constants (a test holds them equal).
 type Config struct {
-	Listen          string        `flag:"listen" env:"GRANTLEDGER_API_LISTEN" usage:"address to serve on (default: the org's api address in the profile, else 127.0.0.1:8080)"`
-	Profile         string        `flag:"profile" env:"GRANTLEDGER_API_PROFILE" default:"var/network.json" required:"true" usage:"connection profile written by the network tooling"`
-	Org             string        `flag:"org" env:"GRANTLEDGER_API_ORG" required:"true" usage:"organisation to serve, by MSP ID or short name (required)"`
-	Tokens          string        `flag:"tokens" env:"GRANTLEDGER_API_TOKENS" required:"true" usage:"hashed token file written by 'grantledger-api tokens' (required)"`
-	RequestTimeout  time.Duration `flag:"request-timeout" env:"GRANTLEDGER_API_REQUEST_TIMEOUT" default:"30s" usage:"deadline of every request but the event stream"`
-	MaxBodyBytes    int64         `flag:"max-body-bytes" env:"GRANTLEDGER_API_MAX_BODY_BYTES" default:"1048576" usage:"largest request body accepted"`
-	IdempotencyFile string        `flag:"idempotency-file" env:"GRANTLEDGER_API_IDEMPOTENCY_FILE" usage:"file keeping Idempotency-Key responses across restarts (default: memory only)"`
-	LogLevel        config.Level  `flag:"log-level" env:"GRANTLEDGER_API_LOG_LEVEL" default:"info" usage:"debug, info, warn or error"`
-	ReadyTimeout    time.Duration `flag:"ready-timeout" env:"GRANTLEDGER_API_READY_TIMEOUT" default:"3s" usage:"deadline of the ledger query behind /readyz"`
-	ReadyUser       string        `flag:"ready-user" env:"GRANTLEDGER_API_READY_USER" usage:"identity /readyz queries as (default: the first user of the token file)"`
-	ShutdownTimeout time.Duration `flag:"shutdown-timeout" env:"GRANTLEDGER_API_SHUTDOWN_TIMEOUT" default:"15s" usage:"how long a graceful shutdown waits for requests in flight"`
+	Listen                string        `flag:"listen" env:"GRANTLEDGER_API_LISTEN" usage:"address to serve on (default: the org's api address in the profile, else 127.0.0.1:8080)"`
+	Profile               string        `flag:"profile" env:"GRANTLEDGER_API_PROFILE" default:"var/network.json" required:"true" usage:"connection profile written by the network tooling"`
+	Org                   string        `flag:"org" env:"GRANTLEDGER_API_ORG" required:"true" usage:"organisation to serve, by MSP ID or short name (required)"`
+	Tokens                string        `flag:"tokens" env:"GRANTLEDGER_API_TOKENS" required:"true" usage:"hashed token file written by 'grantledger-api tokens' (required)"`
+	TLSCert               string        `flag:"tls-cert" env:"GRANTLEDGER_API_TLS_CERT" usage:"PEM certificate (chain) to serve HTTPS with, with -tls-key (default: plain HTTP)"`
+	TLSKey                string        `flag:"tls-key" env:"GRANTLEDGER_API_TLS_KEY" usage:"PEM private key of -tls-cert"`
+	RequestTimeout        time.Duration `flag:"request-timeout" env:"GRANTLEDGER_API_REQUEST_TIMEOUT" default:"30s" usage:"deadline of every request but the event stream"`
+	ReadHeaderTimeout     time.Duration `flag:"read-header-timeout" env:"GRANTLEDGER_API_READ_HEADER_TIMEOUT" default:"10s" usage:"how long a client may take to send a request's headers"`
+	ReadTimeout           time.Duration `flag:"read-timeout" env:"GRANTLEDGER_API_READ_TIMEOUT" default:"30s" usage:"how long a client may take to send a whole request, body included"`
+	WriteTimeout          time.Duration `flag:"write-timeout" env:"GRANTLEDGER_API_WRITE_TIMEOUT" default:"1m" usage:"how long a request may take from its headers to the end of its answer (the event stream excepted); more than request-timeout"`
+	IdleTimeout           time.Duration `flag:"idle-timeout" env:"GRANTLEDGER_API_IDLE_TIMEOUT" default:"2m" usage:"how long a kept-alive connection may wait for its next request"`
+	MaxBodyBytes          int64         `flag:"max-body-bytes" env:"GRANTLEDGER_API_MAX_BODY_BYTES" default:"1048576" usage:"largest request body accepted"`
+	TokenRate             float64       `flag:"token-rate" env:"GRANTLEDGER_API_TOKEN_RATE" default:"1000" usage:"requests a second one token may make on average; 0: no limit"`
+	TokenBurst            int           `flag:"token-burst" env:"GRANTLEDGER_API_TOKEN_BURST" default:"2000" usage:"requests one token may make at once above its rate; 0: the rate"`
+	TokenStreams          int           `flag:"token-streams" env:"GRANTLEDGER_API_TOKEN_STREAMS" default:"32" usage:"event streams one token may hold open; 0: no limit"`
+	IdempotencyFile       string        `flag:"idempotency-file" env:"GRANTLEDGER_API_IDEMPOTENCY_FILE" usage:"bbolt file keeping Idempotency-Key answers and the transactions of their requests across restarts (default: none, nothing survives a restart)"`
+	IdempotencyTTL        time.Duration `flag:"idempotency-ttl" env:"GRANTLEDGER_API_IDEMPOTENCY_TTL" default:"24h" usage:"how long a key answers repeats of its request"`
+	IdempotencyMaxEntries int           `flag:"idempotency-max-entries" env:"GRANTLEDGER_API_IDEMPOTENCY_MAX_ENTRIES" default:"100000" usage:"most keys kept; beyond, the oldest are evicted"`
+	LogLevel              config.Level  `flag:"log-level" env:"GRANTLEDGER_API_LOG_LEVEL" default:"info" usage:"debug, info, warn or error"`
+	ReadyTimeout          time.Duration `flag:"ready-timeout" env:"GRANTLEDGER_API_READY_TIMEOUT" default:"3s" usage:"deadline of the ledger query behind /readyz"`
+	ReadyUser             string        `flag:"ready-user" env:"GRANTLEDGER_API_READY_USER" usage:"identity /readyz queries as (default: the first user of the token file)"`
+	ShutdownTimeout       time.Duration `flag:"shutdown-timeout" env:"GRANTLEDGER_API_SHUTDOWN_TIMEOUT" default:"15s" usage:"how long a graceful shutdown waits for requests in flight"`
 }
 
 // serveOptions say where `grantledger-api serve` reads its settings.
@@ -63,18 +76,58 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		name string
 		d    time.Duration
-	}{{"request-timeout", c.RequestTimeout}, {"ready-timeout", c.ReadyTimeout}, {"shutdown-timeout", c.ShutdownTimeout}} {
+	}{
+		{"request-timeout", c.RequestTimeout}, {"read-header-timeout", c.ReadHeaderTimeout}, {"read-timeout", c.ReadTimeout},
+		{"write-timeout", c.WriteTimeout}, {"idle-timeout", c.IdleTimeout}, {"idempotency-ttl", c.IdempotencyTTL},
+		{"ready-timeout", c.ReadyTimeout}, {"shutdown-timeout", c.ShutdownTimeout},
+	} {
 		if d.d <= 0 {
 			errs = append(errs, config.Invalid(d.name, "must be positive"))
 		}
 	}
+	if c.ReadHeaderTimeout > c.ReadTimeout && c.ReadTimeout > 0 {
+		// The read timeout counts from the same moment and covers the
+		// headers too: a longer header timeout would never apply.
+		errs = append(errs, config.Invalid("read-header-timeout", "%s is longer than read-timeout %s, which covers the headers too", c.ReadHeaderTimeout, c.ReadTimeout))
+	}
+	if c.WriteTimeout <= c.RequestTimeout && c.RequestTimeout > 0 {
+		// The write deadline counts from the end of the headers: a
+		// request that uses its whole deadline must still have time to
+		// answer (504 at worst).
+		errs = append(errs, config.Invalid("write-timeout", "%s must be longer than request-timeout %s, or answers at the deadline are cut", c.WriteTimeout, c.RequestTimeout))
+	}
+	switch {
+	case c.TLSCert != "" && c.TLSKey == "":
+		errs = append(errs, config.Invalid("tls-key", "is required with tls-cert: set both to serve HTTPS, or neither for plain HTTP"))
+	case c.TLSKey != "" && c.TLSCert == "":
+		errs = append(errs, config.Invalid("tls-cert", "is required with tls-key: set both to serve HTTPS, or neither for plain HTTP"))
+	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, config.Invalid("max-body-bytes", "must be at least 1024"))
+	}
+	if c.TokenRate < 0 || math.IsNaN(c.TokenRate) || math.IsInf(c.TokenRate, 0) {
+		errs = append(errs, config.Invalid("token-rate", "must be a number of requests a second, 0 (no limit) or more"))
+	}
+	for _, n := range []struct {
+		name string
+		n    int
+	}{{"token-burst", c.TokenBurst}, {"token-streams", c.TokenStreams}} {
+		if n.n < 0 {
+			errs = append(errs, config.Invalid(n.name, "must be 0 or more"))
+		}
+	}
+	if c.IdempotencyMaxEntries < 1 {
+		errs = append(errs, config.Invalid("idempotency-max-entries", "must be at least 1"))
 	}
 	return errors.Join(errs...)
 }
 
+// Limits are the per-token limits the settings give.
+func (c Config) Limits() api.Limits {
+	return api.Limits{Rate: c.TokenRate, Burst: c.TokenBurst, Streams: c.TokenStreams}
+}
+
 // LogValue prints every setting under its flag name, secret ones as "***"
-// (none is secret: bearer tokens live, hashed, in the token file and
-// private keys in the files the profile names).
+// (none is secret: bearer tokens live, hashed, in the token file, and
+// private keys in the files the profile and -tls-key name).
 func (c Config) LogValue() slog.Value { return config.LogValue(c) }

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +17,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -153,13 +153,13 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		listen = "127.0.0.1:8080"
 	}
 
-	keys, err := api.OpenIdempotencyStore(cfg.IdempotencyFile, api.IdempotencyTTL, time.Now)
+	keys, err := api.OpenIdempotencyStore(cfg.IdempotencyFile, api.StoreOptions{TTL: cfg.IdempotencyTTL, MaxEntries: cfg.IdempotencyMaxEntries})
 	if err != nil {
 		return err
 	}
 	defer closeLogged(log, "idempotency store", keys)
 	if cfg.IdempotencyFile == "" {
-		log.Warn("idempotency keys are kept in memory only: a restart forgets them (set GRANTLEDGER_API_IDEMPOTENCY_FILE)")
+		log.Warn("idempotency keys live as long as the process: a restart forgets them, and cannot resume the requests it cut (set GRANTLEDGER_API_IDEMPOTENCY_FILE)")
 	}
 
 	// One gRPC connection to the organisation's peer, shared by one
@@ -183,27 +183,25 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	gin.SetMode(gin.ReleaseMode)
 	srv, err := api.New(api.Options{
 		Org: org.MSPID, Identities: pool, Tokens: auth, Idempotency: keys, Logger: log, Registry: reg,
-		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
-		ReadyTimeout: cfg.ReadyTimeout, ReadyUser: readyUser,
+		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
+		ReadyTimeout: cfg.ReadyTimeout, ReadyUser: readyUser, Limits: cfg.Limits(),
 	})
 	if err != nil {
 		return err
 	}
+	hs, err := newHTTPServer(cfg, srv.Handler(), log)
+	if err != nil {
+		return err
+	}
+	hs.RegisterOnShutdown(srv.StopStreams)
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", listen)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	hs.RegisterOnShutdown(srv.StopStreams)
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	log.Info("listening", "address", ln.Addr().String(), "org", org.MSPID, "users", auth.Users())
+	go func() { served <- serveHTTP(hs, ln, cfg.TLSCert != "") }()
+	log.Info("listening", "address", ln.Addr().String(), "tls", cfg.TLSCert != "", "org", org.MSPID, "users", auth.Users())
 
 	select {
 	case err := <-served:
@@ -218,6 +216,45 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newHTTPServer is the HTTP server of the API: its timeouts, and its TLS
+// certificate when the configuration names one (loaded here, so that a
+// bad certificate stops the start, not the first client).
+//
+// The timeouts bound what a client may hold of the server: the headers
+// within ReadHeaderTimeout, the whole request within ReadTimeout, the
+// request from its headers to the end of its answer within WriteTimeout,
+// an idle kept-alive connection IdleTimeout. net/http lifts the read
+// deadline once the body is read; the api package exempts the event
+// stream, which may stay open for hours, from the write deadline as a
+// whole and applies it to each of its writes instead.
+func newHTTPServer(cfg Config, h http.Handler, log *slog.Logger) (*http.Server, error) {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("TLS certificate %s with key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	return hs, nil
+}
+
+// serveHTTP serves on ln, over TLS with the certificate newHTTPServer
+// loaded when useTLS (HTTP/2 offered then, as net/http does).
+func serveHTTP(hs *http.Server, ln net.Listener, useTLS bool) error {
+	if useTLS {
+		return hs.ServeTLS(ln, "", "")
+	}
+	return hs.Serve(ln)
 }
 
 func closeLogged(log *slog.Logger, what string, c io.Closer) {

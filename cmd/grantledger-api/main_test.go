@@ -31,12 +31,21 @@ import (
 // defaultConfig is what the tags must give: the api package's defaults.
 func defaultConfig() Config {
 	return Config{
-		Profile:         "var/network.json",
-		RequestTimeout:  api.DefaultRequestTimeout,
-		MaxBodyBytes:    api.DefaultMaxBodyBytes,
-		LogLevel:        config.Level(slog.LevelInfo),
-		ReadyTimeout:    api.DefaultReadyTimeout,
-		ShutdownTimeout: 15 * time.Second,
+		Profile:               "var/network.json",
+		RequestTimeout:        api.DefaultRequestTimeout,
+		ReadHeaderTimeout:     10 * time.Second,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          time.Minute,
+		IdleTimeout:           2 * time.Minute,
+		MaxBodyBytes:          api.DefaultMaxBodyBytes,
+		TokenRate:             api.DefaultTokenRate,
+		TokenBurst:            api.DefaultTokenBurst,
+		TokenStreams:          api.DefaultTokenStreams,
+		IdempotencyTTL:        api.IdempotencyTTL,
+		IdempotencyMaxEntries: api.DefaultIdempotencyMaxEntries,
+		LogLevel:              config.Level(slog.LevelInfo),
+		ReadyTimeout:          api.DefaultReadyTimeout,
+		ShutdownTimeout:       15 * time.Second,
 	}
 }
 
@@ -69,15 +78,37 @@ func TestLoadConfig(t *testing.T) {
 			want: func(c *Config) {
 				c.Org, c.Listen, c.RequestTimeout, c.MaxBodyBytes, c.LogLevel = "from-env", "127.0.0.1:9001", 5*time.Second, 4096, config.Level(slog.LevelDebug)
 			}},
-		{name: "flags over environment", args: []string{"-config", file, "-org", "from-flag", "-idempotency-file", "k.jsonl"},
+		{name: "flags over environment", args: []string{"-config", file, "-org", "from-flag", "-idempotency-file", "k.db"},
 			env: map[string]string{"GRANTLEDGER_API_ORG": "from-env", "GRANTLEDGER_API_TOKENS": "t.json"},
 			want: func(c *Config) {
-				c.Org, c.Listen, c.RequestTimeout, c.MaxBodyBytes, c.IdempotencyFile = "from-flag", "127.0.0.1:9001", 10*time.Second, 4096, "k.jsonl"
+				c.Org, c.Listen, c.RequestTimeout, c.MaxBodyBytes, c.IdempotencyFile = "from-flag", "127.0.0.1:9001", 10*time.Second, 4096, "k.db"
 			}},
 		{name: "serve is the default command's flags", args: []string{"-org", "a", "-tokens", "t.json", "-ready-user", "User2", "-ready-timeout", "1s", "-shutdown-timeout", "3s"},
 			want: func(c *Config) {
 				c.Org, c.ReadyUser, c.ReadyTimeout, c.ShutdownTimeout = "a", "User2", time.Second, 3*time.Second
 			}},
+		{name: "limits, timeouts and TLS", args: []string{"-org", "a", "-tokens", "t.json", "-tls-cert", "c.pem", "-tls-key", "k.pem",
+			"-read-header-timeout", "2s", "-read-timeout", "5s", "-write-timeout", "45s", "-idle-timeout", "90s",
+			"-token-rate", "12.5", "-token-burst", "25", "-token-streams", "0", "-idempotency-ttl", "1h", "-idempotency-max-entries", "10"},
+			want: func(c *Config) {
+				c.Org, c.TLSCert, c.TLSKey = "a", "c.pem", "k.pem"
+				c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout = 2*time.Second, 5*time.Second, 45*time.Second, 90*time.Second
+				c.TokenRate, c.TokenBurst, c.TokenStreams, c.IdempotencyTTL, c.IdempotencyMaxEntries = 12.5, 25, 0, time.Hour, 10
+			}},
+		{name: "limits from the environment", args: []string{"-org", "a", "-tokens", "t.json"},
+			env: map[string]string{"GRANTLEDGER_API_TOKEN_RATE": "0", "GRANTLEDGER_API_WRITE_TIMEOUT": "2m", "GRANTLEDGER_API_TLS_CERT": "c.pem", "GRANTLEDGER_API_TLS_KEY": "k.pem"},
+			want: func(c *Config) {
+				c.Org, c.TokenRate, c.WriteTimeout, c.TLSCert, c.TLSKey = "a", 0, 2*time.Minute, "c.pem", "k.pem"
+			}},
+		{name: "a certificate without its key", args: []string{"-org", "a", "-tokens", "t", "-tls-cert", "c.pem"}, wantErr: "tls-key is required with tls-cert"},
+		{name: "a key without its certificate", args: []string{"-org", "a", "-tokens", "t"}, env: map[string]string{"GRANTLEDGER_API_TLS_KEY": "k.pem"}, wantErr: "tls-cert is required with tls-key"},
+		{name: "write timeout within the request deadline", args: []string{"-org", "a", "-tokens", "t", "-write-timeout", "30s"}, wantErr: "write-timeout 30s must be longer than request-timeout 30s"},
+		{name: "header timeout over the read timeout", args: []string{"-org", "a", "-tokens", "t", "-read-header-timeout", "40s"}, wantErr: "read-header-timeout 40s is longer than read-timeout 30s"},
+		{name: "zero idle timeout", args: []string{"-org", "a", "-tokens", "t", "-idle-timeout", "0"}, wantErr: "idle-timeout must be positive"},
+		{name: "negative rate", args: []string{"-org", "a", "-tokens", "t", "-token-rate", "-1"}, wantErr: "token-rate must be"},
+		{name: "rate not a number", args: []string{"-org", "a", "-tokens", "t", "-token-rate", "NaN"}, wantErr: "token-rate must be"},
+		{name: "negative streams", args: []string{"-org", "a", "-tokens", "t", "-token-streams", "-2"}, wantErr: "token-streams must be 0 or more"},
+		{name: "no idempotency entries", args: []string{"-org", "a", "-tokens", "t", "-idempotency-max-entries", "0"}, wantErr: "idempotency-max-entries must be at least 1"},
 		{name: "org required", args: []string{"-tokens", "t.json"}, wantErr: "org is required"},
 		{name: "tokens required", args: []string{"-org", "a"}, wantErr: "tokens is required"},
 		{name: "bad duration", args: []string{"-org", "a", "-tokens", "t", "-request-timeout", "soon"}, wantErr: "-request-timeout"},
@@ -259,7 +290,7 @@ func TestServe(t *testing.T) {
 	exited := make(chan int, 1)
 	go func() {
 		exited <- run(ctx, []string{"serve", "-profile", profile, "-org", "authority", "-tokens", hashed,
-			"-listen", "127.0.0.1:0", "-ready-timeout", "500ms", "-idempotency-file", filepath.Join(dir, "keys.jsonl")}, stdout, stderr)
+			"-listen", "127.0.0.1:0", "-ready-timeout", "500ms", "-idempotency-file", filepath.Join(dir, "keys.db")}, stdout, stderr)
 	}()
 	addr := ""
 	for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {

@@ -306,12 +306,14 @@ func (r refusals) receiptsOfRevokedGrant(t *testing.T) {
 	wantAPIError(t, r.operator.do(t, apiRequest{method: http.MethodPost, path: "/v1/receipts", body: r.receiptBody(after)}),
 		http.StatusUnprocessableEntity, "refused", "", "revoked")
 	inBatch := r.statement(r.id("r-after-batch"), 1)
-	var b ledger.Batch
-	r.write(t, r.operator, apiRequest{method: http.MethodPost, path: "/v1/batches", body: obj{"id": r.id("batch-after"), "receipts": []obj{r.receiptBody(inBatch)}}},
-		http.StatusCreated, "batch.refused", &b)
-	if o := b.Outcomes; b.Count != 0 || len(o) != 1 || o[0].Status != ledger.OutcomeRefused || o[0].Kind != "refused" || !strings.Contains(o[0].Reason, "revoked") {
-		t.Errorf("batch after the revocation: got %+v, want its one receipt refused as revoked", b)
+	// A batch none of whose receipts is accepted records nothing.
+	eb := wantAPIError(t, r.operator.do(t, apiRequest{method: http.MethodPost, path: "/v1/batches", body: obj{"id": r.id("batch-after"), "receipts": []obj{r.receiptBody(inBatch)}}}),
+		http.StatusUnprocessableEntity, "refused", "", "no receipt accepted, nothing recorded: "+r.id("r-after-batch")+": refused: ")
+	if !strings.Contains(eb.Message, "revoked") {
+		t.Errorf("batch after the revocation: got %q, want its one receipt refused as revoked", eb.Message)
 	}
+	wantAPIError(t, r.operator.do(t, apiRequest{method: http.MethodGet, path: "/v1/batches/" + r.id("batch-after")}),
+		http.StatusNotFound, "not_found", "", "")
 	// The use time, signed by the attestor, decides: a use while the
 	// grant was in force is still recorded.
 	r.write(t, r.operator, apiRequest{method: http.MethodPost, path: "/v1/receipts", body: r.receiptBody(before)},

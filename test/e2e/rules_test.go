@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"strings"
@@ -105,37 +104,6 @@ func TestRulesRevocationWithoutProviders(t *testing.T) {
 	)
 }
 
-// TestRulesExit: the authority records the operator's exit; the exit's
-// own transaction revokes the operator's grants, naming the exit, and its
-// products show the mark. An exit is final, and every other API test
-// needs the operator admitted, so this test runs only when the run is
-// narrowed to the TestRules tests (E2E_RUN=TestRules), after the others.
-func TestRulesExit(t *testing.T) {
-	if run := flag.Lookup("test.run"); run == nil || !strings.Contains(run.Value.String(), "TestRules") {
-		t.Skip("an exit is final and the other tests need the operator admitted: run it alone with E2E_RUN=TestRules")
-	}
-	p := newAPIProcess(t, "rexit")
-	runPhases(t,
-		phase{"grant in force with a product", func(t *testing.T) {
-			p.rulesGrantInForce(t)
-			p.receiptAndProduct(t)
-		}},
-		phase{"exit ends the grants and marks the products", func(t *testing.T) {
-			p.setStatus(t, p.operator, "exited", "licence withdrawn")
-			var g ledger.Grant
-			p.get(t, p.regulator, "/v1/grants/"+p.grant, &g)
-			if g.Status != ledger.GrantRevoked || !strings.Contains(g.Reason, p.operator.msp+" exited: licence withdrawn") {
-				t.Errorf("grant after the exit: got %s (%s), want revoked naming the exit", g.Status, g.Reason)
-			}
-			p.wantMarked(t, p.regulator, "exited")
-			a := p.platform.do(t, apiRequest{method: http.MethodPost, path: "/v1/receipts", body: p.receiptBody(p.statement(p.id("r2"), 1))})
-			wantAPIError(t, a, http.StatusUnprocessableEntity, "refused", "", "operator "+p.operator.msp+" is exited")
-		}},
-	)
-}
-
-// rulesGrantInForce puts a grant over both datasets in force, with an
-// attestor registered.
 func (p *apiProcess) rulesGrantInForce(t *testing.T) {
 	p.parties(t)
 	p.catalogue(t, p.visits, p.loans)

@@ -22,8 +22,9 @@ import (
 // and comes up again on the same crypto material and ledgers.
 //
 // These tests kill, stop and restart the network's processes, so they run
-// after every other test: go test runs the tests of a package in the order
-// of their files' names, and this file's sorts last.
+// after every other test but the operator's exit (withdrawal_test.go):
+// go test runs the tests of a package in the order of their files' names.
+// Each leaves the network whole again.
 
 // TestGatewayAnswersForEveryOrg queries the contract through the Fabric
 // Gateway of each organisation's own peer, as each organisation's user.
