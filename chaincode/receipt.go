@@ -181,6 +181,13 @@ func (c *Contract) SubmitReceipt(ctx contractapi.TransactionContextInterface, re
 // receipt posted alone and sent with others names it as SubmitReceipt
 // would (statement…), since its caller sent it alone.
 func (rs *receiptState) decide(reqs []ledger.ReceiptRequest, inBatch bool) ([]ledger.Decided, error) {
+	ids := make([]string, len(reqs))
+	for i, r := range reqs {
+		ids[i] = r.Statement.ReceiptID
+	}
+	if err := rs.tx.prefetch(typeReceipt, ids); err != nil {
+		return nil, err
+	}
 	decided := make([]ledger.Decided, len(reqs))
 	for i, r := range reqs {
 		field := ""

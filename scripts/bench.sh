@@ -6,7 +6,7 @@
 #        BENCH_SCENARIOS    comma-separated scenarios to run, e.g.
 #                           bare-write,read-grant (default: all of them)
 #        BENCH_STATE        the bench network's state (default var/bench/net)
-#        BENCH_PORT_OFFSET  added to every port (default 40000), so the
+#        BENCH_PORT_OFFSET  added to every port (default 10000), so the
 #                           bench runs beside `make up` and the e2e tests
 #        BENCH_KEEP=1       leave the network up at the end (development)
 #        and the other BENCH_* settings glbench reads (docs/performance.md)
@@ -24,7 +24,7 @@ go build -o bin/glbench ./cmd/glbench
 # with its own state directory and ports.
 export GRANTLEDGER_ROOT="$root" GRANTLEDGER_FABRIC="$fabric"
 export GLNET_STATE="${BENCH_STATE:-$root/var/bench/net}"
-export GLNET_PORT_OFFSET="${BENCH_PORT_OFFSET:-40000}"
+export GLNET_PORT_OFFSET="${BENCH_PORT_OFFSET:-10000}"
 unset GLNET_TOPOLOGY
 
 args=()

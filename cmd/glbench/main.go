@@ -41,7 +41,7 @@ type Config struct {
 	Fabric     string `flag:"fabric" env:"GRANTLEDGER_FABRIC" required:"true" usage:"directory holding Fabric's bin/ and config/, as scripts/fabric-bins.sh prints it (required)"`
 	State      string `flag:"state" env:"GLNET_STATE" usage:"state directory of the bench network (default: ROOT/var/bench/net)"`
 	Out        string `flag:"out" env:"BENCH_OUT" usage:"directory of latest.json and latest.svg (default: ROOT/var/bench)"`
-	PortOffset int    `flag:"port-offset" env:"GLNET_PORT_OFFSET" default:"40000" usage:"added to every port of the default topology"`
+	PortOffset int    `flag:"port-offset" env:"GLNET_PORT_OFFSET" default:"10000" usage:"added to every port of the default topology"`
 	// Quick runs every scenario briefly: minutes, for development and CI;
 	// its numbers are not the benchmark's.
 	Quick     bool   `flag:"quick" usage:"run every scenario briefly (make bench QUICK=1)"`

@@ -22,7 +22,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.State != "/r/var/bench/net" || cfg.Out != "/r/var/bench" || cfg.PortOffset != 40000 {
+	if cfg.State != "/r/var/bench/net" || cfg.Out != "/r/var/bench" || cfg.PortOffset != 10000 {
 		t.Errorf("paths and offset: got %q %q %d", cfg.State, cfg.Out, cfg.PortOffset)
 	}
 	if cfg.Window != 30*time.Second || cfg.AnchoredWindow != time.Minute || cfg.Warmup != 3*time.Second || cfg.ProvenanceFill != 2000 || cfg.AnchorDrain != time.Minute {
