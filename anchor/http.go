@@ -30,6 +30,11 @@ const (
 	DefaultMaxBodyBytes = 64 << 10
 	DefaultReadyTimeout = 3 * time.Second
 	DefaultHeartbeat    = 15 * time.Second
+	// DefaultMaxBacklog is two full batches: one the contract is deciding
+	// and the next filling behind it. A receipt acknowledged then waits at
+	// most about two batch round trips to be anchored, and the batcher
+	// always has a full batch to cut when the one in flight settles.
+	DefaultMaxBacklog = 2 * DefaultMaxBatch
 )
 
 // Checker decides the cheap checks of a receipt (*View).
@@ -60,6 +65,12 @@ type Options struct {
 	Heartbeat time.Duration
 	// Now is the clock of acknowledgements; nil: time.Now.
 	Now func() time.Time
+	// MaxBacklog bounds the receipts acknowledged and not yet settled: a
+	// new receipt posted while the log holds that many waits, within its
+	// request's deadline, until batches settle (then 503). The service
+	// acknowledges no faster than the ledger anchors, and the time from
+	// acknowledgement to anchoring stays bounded.
+	MaxBacklog int
 }
 
 // Server is the anchoring service's HTTP API (docs/anchoring.md).
@@ -77,6 +88,7 @@ type Server struct {
 	readyWait time.Duration
 	heartbeat time.Duration
 	now       func() time.Time
+	backlog   uint64
 	engine    *gin.Engine
 	stop      chan struct{}
 	stopOnce  sync.Once
@@ -102,12 +114,15 @@ func NewServer(o Options) (*Server, error) {
 		return nil, errors.New("new anchoring server: no tokens")
 	case o.Logger == nil:
 		return nil, errors.New("new anchoring server: no logger")
+	case o.MaxBacklog < 0:
+		return nil, fmt.Errorf("new anchoring server: max backlog %d is negative", o.MaxBacklog)
 	}
 	s := &Server{
 		org: o.Org, log: o.Log, view: o.View, tokens: o.Tokens, ready: o.Ready, logger: o.Logger, m: o.Metrics,
 		gatherer: o.Gatherer, timeout: o.RequestTimeout, maxBody: o.MaxBodyBytes, readyWait: o.ReadyTimeout,
-		heartbeat: o.Heartbeat, now: o.Now, stop: make(chan struct{}),
+		heartbeat: o.Heartbeat, now: o.Now, backlog: uint64(o.MaxBacklog), stop: make(chan struct{}),
 	}
+	orDefault(&s.backlog, DefaultMaxBacklog)
 	orDefault(&s.timeout, DefaultRequestTimeout)
 	orDefault(&s.maxBody, DefaultMaxBodyBytes)
 	orDefault(&s.readyWait, DefaultReadyTimeout)
@@ -342,6 +357,10 @@ func (s *Server) submit(c *gin.Context) error {
 		s.m.receipt("rejected")
 		return err
 	}
+	if err := s.admit(c.Request.Context()); err != nil {
+		c.Header("Retry-After", "1")
+		return err
+	}
 	rec, isNew, err := s.log.Append(req, c.GetString(ctxUser), s.now())
 	if err != nil {
 		return err
@@ -350,6 +369,41 @@ func (s *Server) submit(c *gin.Context) error {
 		s.m.receipt("acknowledged")
 	}
 	return s.acknowledged(c, rec)
+}
+
+// admit waits while the log holds the most receipts it may hold
+// unsettled (Options.MaxBacklog), until a batch settles; when the request's
+// deadline comes first the receipt is not taken (503, nothing recorded).
+func (s *Server) admit(ctx context.Context) error {
+	// Give up a little before the request's deadline, so that the answer
+	// says why (a request past its deadline is answered 504 "timeout").
+	if d, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-min(time.Second, time.Until(d)/10)))
+		defer cancel()
+	}
+	held := false
+	for {
+		changed := s.log.Changed()
+		n, err := s.log.Unsettled()
+		if err != nil {
+			return err
+		}
+		if n < s.backlog {
+			return nil
+		}
+		if !held {
+			held = true
+			s.m.receipt("held")
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return &api.Overloaded{Msg: fmt.Sprintf("the anchoring service is behind: %d receipts wait to be anchored; nothing was recorded, post again later", n)}
+		case <-s.stop:
+			return &api.Overloaded{Msg: "the anchoring service is shutting down; nothing was recorded"}
+		}
+	}
 }
 
 // acknowledged answers 202 with the receipt's status and where to read it.

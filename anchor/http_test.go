@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -437,4 +438,50 @@ func mustData(t *testing.T, l *Log, id uint64) []byte {
 		t.Fatalf("event %d: %v", id, err)
 	}
 	return evs[0].Data
+}
+
+// A receipt posted while the log holds MaxBacklog receipts unsettled waits
+// for a batch to settle; if its deadline comes first it is answered 503
+// and not recorded.
+func TestBacklogHoldsNewReceipts(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	l, _ := openTestLog(t)
+	s, err := NewServer(Options{
+		Org: "PlatformMSP", Log: l, View: &stubView{loaded: true}, Tokens: tokens{"tok-1": "User1"}, Logger: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return t0 }, MaxBacklog: 2, RequestTimeout: 200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.StopStreams)
+	ts := &testServer{Server: s, log: l}
+	for _, id := range []string{"r-1", "r-2"} {
+		if rec := ts.do(t, http.MethodPost, "/v1/receipts", "tok-1", receiptBody(t, receipt(id))); rec.Code != http.StatusAccepted {
+			t.Fatalf("%s: got %d %s", id, rec.Code, rec.Body)
+		}
+	}
+	rec := ts.do(t, http.MethodPost, "/v1/receipts", "tok-1", receiptBody(t, receipt("r-3")))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" || !strings.Contains(rec.Body.String(), `"code":"overloaded","message":"the anchoring service is behind: 2 receipts wait to be anchored`) {
+		t.Fatalf("r-3 beyond the backlog: got %d %s, want 503", rec.Code, rec.Body)
+	}
+	if _, err := l.Receipt("r-3"); !errors.Is(err, ErrUnknownReceipt) {
+		t.Fatalf("r-3 was recorded: %v", err)
+	}
+	// A receipt already in the log is answered at once, backlog or not.
+	if rec := ts.do(t, http.MethodPost, "/v1/receipts", "tok-1", receiptBody(t, receipt("r-1"))); rec.Code != http.StatusAccepted {
+		t.Errorf("r-1 again: got %d %s", rec.Code, rec.Body)
+	}
+	// r-3 waits while the batcher anchors the first two, then is taken.
+	f := newFakeLedger()
+	b := newTestBatcher(t, l, f, 2, time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() { _ = b.Run(ctx) }()
+	s.timeout = 10 * time.Second
+	if rec := ts.do(t, http.MethodPost, "/v1/receipts", "tok-1", receiptBody(t, receipt("r-3"))); rec.Code != http.StatusAccepted {
+		t.Fatalf("r-3 once a batch settled: got %d %s", rec.Code, rec.Body)
+	}
+	if n, err := l.Unsettled(); err != nil || n != 1 {
+		t.Errorf("unsettled: got %d, %v; want r-3 alone", n, err)
+	}
 }

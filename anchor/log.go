@@ -417,6 +417,26 @@ func (l *Log) Cut(most int, now time.Time) (*BatchRecord, error) {
 	return b, nil
 }
 
+// Unsettled counts the receipts appended and not yet settled: pending,
+// or in a batch the contract has not answered. Batches settle in log
+// order, so they are those after the last settled one.
+func (l *Log) Unsettled() (uint64, error) {
+	var n uint64
+	err := l.db.View(func(tx *bolt.Tx) error {
+		last := tx.Bucket(bucketReceipts).Sequence()
+		settled := metaSeq(tx, keyCut)
+		if first, _ := tx.Bucket(bucketOpen).Cursor().First(); first != nil {
+			settled = binary.BigEndian.Uint64(first) - 1
+		}
+		n = last - settled
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("unsettled receipts: %w", err)
+	}
+	return n, nil
+}
+
 // OpenBatches returns the batches cut but not yet settled, oldest first.
 func (l *Log) OpenBatches() ([]BatchRecord, error) {
 	var out []BatchRecord

@@ -38,7 +38,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"route", "method"}),
 		receipts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "grantledger_anchor_receipts_total",
-			Help: "Receipts by outcome: acknowledged (appended to the log), rejected (by the cheap checks), anchored or refused (by the contract).",
+			Help: "Receipts by outcome: acknowledged (appended to the log), rejected (by the cheap checks), anchored or refused (by the contract); held counts posts that waited for the backlog to shrink before they were taken.",
 		}, []string{"outcome"}),
 		batches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "grantledger_anchor_batches_total",

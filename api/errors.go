@@ -93,6 +93,8 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusGatewayTimeout, "timeout"
 	case errors.Is(err, errNotReady):
 		return http.StatusServiceUnavailable, "not_ready"
+	case isOverloaded(err):
+		return http.StatusServiceUnavailable, "overloaded"
 	case errors.Is(err, client.ErrInvalid):
 		return http.StatusBadRequest, "invalid"
 	case errors.Is(err, client.ErrForbidden):
@@ -112,6 +114,11 @@ func errorStatus(err error) (status int, code string) {
 		return statusClientClosed, "canceled"
 	}
 	return http.StatusInternalServerError, "internal"
+}
+
+func isOverloaded(err error) bool {
+	_, ok := errors.AsType[*Overloaded](err)
+	return ok
 }
 
 // fieldCarrier is implemented by ledger errors that know which request

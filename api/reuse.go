@@ -34,3 +34,11 @@ func ErrorResponse(err error, requestID string) (int, ErrorBody) {
 	status, code := errorStatus(err)
 	return status, errorBody(err, status, code, requestID)
 }
+
+// Overloaded refuses a request because the service is behind with work it
+// has already taken (the anchoring service's backlog); nothing was
+// recorded. It is answered 503 "overloaded" with its message; the service
+// adds Retry-After.
+type Overloaded struct{ Msg string }
+
+func (e *Overloaded) Error() string { return e.Msg }

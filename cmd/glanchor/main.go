@@ -124,6 +124,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 			return cfg.AuthorityMSP, nil
 		},
 		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes, ReadyTimeout: cfg.ReadyTimeout,
+		MaxBacklog: cfg.MaxBacklog,
 	})
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ func defaultConfig() Config {
 		User:            "User1",
 		BatchMax:        anchor.DefaultMaxBatch,
 		BatchWait:       anchor.DefaultMaxWait,
+		MaxBacklog:      anchor.DefaultMaxBacklog,
 		RequestTimeout:  anchor.DefaultRequestTimeout,
 		MaxBodyBytes:    anchor.DefaultMaxBodyBytes,
 		LogLevel:        config.Level(slog.LevelInfo),
