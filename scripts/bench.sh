@@ -27,6 +27,15 @@ export GLNET_STATE="${BENCH_STATE:-$root/var/bench/net}"
 export GLNET_PORT_OFFSET="${BENCH_PORT_OFFSET:-10000}"
 unset GLNET_TOPOLOGY
 
+# CPU profiles (BENCH_PROFILE=1) are recorded with Linux perf: install it
+# when it is missing (Debian's linux-perf; a machine without it still runs
+# the bench, and the report says the profiles were not recorded).
+if [ -n "${BENCH_PROFILE:-}" ] && [ "${BENCH_PROFILE}" != 0 ] && ! command -v perf >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && apt-get install -y -qq linux-perf; } >/dev/null 2>&1 || echo "bench: could not install linux-perf; no profiles" >&2
+  fi
+fi
+
 args=()
 if [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
   args+=(-quick)
