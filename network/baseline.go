@@ -116,7 +116,7 @@ func (n *Network) DeployBaseline(ctx context.Context, pkg string) error {
 		if err != nil {
 			return err
 		}
-		path, id, err := n.packageBaseline(label, o, addr)
+		path, id, err := n.packageService(label, o, addr)
 		if err != nil {
 			return err
 		}
@@ -164,46 +164,6 @@ func (n *Network) DeployBaseline(ctx context.Context, pkg string) error {
 		}
 	}
 	return n.waitBaseline(ctx)
-}
-
-// packageBaseline writes o's ccaas package of the baseline: the contract's
-// package layout (packageChaincode), with a connection.json naming the
-// baseline service's address and o's chaincode TLS material.
-func (n *Network) packageBaseline(label string, o *PeerOrg, addr string) (string, string, error) {
-	dir := n.chaincodeTLSDir(o)
-	files := map[string]string{}
-	for _, name := range []string{"ca.crt", "client.crt", "client.key"} {
-		raw, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			return "", "", fmt.Errorf("package the baseline chaincode for %s: %w", o.Name, err)
-		}
-		files[name] = string(raw)
-	}
-	conn, err := json.MarshalIndent(connectionJSON{
-		Address: addr, DialTimeout: "10s", TLSRequired: true, ClientAuthRequired: true,
-		ClientKey: files["client.key"], ClientCert: files["client.crt"], RootCert: files["ca.crt"],
-	}, "", "  ")
-	if err != nil {
-		return "", "", err
-	}
-	code, err := tarGz(map[string][]byte{"connection.json": conn})
-	if err != nil {
-		return "", "", err
-	}
-	meta, err := json.Marshal(map[string]string{"type": "ccaas", "label": label})
-	if err != nil {
-		return "", "", err
-	}
-	pkg, err := tarGz(map[string][]byte{"metadata.json": meta, "code.tar.gz": code})
-	if err != nil {
-		return "", "", err
-	}
-	path := filepath.Join(n.cfg.State, "chaincode", o.Name, label+".tar.gz")
-	if err := writeFileAtomic(path, pkg); err != nil {
-		return "", "", err
-	}
-	sum := sha256.Sum256(pkg)
-	return path, label + ":" + hex.EncodeToString(sum[:]), nil
 }
 
 // startBaseline runs o's baseline service under pkgID at addr, replacing

@@ -42,14 +42,14 @@ func TestPackageBaseline(t *testing.T) {
 	if err := n.ensureChaincodeTLS(o); err != nil {
 		t.Fatal(err)
 	}
-	path, id, err := n.packageBaseline("baseline_0123", o, "127.0.0.1:10000")
+	path, id, err := n.packageService("baseline_0123", o, "127.0.0.1:10000")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(id, "baseline_0123:") {
 		t.Errorf("package ID %q does not carry the label", id)
 	}
-	_, id2, err := n.packageBaseline("baseline_0123", o, "127.0.0.1:10000")
+	_, id2, err := n.packageService("baseline_0123", o, "127.0.0.1:10000")
 	if err != nil || id2 != id {
 		t.Errorf("the same package again: got ID %q (%v), want %q", id2, err, id)
 	}

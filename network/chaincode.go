@@ -248,34 +248,30 @@ func (n *Network) buildChaincode(ctx context.Context) (string, string, error) {
 // The archive is byte-for-byte reproducible, so its package ID is too; it
 // differs from organisation to organisation.
 func (n *Network) packageChaincode(label string, o *PeerOrg) (string, string, error) {
+	return n.packageService(label, o, o.ChaincodeAddr())
+}
+
+// packageService writes o's ccaas package for label naming the service at
+// addr (the contract's, or the bench's baseline), with o's chaincode TLS
+// material; it returns the package's path and its package ID.
+func (n *Network) packageService(label string, o *PeerOrg, addr string) (string, string, error) {
 	dir := n.chaincodeTLSDir(o)
-	read := func(name string) (string, error) {
+	files := map[string]string{}
+	for _, name := range []string{"ca.crt", "client.crt", "client.key"} {
 		raw, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
-			return "", fmt.Errorf("package chaincode for %s: %w", o.Name, err)
+			return "", "", fmt.Errorf("package %s for %s: %w", label, o.Name, err)
 		}
-		return string(raw), nil
-	}
-	rootCert, err := read("ca.crt")
-	if err != nil {
-		return "", "", err
-	}
-	clientCert, err := read("client.crt")
-	if err != nil {
-		return "", "", err
-	}
-	clientKey, err := read("client.key")
-	if err != nil {
-		return "", "", err
+		files[name] = string(raw)
 	}
 	conn, err := json.MarshalIndent(connectionJSON{
-		Address:            o.ChaincodeAddr(),
+		Address:            addr,
 		DialTimeout:        "10s",
 		TLSRequired:        true,
 		ClientAuthRequired: true,
-		ClientKey:          clientKey,
-		ClientCert:         clientCert,
-		RootCert:           rootCert,
+		ClientKey:          files["client.key"],
+		ClientCert:         files["client.crt"],
+		RootCert:           files["ca.crt"],
 	}, "", "  ")
 	if err != nil {
 		return "", "", err
