@@ -38,7 +38,13 @@ func TestStartStopByPID(t *testing.T) {
 	if err := n.start(ctx, process{name: "sleeper", bin: sleep, args: []string{"60"}}); err != nil {
 		t.Fatal(err)
 	}
+	// The child's command line is the parent's until it has called exec,
+	// which may be a moment after Start returns on a loaded machine.
 	pid, err := n.PID("sleeper")
+	for deadline := time.Now().Add(5 * time.Second); err != nil && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		pid, err = n.PID("sleeper")
+	}
 	if err != nil {
 		t.Fatalf("PID after start: %v", err)
 	}
