@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
@@ -94,13 +92,6 @@ type Server struct {
 	stopOnce  sync.Once
 }
 
-// Keys of the values middleware leaves in the gin context.
-const (
-	ctxRequestID = "anchor.requestID"
-	ctxUser      = "anchor.user"
-	ctxError     = "anchor.error"
-)
-
 // NewServer builds a Server and its router.
 func NewServer(o Options) (*Server, error) {
 	switch {
@@ -161,13 +152,13 @@ func (s *Server) newEngine() *gin.Engine {
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
 	_ = e.SetTrustedProxies(nil)
-	e.Use(s.requestID, s.logRequests, s.m.measure, s.handleErrors, s.recoverPanics, s.limitBody)
-	e.NoRoute(func(c *gin.Context) {
-		_ = c.Error(&httpError{http.StatusNotFound, "not_found", "no such route: " + c.Request.Method + " " + c.Request.URL.Path})
-	})
-	e.NoMethod(func(c *gin.Context) {
-		_ = c.Error(&httpError{http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method + " is not allowed on " + c.Request.URL.Path})
-	})
+	mw := api.Middleware{
+		Org: s.org, Log: s.logger, Tokens: s.tokens, NewID: newRequestID, MaxBody: s.maxBody, Timeout: s.timeout,
+		Quiet: []string{"/healthz", "/readyz", "/metrics"},
+	}
+	e.Use(mw.RequestID, mw.LogRequests, s.m.measure, mw.HandleErrors, mw.RecoverPanics, mw.LimitBody)
+	e.NoRoute(api.NoRoute)
+	e.NoMethod(api.NoMethod)
 	serve := func(h handler) gin.HandlerFunc {
 		return func(c *gin.Context) {
 			if err := h(c); err != nil {
@@ -178,149 +169,17 @@ func (s *Server) newEngine() *gin.Engine {
 	e.GET("/healthz", serve(s.healthz))
 	e.GET("/readyz", serve(s.readyz))
 	e.GET("/metrics", serve(s.metrics))
-	e.POST("/v1/receipts", s.authenticate, s.deadline, serve(s.submit))
-	e.GET("/v1/receipts/:id", s.authenticate, s.deadline, serve(s.status))
-	e.GET("/v1/events", s.authenticate, serve(s.events))
+	e.POST("/v1/receipts", mw.Authenticate, mw.Deadline, serve(s.submit))
+	e.GET("/v1/receipts/:id", mw.Authenticate, mw.Deadline, serve(s.status))
+	e.GET("/v1/events", mw.Authenticate, serve(s.events))
 	return e
 }
 
-// httpError is an answer of the service's own: unauthenticated, no such
-// route, not ready. Every other error is answered by the API's table
-// (api.ErrorResponse).
-type httpError struct {
-	status int
-	code   string
-	msg    string
-}
-
-func (e *httpError) Error() string { return e.code + ": " + e.msg }
-
-// handleErrors turns the error a handler or middleware recorded into the
-// answer: the API's statuses and bodies.
-func (s *Server) handleErrors(c *gin.Context) {
-	c.Next()
-	if len(c.Errors) == 0 || c.Writer.Written() {
-		return
-	}
-	err := c.Errors.Last().Err
-	c.Set(ctxError, err)
-	var he *httpError
-	if errors.As(err, &he) {
-		if he.status == http.StatusUnauthorized {
-			c.Header("WWW-Authenticate", `Bearer realm="grantledger"`)
-		}
-		c.AbortWithStatusJSON(he.status, api.ErrorBody{Code: he.code, Message: he.msg})
-		return
-	}
-	status, body := api.ErrorResponse(err, c.GetString(ctxRequestID))
-	if status >= 500 && errors.Is(c.Request.Context().Err(), context.DeadlineExceeded) {
-		status, body = http.StatusGatewayTimeout, api.ErrorBody{Code: "timeout", Message: "the request did not finish within its deadline"}
-	}
-	c.AbortWithStatusJSON(status, body)
-}
-
-// requestID takes the client's X-Request-ID when it is a sane token, or
-// makes one, and echoes it.
-func (s *Server) requestID(c *gin.Context) {
-	id := c.GetHeader("X-Request-ID")
-	if !validRequestID(id) {
-		var b [16]byte
-		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-		id = hex.EncodeToString(b[:])
-	}
-	c.Set(ctxRequestID, id)
-	c.Header("X-Request-ID", id)
-	c.Next()
-}
-
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		ch := id[i]
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte("-_.:", ch) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-// logRequests writes one JSON line per request, 5xx at error level with
-// the error's full text, which the answer never shows.
-func (s *Server) logRequests(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	status := c.Writer.Status()
-	attrs := []slog.Attr{
-		slog.String("request_id", c.GetString(ctxRequestID)),
-		slog.String("org", s.org),
-		slog.String("user", c.GetString(ctxUser)),
-		slog.String("method", c.Request.Method),
-		slog.String("route", c.FullPath()),
-		slog.String("path", c.Request.URL.Path),
-		slog.Int("status", status),
-		slog.Duration("duration", time.Since(start)),
-	}
-	if v, ok := c.Get(ctxError); ok {
-		if err, ok := v.(error); ok {
-			attrs = append(attrs, slog.String("error", err.Error()))
-		}
-	}
-	level := slog.LevelInfo
-	switch {
-	case status >= 500 && c.FullPath() != "/readyz":
-		level = slog.LevelError
-	case status >= 400:
-		level = slog.LevelWarn
-	case c.FullPath() == "/healthz" || c.FullPath() == "/readyz" || c.FullPath() == "/metrics":
-		level = slog.LevelDebug
-	}
-	s.logger.LogAttrs(c.Request.Context(), level, "request", attrs...)
-}
-
-// recoverPanics turns a panic into a 500 whose body says nothing of it.
-func (s *Server) recoverPanics(c *gin.Context) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.logger.Error("panic", "request_id", c.GetString(ctxRequestID), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			_ = c.Error(fmt.Errorf("handler panicked: %v", v))
-			c.Abort()
-		}
-	}()
-	c.Next()
-}
-
-// limitBody caps request bodies; api.DecodeReceipt answers 413 beyond.
-func (s *Server) limitBody(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
-	c.Next()
-}
-
-// authenticate maps the bearer token to one of the organisation's users.
-func (s *Server) authenticate(c *gin.Context) {
-	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		_ = c.Error(&httpError{http.StatusUnauthorized, "unauthenticated", "send Authorization: Bearer <token>"})
-		c.Abort()
-		return
-	}
-	user, ok := s.tokens.User(strings.TrimSpace(token))
-	if !ok {
-		_ = c.Error(&httpError{http.StatusUnauthorized, "unauthenticated", "the bearer token is not valid"})
-		c.Abort()
-		return
-	}
-	c.Set(ctxUser, user)
-	c.Next()
-}
-
-// deadline bounds a request (not the event stream).
-func (s *Server) deadline(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
-	defer cancel()
-	c.Request = c.Request.WithContext(ctx)
-	c.Next()
+// newRequestID makes a request ID for a request that brought none.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
 }
 
 // submit handles POST /v1/receipts: the receipt is decoded and checked
@@ -361,7 +220,7 @@ func (s *Server) submit(c *gin.Context) error {
 		c.Header("Retry-After", "1")
 		return err
 	}
-	rec, isNew, err := s.log.Append(req, c.GetString(ctxUser), s.now())
+	rec, isNew, err := s.log.Append(req, api.UserOf(c), s.now())
 	if err != nil {
 		return err
 	}
@@ -399,9 +258,10 @@ func (s *Server) admit(ctx context.Context) error {
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return &api.Overloaded{Msg: fmt.Sprintf("the anchoring service is behind: %d receipts wait to be anchored; nothing was recorded, post again later", n)}
+			return &api.ServiceError{Status: http.StatusServiceUnavailable, Code: "overloaded",
+				Msg: fmt.Sprintf("the anchoring service is behind: %d receipts wait to be anchored; nothing was recorded, post again later", n)}
 		case <-s.stop:
-			return &api.Overloaded{Msg: "the anchoring service is shutting down; nothing was recorded"}
+			return &api.ServiceError{Status: http.StatusServiceUnavailable, Code: "overloaded", Msg: "the anchoring service is shutting down; nothing was recorded"}
 		}
 	}
 }
@@ -465,7 +325,7 @@ func (s *Server) healthz(c *gin.Context) error {
 // answers a query of the contract in time, 503 otherwise.
 func (s *Server) readyz(c *gin.Context) error {
 	if !s.view.Loaded() {
-		return &httpError{http.StatusServiceUnavailable, "not_ready", "the view of the ledger has not been read yet"}
+		return &api.ServiceError{Status: http.StatusServiceUnavailable, Code: "not_ready", Msg: "the view of the ledger has not been read yet"}
 	}
 	var authority string
 	if s.ready != nil {
@@ -473,7 +333,7 @@ func (s *Server) readyz(c *gin.Context) error {
 		defer cancel()
 		var err error
 		if authority, err = s.ready(ctx); err != nil {
-			return &httpError{http.StatusServiceUnavailable, "not_ready", "the ledger did not answer: " + err.Error()}
+			return &api.ServiceError{Status: http.StatusServiceUnavailable, Code: "not_ready", Msg: "the ledger did not answer: " + err.Error()}
 		}
 	}
 	c.JSON(http.StatusOK, health{Status: "ready", Authority: authority})

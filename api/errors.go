@@ -93,8 +93,9 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusGatewayTimeout, "timeout"
 	case errors.Is(err, errNotReady):
 		return http.StatusServiceUnavailable, "not_ready"
-	case isOverloaded(err):
-		return http.StatusServiceUnavailable, "overloaded"
+	case isServiceError(err):
+		se, _ := errors.AsType[*ServiceError](err)
+		return se.Status, se.Code
 	case errors.Is(err, client.ErrInvalid):
 		return http.StatusBadRequest, "invalid"
 	case errors.Is(err, client.ErrForbidden):
@@ -116,8 +117,8 @@ func errorStatus(err error) (status int, code string) {
 	return http.StatusInternalServerError, "internal"
 }
 
-func isOverloaded(err error) bool {
-	_, ok := errors.AsType[*Overloaded](err)
+func isServiceError(err error) bool {
+	_, ok := errors.AsType[*ServiceError](err)
 	return ok
 }
 
@@ -136,6 +137,10 @@ type fieldCarrier interface {
 // a transaction reached the orderer, which transaction may still commit.
 func errorBody(err error, status int, code, requestID string) ErrorBody {
 	b := ErrorBody{Code: code}
+	if se, ok := errors.AsType[*ServiceError](err); ok {
+		b.Message = se.Msg
+		return b
+	}
 	if ie, ok := errors.AsType[*InputError](err); ok {
 		b.Field, b.Message = ie.Field, ie.Msg
 		return b
@@ -181,15 +186,11 @@ func errorBody(err error, status int, code, requestID string) ErrorBody {
 
 // handleErrors is the one middleware that turns the errors handlers and
 // middleware record with c.Error into responses, through errorStatus.
-func (s *Server) handleErrors(c *gin.Context) {
-	c.Next()
-	s.renderError(c)
-}
 
 // renderError writes the last recorded error unless a response was already
 // written. The idempotency layer calls it early, to store the response it
 // produces; otherwise handleErrors does, after everything else ran.
-func (s *Server) renderError(c *gin.Context) {
+func renderError(c *gin.Context) {
 	if len(c.Errors) == 0 || c.Writer.Written() {
 		return
 	}

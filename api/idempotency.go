@@ -114,7 +114,7 @@ func (s *Server) idempotency(c *gin.Context) {
 	rec := &recordingWriter{ResponseWriter: c.Writer}
 	c.Writer = rec
 	c.Next()
-	s.renderError(c)
+	renderError(c)
 	c.Writer = rec.ResponseWriter
 	finished = true
 	if status := rec.Status(); status >= 500 || status == statusClientClosed {

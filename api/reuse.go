@@ -35,10 +35,14 @@ func ErrorResponse(err error, requestID string) (int, ErrorBody) {
 	return status, errorBody(err, status, code, requestID)
 }
 
-// Overloaded refuses a request because the service is behind with work it
-// has already taken (the anchoring service's backlog); nothing was
-// recorded. It is answered 503 "overloaded" with its message; the service
-// adds Retry-After.
-type Overloaded struct{ Msg string }
+// ServiceError is an answer a service gives of its own, with its status,
+// code and message as they are: the anchoring service's readiness, or its
+// backlog (503 "overloaded": it is behind with work it has already taken,
+// and records nothing more until a batch settles).
+type ServiceError struct {
+	Status int
+	Code   string
+	Msg    string
+}
 
-func (e *Overloaded) Error() string { return e.Msg }
+func (e *ServiceError) Error() string { return e.Code + ": " + e.Msg }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -9,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
@@ -112,6 +109,7 @@ type Server struct {
 	engine   *gin.Engine
 	stop     chan struct{} // closed by StopStreams
 	stopOnce sync.Once
+	mw       Middleware
 }
 
 // New builds a Server and its router.
@@ -145,6 +143,7 @@ func New(o Options) (*Server, error) {
 	if s.newID == nil {
 		s.newID = randomID
 	}
+	s.mw = Middleware{Org: s.org, Log: s.log, Tokens: s.tokens, NewID: s.newID, MaxBody: s.maxBody, Timeout: s.timeout}
 	s.limits = newTokenLimits(o.Limits, now)
 	if o.Idempotency != nil {
 		s.keys = o.Idempotency
@@ -205,13 +204,9 @@ func (s *Server) newEngine() *gin.Engine {
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
 	_ = e.SetTrustedProxies(nil)
-	e.Use(s.requestID, s.logRequests, s.m.measure, s.handleErrors, s.recoverPanics, s.limitBody)
-	e.NoRoute(func(c *gin.Context) {
-		_ = c.Error(fmt.Errorf("%w: %s %s", errRouteNotFound, c.Request.Method, c.Request.URL.Path))
-	})
-	e.NoMethod(func(c *gin.Context) {
-		_ = c.Error(fmt.Errorf("%w: %s %s", errMethodNotAllowed, c.Request.Method, c.Request.URL.Path))
-	})
+	e.Use(s.mw.RequestID, s.mw.LogRequests, s.m.measure, s.mw.HandleErrors, s.mw.RecoverPanics, s.mw.LimitBody)
+	e.NoRoute(NoRoute)
+	e.NoMethod(NoMethod)
 	for _, r := range s.routes {
 		var chain []gin.HandlerFunc
 		op, indexes := r.Op, r.Indexes
@@ -220,7 +215,7 @@ func (s *Server) newEngine() *gin.Engine {
 			c.Set(ctxIndexes, indexes)
 		})
 		if !r.Public {
-			chain = append(chain, s.authenticate, s.limitRate)
+			chain = append(chain, s.mw.Authenticate, s.limitRate)
 		}
 		switch {
 		case r.Stream && !r.Public:
@@ -228,7 +223,7 @@ func (s *Server) newEngine() *gin.Engine {
 		case r.Stream:
 			chain = append(chain, s.streamWrites)
 		default:
-			chain = append(chain, s.deadline)
+			chain = append(chain, s.mw.Deadline)
 		}
 		if r.Method == http.MethodPost {
 			chain = append(chain, s.idempotency)
@@ -237,118 +232,4 @@ func (s *Server) newEngine() *gin.Engine {
 		e.Handle(r.Method, r.Path, chain...)
 	}
 	return e
-}
-
-// requestID takes the client's X-Request-ID when it is a sane token, or
-// makes one, and echoes it on the response.
-func (s *Server) requestID(c *gin.Context) {
-	id := c.GetHeader("X-Request-ID")
-	if !validRequestID(id) {
-		id = s.newID()
-	}
-	c.Set(ctxRequestID, id)
-	c.Header("X-Request-ID", id)
-	c.Next()
-}
-
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		ch := id[i]
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte("-_.:", ch) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-// logRequests writes one JSON line per request: who (org, user), what
-// (method, route, path), the outcome (status, error code) and how long it
-// took. 5xx are logged at error level with the error's full text, which the
-// response never shows.
-func (s *Server) logRequests(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	status := c.Writer.Status()
-	attrs := []slog.Attr{
-		slog.String("request_id", c.GetString(ctxRequestID)),
-		slog.String("org", s.org),
-		slog.String("user", c.GetString(ctxUser)),
-		slog.String("method", c.Request.Method),
-		slog.String("route", c.FullPath()),
-		slog.String("path", c.Request.URL.Path),
-		slog.Int("status", status),
-		slog.Int("bytes", c.Writer.Size()),
-		slog.Duration("duration", time.Since(start)),
-		slog.String("remote", c.ClientIP()),
-	}
-	level := slog.LevelInfo
-	if v, ok := c.Get(ctxError); ok {
-		if err, ok := v.(error); ok {
-			attrs = append(attrs, slog.String("error", err.Error()))
-		}
-	}
-	switch {
-	case status >= 500 && c.FullPath() != "/readyz": // a peer not ready yet is no error of ours
-		level = slog.LevelError
-	case status >= 400:
-		level = slog.LevelWarn
-	}
-	s.log.LogAttrs(c.Request.Context(), level, "request", attrs...)
-}
-
-// recoverPanics turns a panic in a handler into a 500 whose body says
-// nothing of it; the log has the value and the stack.
-func (s *Server) recoverPanics(c *gin.Context) {
-	defer func() {
-		v := recover()
-		if v == nil {
-			return
-		}
-		s.log.Error("panic", "request_id", c.GetString(ctxRequestID), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-		_ = c.Error(fmt.Errorf("%w: %v", errPanic, v))
-		c.Abort()
-	}()
-	c.Next()
-}
-
-// limitBody refuses bodies larger than the limit: at once when
-// Content-Length says so, otherwise when reading passes it.
-func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > s.maxBody {
-		_ = c.Error(fmt.Errorf("%w: %d bytes, at most %d allowed", errTooLarge, c.Request.ContentLength, s.maxBody))
-		c.Abort()
-		return
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
-	c.Next()
-}
-
-// authenticate maps the bearer token to one of the organisation's users,
-// whose Fabric identity the request then runs as.
-func (s *Server) authenticate(c *gin.Context) {
-	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		_ = c.Error(fmt.Errorf("%w: send Authorization: Bearer <token>", errUnauthenticated))
-		c.Abort()
-		return
-	}
-	user, ok := s.tokens.User(strings.TrimSpace(token))
-	if !ok {
-		_ = c.Error(fmt.Errorf("%w: the bearer token is not valid", errUnauthenticated))
-		c.Abort()
-		return
-	}
-	c.Set(ctxUser, user)
-	c.Next()
-}
-
-// deadline bounds the request; the context flows into every ledger call.
-func (s *Server) deadline(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
-	defer cancel()
-	c.Request = c.Request.WithContext(ctx)
-	c.Next()
 }
