@@ -2,6 +2,8 @@ package chaincode
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -138,6 +140,40 @@ func (tx *txn) writeNewGrant(g *ledger.Grant) error {
 	return put(tx, typeUsage, g.ID, &ledger.Usage{GrantID: g.ID, Updated: tx.stamp})
 }
 
+// grantsToCompare loads the first-level grants an authorization mode
+// compares a new grant over datasets with (ledger.GrantInputs.Others):
+// under a whole-mode call every grant over any of them, otherwise the
+// whole-mode ones only. It reads index ranges, so a grant issued over the
+// same datasets by a concurrent transaction invalidates this one (phantom
+// read) when the two could conflict, and only then: non-whole grants do
+// not read each other's range.
+func grantsToCompare(tx *txn, call *ledger.Call, datasets map[string]*ledger.Dataset) ([]*ledger.Grant, error) {
+	index := "whole"
+	if call != nil && call.Mode == ledger.ModeWhole {
+		index = "dataset"
+	}
+	var out []*ledger.Grant
+	seen := map[string]bool{}
+	for _, id := range slices.Sorted(maps.Keys(datasets)) {
+		gs, err := scan[ledger.Grant](tx, typeGrant, index, id)
+		if err != nil {
+			return nil, fmt.Errorf("grants over dataset %s: %w", id, err)
+		}
+		for _, g := range gs {
+			if seen[g.ID] {
+				continue
+			}
+			seen[g.ID] = true
+			merged, err := tx.withControl(g)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, merged)
+		}
+	}
+	return out, nil
+}
+
 // IssueGrant issues a grant (授权) from an approved application; it waits
 // for every owning provider's approval. Caller: the authority. Event:
 // grant.issued (related: application.granted).
@@ -175,6 +211,9 @@ func (c *Contract) IssueGrant(ctx contractapi.TransactionContextInterface, reque
 			}
 		}
 		if in.Datasets, err = loadDatasets(tx, req.Scope.DatasetIDs()); err != nil {
+			return err
+		}
+		if in.Others, err = grantsToCompare(tx, in.Call, in.Datasets); err != nil {
 			return err
 		}
 		if a := in.Application; a != nil {

@@ -96,6 +96,15 @@ func indexesOf(v any) []index {
 		add("provider", o.Providers...)
 		add("parent", o.ParentID)
 		add("application", o.ApplicationID)
+		// First-level grants by dataset, and the whole-mode ones apart,
+		// for the exclusivity of whole-mode grants (grantsToCompare). Not
+		// served to queries.
+		if o.ParentID == "" {
+			add("dataset", o.Scope.DatasetIDs()...)
+			if o.Mode == ledger.ModeWhole {
+				add("whole", o.Scope.DatasetIDs()...)
+			}
+		}
 	case *ledger.Agreement:
 		add("grant", o.GrantID)
 		add("operator", o.Operator)

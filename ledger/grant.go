@@ -247,6 +247,11 @@ type GrantInputs struct {
 	Reviews []Review
 	// Datasets holds every dataset in the requested scope that exists.
 	Datasets map[string]*Dataset
+	// Others holds the first-level grants over any dataset of the requested
+	// scope that the authorization modes compare it with (as recorded,
+	// consent and control merged): every one for a whole-mode call, the
+	// whole-mode ones otherwise. See checkMode.
+	Others []*Grant
 	// DocumentsAttached: the application's emergency plan and security
 	// documents are attached (their private record exists, as its hash on
 	// the ledger shows).
@@ -258,7 +263,8 @@ type GrantInputs struct {
 // reviews, once the application has passed the network-security review (and
 // the province's approval when province-returned data is in scope). The
 // scope must lie inside the application's, the term inside the requested
-// term. The grant starts proposed, waiting for every owning provider; the
+// term, and the grant within what its call's authorization mode allows
+// (checkMode). The grant starts proposed, waiting for every owning provider; the
 // application is returned marked granted.
 func IssueGrant(c Actor, req GrantRequest, in GrantInputs, st Stamp) (*Grant, *Application, error) {
 	if !c.Is(RoleAuthority) {
@@ -345,6 +351,9 @@ func IssueGrant(c Actor, req GrantRequest, in GrantInputs, st Stamp) (*Grant, *A
 		Scenario: app.Scenario.Name, Domains: domainsOf(scope, in.Datasets),
 		Scope: scope, Quota: req.Quota, Term: term, Providers: scope.Owners(),
 		Status: GrantProposed, Created: st, Updated: st,
+	}
+	if err := g.checkMode(in.Call, in.Datasets, in.Others, st.Time); err != nil {
+		return nil, nil, err
 	}
 	for _, p := range g.Providers {
 		g.Approvals = append(g.Approvals, Approval{Provider: p, Decision: DecisionPending})

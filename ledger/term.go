@@ -63,6 +63,11 @@ func (t Term) Within(outer Term) bool {
 	return !t.ValidFrom.Before(outer.ValidFrom) && !t.ValidTo.After(outer.ValidTo)
 }
 
+// Overlaps reports whether the two windows share an instant.
+func (t Term) Overlaps(o Term) bool {
+	return t.ValidFrom.Before(o.ValidTo) && o.ValidFrom.Before(t.ValidTo)
+}
+
 // InTrial reports whether x falls in the trial period.
 func (t Term) InTrial(x time.Time) bool {
 	return !t.TrialEnds.IsZero() && !x.Before(t.ValidFrom) && x.Before(t.TrialEnds)
