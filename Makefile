@@ -39,7 +39,7 @@ unit: ## unit tests only
 e2e: ## end-to-end tests only (brings a test network up and down)
 	@scripts/test.sh e2e
 
-lint: ## gofmt, go vet, staticcheck, shellcheck
+lint: ## gofmt, go vet, staticcheck, shellcheck, Redocly lint of the OpenAPI document
 	@scripts/test.sh lint
 
 bench: ## benchmark on a network of its own (QUICK=1: briefly); var/bench/latest.{json,svg}

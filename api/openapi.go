@@ -1,7 +1,11 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -10,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/grantledger/grantledger/client"
 )
 
 // OpenAPIPath converts a gin path (/v1/grants/:id) to an OpenAPI path
@@ -30,7 +36,7 @@ func OpenAPIPath(ginPath string) (string, []string) {
 // operations, parameters, request and response schemas generated from
 // the Go types of the route table.
 func openAPIDocument(org string, routes []route) map[string]any {
-	g := &schemaGen{schemas: map[string]any{}, names: map[reflect.Type]string{}}
+	g := &schemaGen{schemas: map[string]any{}, names: map[reflect.Type]string{}, responses: map[string]any{}}
 	errorRef := g.ref(reflect.TypeFor[ErrorBody]())
 	paths := map[string]map[string]any{}
 	for _, r := range routes {
@@ -40,24 +46,54 @@ func openAPIDocument(org string, routes []route) map[string]any {
 		}
 		paths[path][strings.ToLower(r.Method)] = g.operation(r, params, errorRef)
 	}
+	var tags []any
+	for _, t := range openAPITags {
+		tags = append(tags, map[string]any{"name": t.name, "description": t.description})
+	}
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{
 			"title":   "grantledger API",
 			"version": "1.0.0",
 			"description": "The REST API of organisation " + org + " on the grantledger ledger of public data " +
-				"authorized operation (公共数据授权运营). Every request under /v1 but this document runs as the " +
-				"Fabric identity its bearer token was issued to.",
+				"authorized operation (公共数据授权运营). Every request under /v1 but this document and its " +
+				"reference page (/v1/docs) runs as the Fabric identity its bearer token was issued to. " +
+				"Every error answers the ErrorBody schema; docs/api.md lists its codes.",
 		},
-		"paths": paths,
+		// Each organisation's API serves the document itself: the server
+		// is the one it was read from.
+		"servers": []any{map[string]any{"url": "/", "description": "the API that served this document"}},
+		"tags":    tags,
+		"paths":   paths,
 		"components": map[string]any{
-			"schemas": g.schemas,
+			"schemas":   g.schemas,
+			"responses": g.responses,
 			"securitySchemes": map[string]any{
-				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
+				"bearer": map[string]any{"type": "http", "scheme": "bearer",
+					"description": "a token issued by `grantledger-api tokens` to one user of the organisation (glt_…)"},
 			},
 		},
 		"security": []any{map[string]any{"bearer": []string{}}},
 	}
+}
+
+// openAPITags describe the tags of the route table, in the order the
+// reference page shows them: Chinese first, as its readers read it.
+var openAPITags = []struct{ name, description string }{
+	{"meta", "身份、配置与事件 (who the token acts as, the contract's configuration, the event stream)"},
+	{"participants", "参与方与专家 (organisations, their roles, evaluations; the expert committee)"},
+	{"datasets", "数据目录 (the catalogue of datasets providers offer)"},
+	{"calls", "征集公告 (calls for operators)"},
+	{"applications", "授权申请 (applications under a call, with their private documents)"},
+	{"reviews", "评审与意见 (reviews of operators and applications; opinions of experts and the platform)"},
+	{"grants", "授权 (grants and sub-grants: approval, suspension, revocation, usage)"},
+	{"agreements", "授权协议 (the agreements of first-level grants)"},
+	{"attestors", "可信环境 (the trusted environments whose signatures receipts carry)"},
+	{"receipts", "使用回执 (signed usage receipts, batches, Merkle proofs)"},
+	{"products", "数据产品 (products, their review, listing and provenance 溯源)"},
+	{"disclosure", "公开结果 (public summaries anyone with a token may read)"},
+	{"history", "历史记录 (every recorded version of an object)"},
+	{"operations", "运维 (health, readiness, metrics, this document and its reference page; no token)"},
 }
 
 func (g *schemaGen) operation(r route, pathParams []string, errorRef map[string]any) map[string]any {
@@ -116,17 +152,148 @@ func (g *schemaGen) operation(r route, pathParams []string, errorRef map[string]
 		ok["content"] = map[string]any{"text/event-stream": map[string]any{"schema": map[string]any{"type": "string"}}}
 	case r.Response != nil:
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(r.Response))}}
+	case len(r.Media) > 0:
+		content := map[string]any{}
+		for _, m := range r.Media {
+			content[m] = map[string]any{"schema": map[string]any{"type": "string"}}
+		}
+		ok["content"] = content
 	default:
 		ok["content"] = map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
 	}
-	op["responses"] = map[string]any{
+	responses := map[string]any{
 		strconv.Itoa(r.Status): ok,
 		"default": map[string]any{
-			"description": "an error (docs/api.md lists the codes)",
+			"description": "another error: an unknown route (404) or method (405), a client gone (499); docs/api.md lists every code",
 			"content":     map[string]any{"application/json": map[string]any{"schema": errorRef}},
 		},
 	}
+	for _, e := range errorResponses(r, pathParams) {
+		responses[strconv.Itoa(e.status)] = g.errorResponse(e, errorRef)
+	}
+	op["responses"] = responses
 	return op
+}
+
+// errorResponse refers to the component response of an error status with
+// its codes, made on first use: the routes share a few dozen of them.
+func (g *schemaGen) errorResponse(e errorResponse, errorRef map[string]any) map[string]any {
+	name := strings.Join(e.codes, "_or_")
+	if _, done := g.responses[name]; !done {
+		var text []string
+		for _, code := range e.codes {
+			text = append(text, "`"+code+"`: "+errorMeaning[code])
+		}
+		g.responses[name] = map[string]any{
+			"description": strings.Join(text, "; "),
+			"content": map[string]any{"application/json": map[string]any{
+				"schema":  errorRef,
+				"example": ErrorBody{Code: e.codes[0], Message: errorExample[e.codes[0]]},
+			}},
+		}
+	}
+	return map[string]any{"$ref": "#/components/responses/" + name}
+}
+
+// errorResponse is one error status a route answers, with its codes.
+type errorResponse struct {
+	status int
+	codes  []string
+}
+
+// errorResponses lists the error statuses a route can answer, derived in
+// this one place from what the route is: public or authenticated, with a
+// body, query or path parameters, a read or a change, a stream. Each
+// error is one the API raises, given its status and code by errorStatus,
+// the error table, so that the document cannot disagree with it. Errors
+// any request may meet regardless of its route (an unknown route or
+// method, a client gone) are left to the default response; r.Errors adds
+// what a route's own handler answers beyond its kind.
+func errorResponses(r route, pathParams []string) []errorResponse {
+	post := r.Method == http.MethodPost
+	change := r.Method != http.MethodGet
+	var kinds []error
+	add := func(when bool, errs ...error) {
+		if when {
+			kinds = append(kinds, errs...)
+		}
+	}
+	// A body, a query, a path ID or an Idempotency-Key header can be bad.
+	add(!r.Public && (r.Request != nil || r.List || r.Stream || post || len(pathParams) > 0), client.ErrInvalid)
+	add(!r.Public, errUnauthenticated)
+	// Reads hide what the caller may not see as not found; changes are
+	// refused.
+	add(!r.Public && change, client.ErrForbidden)
+	add(!r.Public && (change || len(pathParams) > 0), client.ErrNotFound)
+	add(!r.Public && change, client.ErrConflict)
+	add(!r.Public && post, errKeyInProgress)
+	// limitBody refuses a body over the limit on every route, before the
+	// route runs (a keyed POST reads its body whole, whatever the route).
+	add(true, errTooLarge)
+	add(!r.Public && r.Request != nil, errUnsupportedMedia)
+	add(!r.Public && change, client.ErrRefused)
+	add(!r.Public && post, errKeyReused)
+	add(!r.Public, errRateLimited)
+	add(!r.Public && r.Stream, errTooManyStreams)
+	add(true, errPanic)
+	add(!r.Public, client.ErrEndorsement, client.ErrUnavailable)
+	// The event stream has no deadline.
+	add(!r.Public && !r.Stream, errDeadline)
+	kinds = append(kinds, r.Errors...)
+
+	byStatus := map[int][]string{}
+	for _, err := range kinds {
+		status, code := errorStatus(err)
+		if !slices.Contains(byStatus[status], code) {
+			byStatus[status] = append(byStatus[status], code)
+		}
+	}
+	var out []errorResponse
+	for _, status := range slices.Sorted(maps.Keys(byStatus)) {
+		out = append(out, errorResponse{status: status, codes: byStatus[status]})
+	}
+	return out
+}
+
+// errorMeaning says, for each code the document names, when it is
+// answered; docs/api.md's error table says it at length.
+var errorMeaning = map[string]string{
+	"invalid":                     "malformed JSON, a failed validation, a bad path ID, query parameter or header, or the contract's invalid error; `field` names the part at fault",
+	"unauthenticated":             "no or an unknown bearer token",
+	"forbidden":                   "the caller's identity or role may not",
+	"not_found":                   "the object does not exist, or the caller may not read it",
+	"conflict":                    "the state conflicts: the ID exists, already decided, a replayed receipt, a lost read conflict",
+	"idempotency_key_in_progress": "a request with the same Idempotency-Key is still running",
+	"payload_too_large":           "the body is over the limit (1 MiB by default)",
+	"unsupported_media_type":      "the body is not JSON",
+	"refused":                     "a business rule refuses the request; `message` is the contract's reason",
+	"idempotency_key_reused":      "the Idempotency-Key was used for another request",
+	"rate_limited":                "the bearer token made more requests than its rate allows; see Retry-After",
+	"too_many_streams":            "the bearer token holds as many event streams open as allowed; see Retry-After",
+	"internal":                    "an unclassified error; the server log has it under the request ID the message names",
+	"endorsement_failed":          "the peers did not endorse the transaction, or it was invalidated",
+	"unavailable":                 "the peer or orderer could not be reached in time; \"outcome unknown\" in the message: the transaction may still commit",
+	"not_ready":                   "the organisation's peer did not answer",
+	"timeout":                     "the request did not finish within its deadline",
+}
+
+// errorExample is a message of each code, for the example of the status
+// it is the first code of.
+var errorExample = map[string]string{
+	"invalid":                "must be one of general, important, core",
+	"unauthenticated":        "unauthenticated: send Authorization: Bearer <token>",
+	"forbidden":              "only the authority issues grants",
+	"not_found":              "grant g-1 does not exist",
+	"conflict":               "application a-1 already exists",
+	"payload_too_large":      "request body too large: 2097152 bytes, at most 1048576 allowed",
+	"unsupported_media_type": "unsupported media type: \"text/plain\"; send application/json",
+	"refused":                "over quota: grant g-1 has used all 10 calls",
+	"rate_limited":           "too many requests: a token may make 1000 requests a second, 2000 at once; retry after 1 s",
+	"internal":               "internal error; the server log has the details under request ID 3f2a…",
+	"endorsement_failed":     "the peers did not endorse the transaction; the server log has the details under request ID 3f2a…",
+	"unavailable":            "the ledger could not be reached in time; the server log has the details under request ID 3f2a…",
+	"not_ready":              "the ledger did not answer (context deadline exceeded); the server log has the details under request ID 3f2a…",
+	"timeout":                "the request did not finish within its deadline; the server log has the details under request ID 3f2a…",
 }
 
 // schemaGen turns Go types into OpenAPI schemas, struct types into named
@@ -134,6 +301,8 @@ func (g *schemaGen) operation(r route, pathParams []string, errorRef map[string]
 type schemaGen struct {
 	schemas map[string]any
 	names   map[reflect.Type]string
+	// responses are the shared error responses (errorResponse).
+	responses map[string]any
 }
 
 func (g *schemaGen) ref(t reflect.Type) map[string]any {
@@ -286,6 +455,36 @@ func flatFields(t reflect.Type) []reflect.StructField {
 	}
 	return out
 }
+
+// Document returns the OpenAPI document of organisation org's API, as
+// GET /v1/openapi.json serves it, without a ledger or tokens: for tools
+// that check or publish it offline (grantledger-api openapi, the lint
+// step). The document depends on the route table only, never on state.
+func Document(org string) ([]byte, error) {
+	keys, err := OpenIdempotencyStore("", StoreOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = keys.Close() }() // nothing was stored in it
+	s, err := New(Options{Org: org, Identities: noIdentities{}, Tokens: noTokens{}, Idempotency: keys, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	return s.doc, nil
+}
+
+// noIdentities and noTokens stand in for a ledger and a token file where
+// only the route table is needed (Document): nobody is let in.
+type (
+	noIdentities struct{}
+	noTokens     struct{}
+)
+
+func (noIdentities) As(context.Context, string) (Ledger, error) {
+	return nil, errors.New("no ledger: the server only describes its routes")
+}
+
+func (noTokens) User(string) (string, bool) { return "", false }
 
 // openapi serves the document.
 func (s *Server) openapi(c *gin.Context) error {

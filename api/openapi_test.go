@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -119,7 +120,8 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 			ids[op.OperationID] = method + " " + path
 			public := op.Security != nil && len(*op.Security) == 0
-			if wantPublic := !strings.HasPrefix(path, "/v1/") || path == "/v1/openapi.json"; public != wantPublic {
+			wantPublic := !strings.HasPrefix(path, "/v1/") || path == "/v1/openapi.json" || path == "/v1/docs" || strings.HasPrefix(path, "/v1/docs/")
+			if public != wantPublic {
 				t.Errorf("%s %s: public %v, want %v", method, path, public, wantPublic)
 			}
 		}
@@ -156,6 +158,164 @@ func TestAPIDocListsEveryRoute(t *testing.T) {
 	for _, r := range registered(ts.engine) {
 		if !strings.Contains(string(doc), "`"+r+"`") {
 			t.Errorf("docs/api.md does not list `%s`", r)
+		}
+	}
+}
+
+// errorDocument is what TestOpenAPIErrorResponses reads of the document.
+type errorDocument struct {
+	Servers []struct {
+		URL string `json:"url"`
+	} `json:"servers"`
+	Paths map[string]map[string]struct {
+		Security  *[]any                     `json:"security"`
+		Responses map[string]json.RawMessage `json:"responses"`
+	} `json:"paths"`
+	Components struct {
+		Responses map[string]struct {
+			Description string `json:"description"`
+			Content     map[string]struct {
+				Schema  map[string]string `json:"schema"`
+				Example ErrorBody         `json:"example"`
+			} `json:"content"`
+		} `json:"responses"`
+	} `json:"components"`
+}
+
+// TestOpenAPIErrorResponses: the document names its server, and every
+// operation lists a 4xx answer, every error answer with the ErrorBody
+// schema; authenticated operations list 401, public ones do not.
+func TestOpenAPIErrorResponses(t *testing.T) {
+	ts := newTestServer(t)
+	var d errorDocument
+	if err := json.Unmarshal(ts.doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Servers) == 0 || d.Servers[0].URL == "" {
+		t.Errorf("servers: got %v, want the relative server", d.Servers)
+	}
+	const errorSchema = "#/components/schemas/ErrorBody"
+	for name, r := range d.Components.Responses {
+		c, ok := r.Content["application/json"]
+		if !ok || c.Schema["$ref"] != errorSchema {
+			t.Errorf("response %s: content %v, want application/json with %s", name, r.Content, errorSchema)
+		}
+		if r.Description == "" || c.Example.Code == "" || c.Example.Message == "" {
+			t.Errorf("response %s: description %q, example %+v; want both", name, r.Description, c.Example)
+		}
+		if !strings.HasPrefix(name, c.Example.Code) {
+			t.Errorf("response %s: example code %q, want its first code", name, c.Example.Code)
+		}
+	}
+	ops := 0
+	for path, item := range d.Paths {
+		for method, op := range item {
+			ops++
+			public := op.Security != nil && len(*op.Security) == 0
+			var fours int
+			for status, raw := range op.Responses {
+				if status[0] == '2' {
+					continue
+				}
+				var ref struct {
+					Ref     string `json:"$ref"`
+					Content map[string]struct {
+						Schema map[string]string `json:"schema"`
+					} `json:"content"`
+				}
+				if err := json.Unmarshal(raw, &ref); err != nil {
+					t.Fatal(err)
+				}
+				if status == "default" {
+					if ref.Content["application/json"].Schema["$ref"] != errorSchema {
+						t.Errorf("%s %s: default answer without %s", method, path, errorSchema)
+					}
+					continue
+				}
+				if status[0] == '4' {
+					fours++
+				}
+				name, ok := strings.CutPrefix(ref.Ref, "#/components/responses/")
+				if _, defined := d.Components.Responses[name]; !ok || !defined {
+					t.Errorf("%s %s: %s answer %s, want a shared error response", method, path, status, raw)
+				}
+			}
+			if fours == 0 {
+				t.Errorf("%s %s: no 4xx answer", method, path)
+			}
+			if _, has401 := op.Responses["401"]; has401 == public {
+				t.Errorf("%s %s: public %v, lists 401 %v", method, path, public, has401)
+			}
+		}
+	}
+	if ops < 70 {
+		t.Errorf("operations: got %d, want the whole API", ops)
+	}
+}
+
+// TestOpenAPIErrorsAreAnswered checks the derived error statuses against
+// the router: an unauthenticated request answers 401 exactly on the
+// operations that list it, and a body that is not JSON 415 on those that
+// list 415.
+func TestOpenAPIErrorsAreAnswered(t *testing.T) {
+	ts := newTestServer(t)
+	var d errorDocument
+	if err := json.Unmarshal(ts.doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	expert := url.PathEscape("x509::CN=user2@authority.grantledger.local,OU=client::CN=ca.authority.grantledger.local,O=authority.grantledger.local")
+	fill := strings.NewReplacer("{msp}", "HealthMSP", "{client}", expert, "{address}", "0xab", "{evaluationId}", "ev-1", "{asset}", "docs.css", "{id}", "x-1")
+	for _, r := range ts.routes {
+		path, _ := OpenAPIPath(r.Path)
+		op := d.Paths[path][strings.ToLower(r.Method)]
+		concrete := fill.Replace(path)
+		if r.Op == "Events" {
+			continue // an authenticated stream would stay open; 401 is checked below without a token
+		}
+		rec := ts.do(t, request{method: r.Method, path: concrete})
+		_, lists401 := op.Responses["401"]
+		if got := rec.Code == http.StatusUnauthorized; got != lists401 {
+			t.Errorf("%s %s without a token: status %d, document lists 401 %v", r.Method, path, rec.Code, lists401)
+		}
+		if r.Public {
+			continue
+		}
+		rec = ts.do(t, request{method: r.Method, path: concrete, user: "Admin", body: "x", header: map[string]string{"Content-Type": "text/plain"}})
+		_, lists415 := op.Responses["415"]
+		if got := rec.Code == http.StatusUnsupportedMediaType; got != lists415 {
+			t.Errorf("%s %s with a text body: status %d, document lists 415 %v", r.Method, path, rec.Code, lists415)
+		}
+	}
+	if rec := ts.do(t, request{method: http.MethodGet, path: "/v1/events"}); rec.Code != http.StatusUnauthorized {
+		t.Errorf("GET /v1/events without a token: status %d, want 401", rec.Code)
+	}
+}
+
+// TestErrorCodesAreDocumented: every code the document explains is in
+// docs/api.md's error table, and every code errorResponses may name is
+// explained.
+func TestErrorCodesAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code := range errorMeaning {
+		if !strings.Contains(string(doc), "| `"+code+"` |") {
+			t.Errorf("docs/api.md's error table lacks `%s`", code)
+		}
+	}
+	ts := newTestServer(t)
+	for _, r := range ts.routes {
+		path, params := OpenAPIPath(r.Path)
+		for _, e := range errorResponses(r, params) {
+			for _, code := range e.codes {
+				if errorMeaning[code] == "" {
+					t.Errorf("%s %s: code %s has no errorMeaning", r.Method, path, code)
+				}
+			}
+			if errorExample[e.codes[0]] == "" {
+				t.Errorf("%s %s: code %s has no errorExample", r.Method, path, e.codes[0])
+			}
 		}
 	}
 }

@@ -34,6 +34,12 @@ type route struct {
 	// Indexes are the filters a list offers, one at a time: each is a
 	// query parameter named after the contract index it selects by.
 	Indexes []string
+	// Errors are errors the route's handler answers beyond those its
+	// kind gives (errorResponses), for the OpenAPI document.
+	Errors []error
+	// Media are the media types of an answer that is not JSON (Response
+	// nil); none: text/plain.
+	Media []string
 	// Handler answers the route's requests; serve adapts it to gin.
 	Handler handler
 }
@@ -82,11 +88,15 @@ func (s *Server) routeTable() []route {
 		{Method: get, Path: "/healthz", Op: "Healthz", Tag: "operations", Public: true, Status: ok, Response: Status{}, Handler: hp.alive,
 			Summary: "The process is alive"},
 		{Method: get, Path: "/readyz", Op: "Readyz", Tag: "operations", Public: true, Status: ok, Response: Status{}, Handler: hp.ready,
-			Summary: "The organisation's peer answers a query of the contract"},
+			Errors: []error{errNotReady}, Summary: "The organisation's peer answers a query of the contract"},
 		{Method: get, Path: "/metrics", Op: "Metrics", Tag: "operations", Public: true, Status: ok, Handler: s.m.handler(),
 			Summary: "Prometheus metrics (text format)"},
 		{Method: get, Path: "/v1/openapi.json", Op: "OpenAPI", Tag: "operations", Public: true, Status: ok, Response: map[string]any{}, Handler: s.openapi,
 			Summary: "This document"},
+		{Method: get, Path: "/v1/docs", Op: "Reference", Tag: "operations", Public: true, Status: ok, Media: []string{"text/html"}, Handler: docsPage,
+			Summary: "This document as a reference page (HTML, 中文), which needs no network but this server"},
+		{Method: get, Path: "/v1/docs/:asset", Op: "ReferenceAsset", Tag: "operations", Public: true, Status: ok, Media: []string{"text/javascript", "text/css"}, Handler: docsAsset,
+			Errors: []error{client.ErrNotFound}, Summary: "The reference page's script (docs.js) or style sheet (docs.css)"},
 		{Method: get, Path: "/v1/me", Op: "WhoAmI", Tag: "meta", Status: ok, Response: Identity{}, Handler: mt.me,
 			Summary: "The organisation and user the bearer token acts as, and the caller as the ledger sees it"},
 		{Method: get, Path: "/v1/config", Op: "GetConfig", Tag: "meta", Status: ok, Response: client.Config{}, Handler: mt.config,
@@ -214,7 +224,7 @@ func (s *Server) routeTable() []route {
 		{Method: get, Path: "/v1/receipts/:id", Op: "GetReceipt", Tag: "receipts", Status: ok, Response: receipt{}, Handler: answerByID(rc.group, idParam, ReceiptLedger.GetReceipt),
 			Summary: "Read a receipt"},
 		{Method: get, Path: "/v1/receipts/:id/proof", Op: "GetReceiptProof", Tag: "receipts", Status: ok, Response: ReceiptProof{}, Handler: answerByID(rc.group, idParam, proofOf),
-			Summary: "The Merkle inclusion proof of a receipt accepted in a batch"},
+			Errors: []error{client.ErrForbidden, client.ErrConflict}, Summary: "The Merkle inclusion proof of a receipt accepted in a batch"},
 		{Method: post, Path: "/v1/batches", Op: "SubmitReceiptBatch", Tag: "receipts", Status: made, Request: batchRequest{}, Response: batch{}, Handler: rc.submitBatch,
 			Summary: "Submit up to 500 signed receipts in one transaction (grant holder, platform)"},
 		{Method: get, Path: "/v1/batches/:id", Op: "GetReceiptBatch", Tag: "receipts", Status: ok, Response: batch{}, Handler: answerByID(rc.group, idParam, ReceiptLedger.GetReceiptBatch),

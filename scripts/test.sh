@@ -2,7 +2,8 @@
 # Runs grantledger's tests. `make test` calls it with "all".
 #
 # Usage: scripts/test.sh all|lint|unit|fuzz|e2e
-#   lint  gofmt, go vet, staticcheck, shellcheck
+#   lint  gofmt, go vet, staticcheck, shellcheck, Redocly lint of the
+#         OpenAPI document (npm ci into tools/redocly once)
 #   unit  go test -race over every package (no network needed)
 #   fuzz  every fuzz target briefly, one at a time (FUZZTIME a target,
 #         default 3s; docs/testing.md says how to run them long)
@@ -37,6 +38,29 @@ lint() {
     echo "shellcheck not installed: .ci/run installs it" >&2
     return 1
   fi
+  openapi_lint
+}
+
+# openapi_lint checks the OpenAPI document the API serves (GET
+# /v1/openapi.json, printed by `grantledger-api openapi`, no network) with
+# Redocly CLI's recommended rules (tools/redocly/redocly.yaml), at the
+# version tools/redocly pins. npm ci installs it into
+# tools/redocly/node_modules (git-ignored) when the lock file changed
+# since the last install, so a warm run needs no registry.
+openapi_lint() {
+  local dir="$root/tools/redocly" stamp="$root/tools/redocly/node_modules/.installed-lock.json"
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm not installed: Redocly CLI needs Node.js 20.19 or later and npm" >&2
+    return 1
+  fi
+  if ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+  mkdir -p bin
+  go run ./cmd/grantledger-api openapi >bin/openapi.json
+  REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+    "$dir/node_modules/.bin/redocly" lint --config "$dir/redocly.yaml" bin/openapi.json
 }
 
 unit() {
@@ -104,5 +128,5 @@ case "${1:-}" in
   fuzz) fuzz ;;
   e2e) e2e ;;
   all) lint; unit; fuzz; e2e ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

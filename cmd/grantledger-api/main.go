@@ -4,6 +4,7 @@
 //
 //	grantledger-api [serve] [flags]        serve the API (docs/config.md)
 //	grantledger-api tokens -profile P -org O -hashed OUT.json -plain OUT.env [-rotate]
+//	grantledger-api openapi [-org MSPID]   print the OpenAPI document
 package main
 
 import (
@@ -32,6 +33,7 @@ const usage = `usage: grantledger-api [COMMAND] [flags]
 Commands:
   serve    serve one organisation's REST API (the default); see serve -h
   tokens   issue one bearer token per user of an organisation; see tokens -h
+  openapi  print the OpenAPI document GET /v1/openapi.json serves; see openapi -h
 `
 
 func main() {
@@ -44,15 +46,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 {
 		switch args[0] {
-		case "serve", "tokens":
+		case "serve", "tokens", "openapi":
 			cmd, args = args[0], args[1:]
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(stdout, usage)
 			return 0
 		}
 	}
-	if cmd == "tokens" {
+	switch cmd {
+	case "tokens":
 		return tokens(args, stdout, stderr)
+	case "openapi":
+		return openapi(args, stdout, stderr)
 	}
 	cfg, err := loadConfig(args, os.LookupEnv, stderr)
 	if err != nil {
@@ -113,6 +118,37 @@ func tokens(args []string, stdout, stderr io.Writer) int {
 		verb = "issued new tokens"
 	}
 	fmt.Fprintf(stdout, "%s of %d users of %s: hashes in %s, tokens in %s\n", verb, len(users), o.MSPID, cfg.Hashed, cfg.Plain)
+	return 0
+}
+
+// openapiConfig is the configuration of `grantledger-api openapi`: flags only.
+type openapiConfig struct {
+	Org string `flag:"org" default:"OrgMSP" usage:"MSP ID of the organisation the document describes (its description names it)"`
+}
+
+const openapiUsage = `usage: grantledger-api openapi [-org MSPID]
+
+Prints the OpenAPI 3 document the API serves at GET /v1/openapi.json, built
+from the route table alone: no profile, network or tokens needed. The lint
+step (scripts/test.sh lint) checks it with Redocly CLI.
+`
+
+// openapi prints the OpenAPI document.
+func openapi(args []string, stdout, stderr io.Writer) int {
+	var cfg openapiConfig
+	if _, err := config.Load(&cfg, args, config.Options{Command: "grantledger-api openapi", Usage: openapiUsage, Output: stderr}); err != nil {
+		return config.ExitCode(err, stderr, "grantledger-api openapi")
+	}
+	gin.SetMode(gin.ReleaseMode) // gin's debug lines go to stdout, where the document goes
+	doc, err := api.Document(cfg.Org)
+	if err != nil {
+		fmt.Fprintf(stderr, "grantledger-api openapi: %v\n", err)
+		return 1
+	}
+	if _, err := fmt.Fprintf(stdout, "%s\n", doc); err != nil {
+		fmt.Fprintf(stderr, "grantledger-api openapi: %v\n", err)
+		return 1
+	}
 	return 0
 }
 

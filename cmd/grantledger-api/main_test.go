@@ -181,6 +181,9 @@ func TestConfigDocumented(t *testing.T) {
 	if err := config.CheckDoc(doc, "## `grantledger-api tokens`", config.Options{}, config.Describe(tokensConfig{})); err != nil {
 		t.Error(err)
 	}
+	if err := config.CheckDoc(doc, "## `grantledger-api openapi`", config.Options{}, config.Describe(openapiConfig{})); err != nil {
+		t.Error(err)
+	}
 }
 
 // writeProfile writes a profile of one organisation whose peer nobody
@@ -386,5 +389,30 @@ func TestRunUsage(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"-no-such-flag"}, io.Discard, io.Discard); code != 2 {
 		t.Errorf("bad flag: got exit %d, want 2", code)
+	}
+}
+
+// TestOpenAPICommand: `grantledger-api openapi` prints the document alone
+// on stdout (no router debug lines), for the organisation asked.
+func TestOpenAPICommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"openapi", "-org", "HealthMSP"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, stderr.String())
+	}
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+		Info    struct {
+			Description string `json:"description"`
+		} `json:"info"`
+		Paths map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatalf("stdout is not the document: %v; %.200s", err, stdout.String())
+	}
+	if doc.OpenAPI == "" || len(doc.Paths) < 50 || !strings.Contains(doc.Info.Description, "HealthMSP") {
+		t.Errorf("document: openapi %q, %d paths, description %q", doc.OpenAPI, len(doc.Paths), doc.Info.Description)
+	}
+	if _, ok := doc.Paths["/v1/docs"]; !ok {
+		t.Errorf("document lacks /v1/docs")
 	}
 }
