@@ -118,6 +118,7 @@ type fakeLedger struct {
 	ProductLedger
 	AuditLedger
 	EventSource
+	IncidentLedger
 }
 
 // wholeFake is the whole ledger, every concept answering with defaults:
@@ -131,7 +132,8 @@ func wholeFake(f fake) Ledger {
 		GrantLedger: fakeGrants{f}, AgreementLedger: fakeAgreements{f},
 		AttestorLedger: fakeAttestors{f}, ReceiptLedger: fakeReceipts{f, &receiptBook{}},
 		ProductLedger: fakeProducts{f}, AuditLedger: fakeAudit{f, nil},
-		EventSource: fakeEvents{f, &eventScript{}},
+		EventSource:    fakeEvents{f, &eventScript{}},
+		IncidentLedger: fakeIncidents{f},
 	}
 }
 

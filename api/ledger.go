@@ -42,6 +42,7 @@ type Ledger interface {
 	ProductLedger
 	AuditLedger
 	EventSource
+	IncidentLedger
 }
 
 // ConfigLedger reads the contract's configuration. /readyz uses it as the
@@ -157,6 +158,16 @@ type AttestorLedger interface {
 	RetireAttestor(ctx context.Context, address, reason string) (*ledger.Attestor, error)
 	GetAttestor(ctx context.Context, address string) (*ledger.Attestor, error)
 	QueryAttestors(ctx context.Context, q ledger.Query) (*ledger.AttestorPage, error)
+}
+
+// IncidentLedger is the security incidents (数据安全事件): reports,
+// the authority's decisions and their closing.
+type IncidentLedger interface {
+	ReportIncident(ctx context.Context, req ledger.IncidentRequest) (*ledger.Incident, error)
+	DecideIncident(ctx context.Context, req ledger.IncidentDecisionRequest) (*ledger.Incident, error)
+	CloseIncident(ctx context.Context, id, reportDigest string) (*ledger.Incident, error)
+	GetIncident(ctx context.Context, id string) (*ledger.Incident, error)
+	QueryIncidents(ctx context.Context, q ledger.Query) (*ledger.IncidentPage, error)
 }
 
 // ReceiptLedger is the usage receipts (用数凭证), alone or in batches, with

@@ -61,6 +61,7 @@ func (s *Server) routeTable() []route {
 	rc := receipts{group: newGroup[ReceiptLedger](s), coalescer: s.receipts}
 	pr := products{newGroup[ProductLedger](s)}
 	au := newGroup[AuditLedger](s)
+	in := incidents{newGroup[IncidentLedger](s)}
 
 	const (
 		get  = http.MethodGet
@@ -268,5 +269,28 @@ func (s *Server) routeTable() []route {
 			Summary: "Every recorded version of the " + k.kind + ", newest first, a page at a time, from QueryHistory",
 		})
 	}
-	return rs
+	return append(rs, incidentRoutes(in)...)
+}
+
+// incidentRoutes are the routes of security incidents (数据安全事件).
+func incidentRoutes(in incidents) []route {
+	const (
+		get  = http.MethodGet
+		post = http.MethodPost
+		ok   = http.StatusOK
+		made = http.StatusCreated
+	)
+	type incident = ledger.Incident
+	return []route{
+		{Method: post, Path: "/v1/incidents", Op: "ReportIncident", Tag: "incidents", Status: made, Request: incidentRequest{}, Response: incident{}, Handler: in.report,
+			Summary: "Report a security incident on a grant, a dataset or an attestor (their parties, the platform)"},
+		{Method: get, Path: "/v1/incidents", Op: "QueryIncidents", Tag: "incidents", Status: ok, List: true, Indexes: []string{"grant", "dataset", "attestor", "status", "reporter"}, Response: ledger.IncidentPage{}, Handler: answerList(in.group, IncidentLedger.QueryIncidents),
+			Summary: "List the incidents the caller may read"},
+		{Method: get, Path: "/v1/incidents/:id", Op: "GetIncident", Tag: "incidents", Status: ok, Response: incident{}, Handler: answerByID(in.group, idParam, IncidentLedger.GetIncident),
+			Summary: "Read an incident"},
+		{Method: post, Path: "/v1/incidents/:id/decide", Op: "DecideIncident", Tag: "incidents", Status: ok, Request: incidentDecisionRequest{}, Response: incident{}, Handler: in.decide,
+			Summary: "Decide on a reported incident, applying a suspension or retirement in the same transaction (authority)"},
+		{Method: post, Path: "/v1/incidents/:id/close", Op: "CloseIncident", Tag: "incidents", Status: ok, Request: incidentClosingRequest{}, Response: incident{}, Handler: in.close,
+			Summary: "Close a decided incident with its report's digest (authority)"},
+	}
 }

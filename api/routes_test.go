@@ -161,6 +161,16 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		{route: "GET /v1/disclosure/agreements", path: "/v1/disclosure/agreements", wantOp: "DisclosedAgreements", wantArgs: []any{ledger.Query{PageSize: DefaultPageSize}}},
 		{route: "GET /v1/disclosure/operators", path: "/v1/disclosure/operators", wantOp: "DisclosedOperators", wantArgs: []any{ledger.Query{PageSize: DefaultPageSize}}},
 		{route: "GET /v1/disclosure/products", path: "/v1/disclosure/products", wantOp: "DisclosedProducts", wantArgs: []any{ledger.Query{PageSize: DefaultPageSize}}},
+
+		{route: "POST /v1/incidents", status: 201,
+			body:   `{"id":"inc-1","subjectType":"grant","subjectId":"g-1","severity":"major","occurred":"2026-01-01T00:00:00Z","detected":"2026-01-01T00:00:00Z","reportDigest":"` + digest + `"}`,
+			wantOp: "ReportIncident", wantArgs: []any{ledger.IncidentRequest{ID: "inc-1", SubjectType: "grant", SubjectID: "g-1", Severity: "major", Occurred: date, Detected: date, ReportDigest: digest}}},
+		{route: "GET /v1/incidents", path: "/v1/incidents?grant=g-1", wantOp: "QueryIncidents", wantArgs: []any{ledger.Query{By: "grant", Value: "g-1", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/incidents/:id", path: "/v1/incidents/inc-1", wantOp: "GetIncident", wantArgs: []any{"inc-1"}},
+		{route: "POST /v1/incidents/:id/decide", path: "/v1/incidents/inc-1/decide", body: `{"action":"suspend-grant","reasonDigest":"` + digest + `"}`,
+			wantOp: "DecideIncident", wantArgs: []any{ledger.IncidentDecisionRequest{ID: "inc-1", Action: "suspend-grant", ReasonDigest: digest}}},
+		{route: "POST /v1/incidents/:id/close", path: "/v1/incidents/inc-1/close", body: `{"reportDigest":"` + digest + `"}`,
+			wantOp: "CloseIncident", wantArgs: []any{"inc-1", digest}},
 	}
 	for _, k := range historyKinds {
 		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab", ":client", url.PathEscape(expertID)).Replace(k.path)

@@ -31,6 +31,9 @@ var (
 	// productReaders, before listing: its owner, the reviewers (experts,
 	// platform), the authority and the regulator.
 	productReaders = only(asAuthority, asHoldingOperator, asPlatform, asRegulator, asExpert)
+	// incidentPlatformReaders: an incident on the grant the platform
+	// reported is read by the grant's parties and its reporter.
+	incidentPlatformReaders = grantReaders.and(asPlatform)
 	// opinion readers: its author, the subject's owner, the authority and the regulator.
 	expertOpinionReaders   = only(asAuthority, asHoldingOperator, asRegulator, asExpert)
 	platformOpinionReaders = only(asAuthority, asHoldingOperator, asPlatform, asRegulator)
@@ -57,6 +60,11 @@ const (
 	readersOfBatch            = "GetReceiptBatch · a batch of receipts of the grant"
 	readersOfProduct          = "GetProduct · a product in review"
 	readersOfListedProduct    = "GetProduct · a listed product"
+	readersOfIncident         = "GetIncident · an incident on the grant, reported by the holding operator"
+	readersOfPlatformIncident = "GetIncident · an incident on the grant, reported by the platform"
+	readersOfDatasetIncident  = "GetIncident · an incident on the dataset, reported by the holding operator"
+	readersOfOwnerIncident    = "GetIncident · an incident on the dataset, reported by its owner"
+	readersOfAttestorIncident = "GetIncident · an incident on the platform's attestor"
 )
 
 // readersOfRelated names the read row of the objects events list as
@@ -370,6 +378,32 @@ func authzRows() []authzRow {
 			shows: pageHasID("prod-r"), itemRead: itemsBy("GetProduct")},
 		{tx: "GetProvenance", on: "a product in review", allowed: productReaders, about: about("product", "prod-r"), args: fixed("prod-r")},
 		{tx: "GetProvenance", on: "a listed product", allowed: anyone, args: fixed("prod-l")},
+		// Security incidents (数据安全事件).
+		{tx: "ReportIncident", on: "an incident on the holding operator's grant", allowed: only(asOwningProvider, asHoldingOperator, asPlatform),
+			about: about("grant", "grant-1"), args: fixed(incidentRequest("inc-9", ledger.IncidentOnGrant, "grant-1", matrixTime)),
+			event: "incident.reported", readers: readersOfIncident, readersBy: map[callerKind]string{asPlatform: readersOfPlatformIncident}},
+		{tx: "ReportIncident", on: "an incident on the owning provider's dataset", allowed: only(asOwningProvider, asHoldingOperator),
+			about: about("dataset", "visits"), args: fixed(incidentRequest("inc-9", ledger.IncidentOnDataset, "visits", matrixTime)),
+			event: "incident.reported", readers: readersOfDatasetIncident, readersBy: map[callerKind]string{asOwningProvider: readersOfOwnerIncident}},
+		{tx: "ReportIncident", on: "an incident on the platform's attestor", allowed: only(asPlatform), about: about("attestor", ""),
+			args: func(w *authzWorld) []any {
+				return []any{incidentRequest("inc-9", ledger.IncidentOnAttestor, w.attestor.Address(), matrixTime)}
+			},
+			event: "incident.reported", readers: readersOfAttestorIncident},
+		{tx: "DecideIncident", on: "a reported incident on the grant, to suspend the grant", allowed: only(asAuthority), about: about("incident", "inc-1"),
+			args:  fixed(ledger.IncidentDecisionRequest{ID: "inc-1", Action: ledger.ActionSuspendGrant, ReasonDigest: lt.Digest("suspend")}),
+			event: "incident.decided", readers: readersOfIncident},
+		{tx: "CloseIncident", on: "a decided incident on the grant", allowed: only(asAuthority), about: about("incident", "inc-d"),
+			args: fixed("inc-d", lt.Digest("closing report")), event: "incident.closed", readers: readersOfIncident},
+		{tx: "GetIncident", on: "an incident on the grant, reported by the holding operator", allowed: grantReaders, about: about("incident", "inc-1"), args: fixed("inc-1")},
+		{tx: "GetIncident", on: "an incident on the grant, reported by the platform", allowed: incidentPlatformReaders, about: about("incident", "inc-p"), args: fixed("inc-p")},
+		{tx: "GetIncident", on: "an incident on the dataset, reported by the holding operator", allowed: grantReaders, about: about("incident", "inc-ds"), args: fixed("inc-ds")},
+		{tx: "GetIncident", on: "an incident on the dataset, reported by its owner", allowed: only(asAuthority, asOwningProvider, asRegulator), about: about("incident", "inc-do"), args: fixed("inc-do")},
+		{tx: "GetIncident", on: "an incident on the platform's attestor", allowed: only(asAuthority, asPlatform, asRegulator), about: about("incident", "inc-a"), args: fixed("inc-a")},
+		{tx: "QueryIncidents", on: "incidents on the grant", allowed: grantReaders,
+			args:  fixed(ledger.Query{By: "grant", Value: "grant-1", PageSize: 100}),
+			shows: pageHasID("inc-1"), itemRead: itemsBy("GetIncident")},
+
 		{tx: "DisclosedOperators", on: "admitted operators", allowed: anyone, args: fixed(ledger.Query{PageSize: 100}),
 			shows: pageHas("msp", func(*authzWorld) string { return lt.OperatorMSP })},
 		{tx: "DisclosedGrants", on: "grants in force", allowed: anyone, args: fixed(ledger.Query{PageSize: 100}), shows: pageHasID("grant-1")},

@@ -195,7 +195,7 @@ func (w *authzWorld) idOf(ref objectRef) string {
 var getOf = map[string]string{
 	"participant": "GetParticipant", "expert": "GetExpert", "dataset": "GetDataset", "call": "GetCall",
 	"application": "GetApplication", "review": "GetReview", "grant": "GetGrant", "agreement": "GetAgreement",
-	"attestor": "GetAttestor", "product": "GetProduct",
+	"attestor": "GetAttestor", "product": "GetProduct", "incident": "GetIncident",
 }
 
 // mayRead reports whether a caller of kind k may read the object.

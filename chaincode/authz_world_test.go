@@ -2,6 +2,7 @@ package chaincode_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/grantledger/grantledger/attest"
 	"github.com/grantledger/grantledger/attest/attesttest"
@@ -98,7 +99,11 @@ func opinionRequest(id string, subject ledger.SubjectType, subjectID string) led
 //     eval-2 (without); the report of app-1's scenario review;
 //   - products on grant-1: prod-d (draft), prod-r (in review, with the
 //     expert's opinion op-e-prod-r and the platform's op-p-prod-r), prod-a
-//     (approved) and prod-l (listed).
+//     (approved) and prod-l (listed);
+//   - incidents: on grant-1 inc-1 and inc-d (decided: rectify) by the
+//     holding operator, inc-p by the platform; on visits inc-ds by the
+//     holding operator, inc-do by the owning provider; on the attestor
+//     inc-a by the platform.
 func newAuthzWorld(t *testing.T) *authzWorld {
 	t.Helper()
 	n := newNet(t)
@@ -197,6 +202,20 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		n.ok(lt.AuthorityMSP, "DecideProduct", ledger.ProductDecision{ID: id, Approve: true})
 	}
 	n.ok(lt.OperatorMSP, "ListProduct", "prod-l", "HZDE-2025-0001")
+	for _, r := range []struct {
+		by  string
+		req ledger.IncidentRequest
+	}{
+		{lt.OperatorMSP, incidentRequest("inc-1", ledger.IncidentOnGrant, "grant-1", lt.Days(20))},
+		{lt.PlatformMSP, incidentRequest("inc-p", ledger.IncidentOnGrant, "grant-1", lt.Days(20))},
+		{lt.OperatorMSP, incidentRequest("inc-ds", ledger.IncidentOnDataset, "visits", lt.Days(20))},
+		{lt.HealthMSP, incidentRequest("inc-do", ledger.IncidentOnDataset, "visits", lt.Days(20))},
+		{lt.PlatformMSP, incidentRequest("inc-a", ledger.IncidentOnAttestor, n.attestor.Address(), lt.Days(20))},
+		{lt.OperatorMSP, incidentRequest("inc-d", ledger.IncidentOnGrant, "grant-1", lt.Days(20))},
+	} {
+		n.ok(r.by, "ReportIncident", r.req)
+	}
+	n.ok(lt.AuthorityMSP, "DecideIncident", ledger.IncidentDecisionRequest{ID: "inc-d", Action: ledger.ActionRectify, ReasonDigest: lt.Digest("rectify")})
 
 	// WhoAmI commits like any call on this peer, and moves the clock: the
 	// cells run at matrixTime itself.
@@ -211,6 +230,14 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 // the world's attestor at the time of use of the World.
 func (w *authzWorld) receiptOn(id, grant string) ledger.ReceiptRequest {
 	return w.receipt(lt.Statement(id, grant, 1))
+}
+
+// incidentRequest reports a major incident on a subject, detected half an
+// hour before now.
+func incidentRequest(id string, typ ledger.IncidentSubject, subject string, now time.Time) ledger.IncidentRequest {
+	detected := now.Add(-30 * time.Minute)
+	return ledger.IncidentRequest{ID: id, SubjectType: typ, SubjectID: subject, Severity: ledger.SeverityMajor,
+		Occurred: detected.Add(-time.Hour), Detected: detected, ReportDigest: lt.Digest("incident " + id)}
 }
 
 // newAttestorAddress is the address of an attestor the platform has not

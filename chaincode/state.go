@@ -31,6 +31,7 @@ const (
 	typeReceipt     = "receipt"
 	typeBatch       = "batch"
 	typeProduct     = "product"
+	typeIncident    = "incident"
 )
 
 // historyTypes are the object types GetHistory serves.
@@ -123,6 +124,11 @@ func indexesOf(v any) []index {
 		add("owner", o.Owner)
 		add("status", string(o.Status))
 		add("grant", o.Grants...)
+	case *ledger.Incident:
+		// By the subject's type: grant, dataset or attestor.
+		add(string(o.SubjectType), o.SubjectID)
+		add("status", string(o.Status))
+		add("reporter", o.Reporter)
 	}
 	return ix
 }

@@ -396,6 +396,11 @@ func TestEveryTransactionReachesContract(t *testing.T) {
 		"DisclosedProducts":   func() error { return drop(c.DisclosedProducts(ctx, ledger.Query{})) },
 		"GetProvenance":       func() error { return drop(c.GetProvenance(ctx, "")) },
 		"GetHistory":          func() error { return drop(c.GetHistory(ctx, "", "")) },
+		"ReportIncident":      func() error { return drop(c.ReportIncident(ctx, ledger.IncidentRequest{})) },
+		"DecideIncident":      func() error { return drop(c.DecideIncident(ctx, ledger.IncidentDecisionRequest{})) },
+		"CloseIncident":       func() error { return drop(c.CloseIncident(ctx, "", "")) },
+		"GetIncident":         func() error { return drop(c.GetIncident(ctx, "")) },
+		"QueryIncidents":      func() error { return drop(c.QueryIncidents(ctx, ledger.Query{})) },
 		"QueryHistory":        func() error { return drop(c.QueryHistory(ctx, ledger.HistoryQuery{})) },
 		"AttachApplicationDocuments": func() error {
 			return drop(c.AttachApplicationDocuments(ctx, "", ledger.ApplicationDocumentsRequest{}))
