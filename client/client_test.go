@@ -93,6 +93,18 @@ func TestSubmit(t *testing.T) {
 			wantSlept:    []time.Duration{50 * time.Millisecond},
 		},
 		{
+			name: "no peers for the endorsement policy for a moment, then committed",
+			gw: &fakeGateway{endorse: func(n int, c call) ([]byte, error) {
+				if n == 1 {
+					return nil, status.Error(codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy: no peer combination can satisfy the endorsement policy")
+				}
+				return []byte("done"), nil
+			}},
+			wantResult:   "done",
+			wantAttempts: 2,
+			wantSlept:    []time.Duration{50 * time.Millisecond},
+		},
+		{
 			name:         "endorsers' results differ every time",
 			gw:           &fakeGateway{endorse: func(int, call) ([]byte, error) { return nil, payloadsDiffer() }},
 			wantKind:     ErrEndorsement,

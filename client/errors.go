@@ -253,15 +253,25 @@ func retryable(err error) bool {
 			ce.Code == peer.TxValidationCode_PHANTOM_READ_CONFLICT
 	}
 	if _, ok := errors.AsType[*gateway.EndorseError](err); ok {
-		return status.Code(err) == codes.Unavailable || endorsersDisagreed(err)
+		return status.Code(err) == codes.Unavailable || endorsersDisagreed(err) || noEndorsers(err)
 	}
 	return false
 }
 
+// noEndorsers reports whether the gateway found no peers to satisfy the
+// endorsement policy. Besides a peer that is down, that is a peer the
+// gateway's membership view dropped for a moment: one that missed gossip
+// heartbeats for the expiry time on a loaded machine, or just restarted,
+// comes back within seconds. Nothing was endorsed, so a new proposal is
+// safe; when the peer stays away, the retries end in the same error.
+func noEndorsers(err error) bool {
+	return status.Code(err) == codes.FailedPrecondition && strings.Contains(status.Convert(err).Message(), "no combination of peers can be derived")
+}
+
 // Retryable reports whether a failed submission (the error a Client method
 // returned) recorded nothing and a new proposal may succeed: a read
-// conflict, endorsers that disagreed, a peer unavailable before ordering —
-// what the client retries itself, returned when its attempts ran out. A
+// conflict, endorsers that disagreed, a peer unavailable before ordering,
+// no peers found for the endorsement policy — what the client retries itself, returned when its attempts ran out. A
 // caller that holds work for many requests (the API's receipt coalescer)
 // tries again with a fresh endorsement instead of answering it.
 func Retryable(err error) bool { return retryable(err) }
