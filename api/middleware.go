@@ -163,7 +163,7 @@ func (m Middleware) HandleErrors(c *gin.Context) {
 	renderError(c)
 }
 
-// NoRoute and NoMethod answer requests the router has no handler for.
+// NoRoute answers a path no route serves.
 func NoRoute(c *gin.Context) {
 	_ = c.Error(fmt.Errorf("%w: %s %s", errRouteNotFound, c.Request.Method, c.Request.URL.Path))
 }
