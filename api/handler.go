@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/grantledger/grantledger/client"
 	"github.com/grantledger/grantledger/ledger"
 )
 
@@ -199,10 +201,37 @@ func createThenAttach[L, P, T any](g group[L], c *gin.Context, location, attachP
 		return err
 	}
 	v, err := attach()
+	// attach is endorsed by the peers of the private part's collection;
+	// one of them may not have committed create's block yet (create waited
+	// for its own peer only) and answer that the object does not exist.
+	// It exists: attach again once that peer has caught up, a block or two.
+	for pause := attachCatchUp; err != nil && errors.Is(err, client.ErrNotFound) && pause <= 4*attachCatchUp; pause *= 2 {
+		if sleepCtx(c.Request.Context(), pause) != nil {
+			break
+		}
+		v, err = attach()
+	}
 	if err != nil {
 		err = fmt.Errorf("%s recorded without its private part; attach it with POST %s: %w", location, attachPath, err)
 	}
 	return g.created(c, location, v, err)
+}
+
+// attachCatchUp is the first pause before attach is sent again for a peer
+// behind by a block: about a block's cut (250 ms) and commit; it doubles,
+// three attempts more at most (1.75 s in all).
+const attachCatchUp = 250 * time.Millisecond
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // answerByID answers 200 with what call returns for the object the path

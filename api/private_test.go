@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grantledger/grantledger/client"
 	"github.com/grantledger/grantledger/ledger"
@@ -186,4 +188,35 @@ func TestAttachEvaluationReportPath(t *testing.T) {
 	if calls := ts.state.recorded(); len(calls) != 0 {
 		t.Errorf("ledger calls: got %v, want none", ts.state.ops())
 	}
+}
+
+// An attach endorsed by a peer that has not committed the creation yet is
+// answered "does not exist": it is sent again, a few times at most.
+func TestAttachWaitsForAPeerBehind(t *testing.T) {
+	tc := privateCases()[1] // a review
+	notYet := &client.Error{Kind: client.ErrNotFound, Op: tc.attachOp, Message: "review rv-1 does not exist"}
+	t.Run("the peer catches up", func(t *testing.T) {
+		ts := newTestServer(t)
+		ts.state.setErr(tc.attachOp, notYet)
+		go func() {
+			for !slices.Contains(ts.state.ops(), tc.attachOp) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			ts.state.setErr(tc.attachOp, nil)
+		}()
+		rec := ts.do(t, request{method: http.MethodPost, path: tc.path, body: tc.body, user: "Admin"})
+		checkAnswer(t, rec, http.StatusCreated, "")
+		if ops := ts.state.ops(); strings.Join(ops, " ") != tc.publicOp+" "+tc.attachOp+" "+tc.attachOp {
+			t.Errorf("ledger calls: got %v, want %s then %s twice", ops, tc.publicOp, tc.attachOp)
+		}
+	})
+	t.Run("it does not", func(t *testing.T) {
+		ts := newTestServer(t)
+		ts.state.setErr(tc.attachOp, notYet)
+		rec := ts.do(t, request{method: http.MethodPost, path: tc.path, body: tc.body, user: "Admin"})
+		checkAnswer(t, rec, http.StatusNotFound, "not_found")
+		if n := len(ts.state.ops()); n != 5 {
+			t.Errorf("ledger calls: got %v, want the creation and 4 attaches", ts.state.ops())
+		}
+	})
 }
