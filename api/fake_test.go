@@ -119,6 +119,7 @@ type fakeLedger struct {
 	AuditLedger
 	EventSource
 	IncidentLedger
+	UsageLedger
 }
 
 // wholeFake is the whole ledger, every concept answering with defaults:
@@ -134,6 +135,7 @@ func wholeFake(f fake) Ledger {
 		ProductLedger: fakeProducts{f}, AuditLedger: fakeAudit{f, nil},
 		EventSource:    fakeEvents{f, &eventScript{}},
 		IncidentLedger: fakeIncidents{f},
+		UsageLedger:    fakeUsage{f},
 	}
 }
 

@@ -43,6 +43,7 @@ type Ledger interface {
 	AuditLedger
 	EventSource
 	IncidentLedger
+	UsageLedger
 }
 
 // ConfigLedger reads the contract's configuration. /readyz uses it as the
@@ -168,6 +169,12 @@ type IncidentLedger interface {
 	CloseIncident(ctx context.Context, id, reportDigest string) (*ledger.Incident, error)
 	GetIncident(ctx context.Context, id string) (*ledger.Incident, error)
 	QueryIncidents(ctx context.Context, q ledger.Query) (*ledger.IncidentPage, error)
+}
+
+// UsageLedger is the usage statements (用数统计): use summed by dataset,
+// grant, operator or provider, per day or month.
+type UsageLedger interface {
+	UsageStatement(ctx context.Context, req ledger.UsageStatementRequest) (*ledger.UsageStatement, error)
 }
 
 // ReceiptLedger is the usage receipts (用数凭证), alone or in batches, with

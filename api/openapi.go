@@ -122,6 +122,16 @@ func (g *schemaGen) operation(r route, pathParams []string, errorRef map[string]
 			"description": "list only the objects whose " + index + " is this value; one filter at a time",
 			"schema":      map[string]any{"type": "string"}})
 	}
+	for _, q := range r.Query {
+		schema := map[string]any{"type": "string"}
+		if len(q.Enum) > 0 {
+			schema["enum"] = q.Enum
+		}
+		if q.Pattern != "" {
+			schema["pattern"] = q.Pattern
+		}
+		params = append(params, map[string]any{"name": q.Name, "in": "query", "description": q.Description, "required": q.Required, "schema": schema})
+	}
 	if r.Method == http.MethodPost {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
 			"description": "repeats of a request with the same key get the first response (24 h)",

@@ -40,8 +40,22 @@ type route struct {
 	// Media are the media types of an answer that is not JSON (Response
 	// nil); none: text/plain.
 	Media []string
+	// Query are the query parameters of a route that is not a list,
+	// for the OpenAPI document; its handler reads and checks them.
+	Query []queryParam
 	// Handler answers the route's requests; serve adapts it to gin.
 	Handler handler
+}
+
+// queryParam is a query parameter of a route, as the OpenAPI document
+// describes it.
+type queryParam struct {
+	Name        string
+	Description string
+	Required    bool
+	// Enum lists the values it may take; Pattern the form of its value.
+	Enum    []string
+	Pattern string
 }
 
 // routeTable lists every endpoint of the API.
@@ -62,6 +76,7 @@ func (s *Server) routeTable() []route {
 	pr := products{newGroup[ProductLedger](s)}
 	au := newGroup[AuditLedger](s)
 	in := incidents{newGroup[IncidentLedger](s)}
+	us := usage{newGroup[UsageLedger](s)}
 
 	const (
 		get  = http.MethodGet
@@ -269,7 +284,8 @@ func (s *Server) routeTable() []route {
 			Summary: "Every recorded version of the " + k.kind + ", newest first, a page at a time, from QueryHistory",
 		})
 	}
-	return append(rs, incidentRoutes(in)...)
+	rs = append(rs, incidentRoutes(in)...)
+	return append(rs, usageRoutes(us)...)
 }
 
 // incidentRoutes are the routes of security incidents (数据安全事件).
@@ -292,5 +308,15 @@ func incidentRoutes(in incidents) []route {
 			Summary: "Decide on a reported incident, applying a suspension or retirement in the same transaction (authority)"},
 		{Method: post, Path: "/v1/incidents/:id/close", Op: "CloseIncident", Tag: "incidents", Status: ok, Request: incidentClosingRequest{}, Response: incident{}, Handler: in.close,
 			Summary: "Close a decided incident with its report's digest (authority)"},
+	}
+}
+
+// usageRoutes are the routes of usage statements (用数统计).
+func usageRoutes(us usage) []route {
+	return []route{
+		{Method: http.MethodGet, Path: "/v1/usage/statements", Op: "UsageStatement", Tag: "receipts", Status: http.StatusOK, Query: usageParams,
+			Response: ledger.UsageStatement{}, Handler: us.statement,
+			Errors:  []error{client.ErrInvalid, client.ErrForbidden, client.ErrNotFound},
+			Summary: "Use summed by dataset, grant, operator or provider, per day or month (用数统计): a provider's datasets, a holder's grants, all for the authority and regulator"},
 	}
 }

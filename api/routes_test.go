@@ -171,6 +171,9 @@ func TestRoutesReachTheLedger(t *testing.T) {
 			wantOp: "DecideIncident", wantArgs: []any{ledger.IncidentDecisionRequest{ID: "inc-1", Action: "suspend-grant", ReasonDigest: digest}}},
 		{route: "POST /v1/incidents/:id/close", path: "/v1/incidents/inc-1/close", body: `{"reportDigest":"` + digest + `"}`,
 			wantOp: "CloseIncident", wantArgs: []any{"inc-1", digest}},
+
+		{route: "GET /v1/usage/statements", path: "/v1/usage/statements?by=grant&period=day&from=2026-01-01&to=2026-01-31&id=g-1",
+			wantOp: "UsageStatement", wantArgs: []any{ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2026-01-01", To: "2026-01-31", ID: "g-1"}}},
 	}
 	for _, k := range historyKinds {
 		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab", ":client", url.PathEscape(expertID)).Replace(k.path)

@@ -106,6 +106,29 @@ func shows[T any](part func(T) bool) func(*authzWorld, []byte) bool {
 	}
 }
 
+// statementReaders read a usage statement: the authority, the regulator
+// and the one it is about.
+func statementReaders(ks ...callerKind) kindSet { return only(asAuthority, asRegulator).and(ks...) }
+
+// usageRequest asks for a statement over the matrix world's whole timeline.
+func usageRequest(by, period, id string) ledger.UsageStatementRequest {
+	return ledger.UsageStatementRequest{By: by, Period: period, From: ledger.UsageDayOf(lt.T0), To: ledger.UsageDayOf(matrixTime), ID: id}
+}
+
+// showsUse shows whether a statement counts the world's three receipts on
+// grant-1 under key.
+func showsUse(key string) func(*authzWorld, []byte) bool {
+	return shows(func(s ledger.UsageStatement) bool {
+		var receipts uint64
+		for _, r := range s.Rows {
+			if r.Key == key {
+				receipts += r.Receipts
+			}
+		}
+		return receipts == 3
+	})
+}
+
 func hasEvaluations(p ledger.Participant) bool { return len(p.Evaluations) > 0 }
 
 func hasEvaluationReport(p ledger.Participant) bool {
@@ -357,6 +380,17 @@ func authzRows() []authzRow {
 				return []any{ledger.ProofRequest{BatchID: "b-1", Statement: w.batchStatement, Proof: w.batchProof}}
 			},
 			shows: shows(func(r ledger.ProofResult) bool { return r.Valid })},
+		// Usage statements (用数统计): the receipts r-1, r-b1 and r-b2 on grant-1, over visits.
+		{tx: "UsageStatement", on: "the owning provider's dataset, by day", allowed: statementReaders(asOwningProvider),
+			about: about("dataset", "visits"), args: fixed(usageRequest(ledger.UsageByDataset, ledger.PeriodDay, "visits")), shows: showsUse("visits")},
+		{tx: "UsageStatement", on: "the holding operator's grant, by month", allowed: statementReaders(asHoldingOperator),
+			about: about("grant", "grant-1"), args: fixed(usageRequest(ledger.UsageByGrant, ledger.PeriodMonth, "grant-1")), shows: showsUse("grant-1")},
+		{tx: "UsageStatement", on: "the holding operator, by day", allowed: statementReaders(asHoldingOperator),
+			about: about("participant", lt.OperatorMSP), args: fixed(usageRequest(ledger.UsageByOperator, ledger.PeriodDay, lt.OperatorMSP)), shows: showsUse(lt.OperatorMSP)},
+		{tx: "UsageStatement", on: "the owning provider, by month", allowed: statementReaders(asOwningProvider),
+			about: about("participant", lt.HealthMSP), args: fixed(usageRequest(ledger.UsageByProvider, ledger.PeriodMonth, lt.HealthMSP)), shows: showsUse(lt.HealthMSP)},
+		{tx: "UsageStatement", on: "every dataset, by day", allowed: statementReaders(),
+			args: fixed(usageRequest(ledger.UsageByDataset, ledger.PeriodDay, "")), shows: showsUse("visits")},
 
 		// Products (数据产品和服务), disclosure (公开结果) and provenance (溯源).
 		{tx: "RegisterProduct", on: "a new product built on the grant", allowed: only(asHoldingOperator), about: about("grant", "grant-1"),

@@ -20,13 +20,16 @@ type receiptState struct {
 	attestors  map[string]*ledger.Attestor
 	usages     map[string]*ledger.Usage
 	holders    map[string]*ledger.Participant
+	// days are the grants' rows per day of use (ledger.UsageDay) the
+	// accepted receipts are added to, by key.
+	days map[string]*ledger.UsageDay
 }
 
 func newReceiptState(tx *txn) *receiptState {
 	return &receiptState{
 		tx: tx, grants: map[string]*ledger.Grant{}, agreements: map[string][]ledger.Agreement{},
 		attestors: map[string]*ledger.Attestor{}, usages: map[string]*ledger.Usage{},
-		holders: map[string]*ledger.Participant{},
+		holders: map[string]*ledger.Participant{}, days: map[string]*ledger.UsageDay{},
 	}
 }
 
@@ -121,11 +124,22 @@ func (rs *receiptState) accept(field string, req ledger.ReceiptRequest) (*ledger
 	if usage == nil {
 		usage = &ledger.Usage{}
 	}
-	return ledger.AcceptReceipt(rs.tx.caller, signed, in, usage, parentUsage, rs.tx.stamp)
+	r, err := ledger.AcceptReceipt(rs.tx.caller, signed, in, usage, parentUsage, rs.tx.stamp)
+	if err != nil {
+		return nil, err
+	}
+	if err := rs.count(in.Grant, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
-// writeUsages writes the usage rows that changed, in grant order.
+// writeUsages writes the usage rows that changed, in grant order, and the
+// rows per grant and day of use (writeUsageDays).
 func (rs *receiptState) writeUsages() ([]ledger.EventRef, error) {
+	if err := rs.writeUsageDays(); err != nil {
+		return nil, err
+	}
 	ids := make([]string, 0, len(rs.usages))
 	for id, u := range rs.usages {
 		if u.Updated.TxID == rs.tx.stamp.TxID {
