@@ -9,9 +9,10 @@ import (
 	"github.com/grantledger/grantledger/ledger"
 )
 
-// The public disclosure (公开结果, GET /v1/disclosure/…) and a product's
-// provenance (溯源, GET /v1/products/{id}/provenance) are plain reads,
-// answered by answerList and answerByID over AuditLedger (routeTable).
+// A product's provenance (溯源, GET /v1/products/{id}/provenance) is a
+// plain read, answered by answerByID over AuditLedger (routeTable). The
+// public disclosure (公开结果, GET /v1/disclosure/…), which needs no token,
+// is in disclosure.go.
 
 // historyKinds are the kinds of object whose history can be read: the
 // object's path, its ID parameter and the kind GetHistory calls it.

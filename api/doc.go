@@ -2,7 +2,10 @@
 // people and systems: Gin handlers that decode and validate HTTP requests,
 // call the ledger as the Fabric identity of the caller's bearer token, and
 // answer JSON. The event stream (/v1/events) passes on only the events
-// the caller may read, by the audience the contract gives each event.
+// the caller may read, by the audience the contract gives each event. The
+// public disclosure (/v1/disclosure/…, and its page /public) needs no
+// token: it is read as one fixed identity of the organisation, limited
+// per client address (disclosure.go).
 //
 // The package declares what it needs from the ledger as small interfaces
 // (Ledger and its parts, Identities, EventSource); cmd/grantledger-api wires

@@ -206,12 +206,19 @@ type ProductLedger interface {
 // disclosure (公开结果), a product's provenance (溯源) and the history of
 // any object.
 type AuditLedger interface {
+	DisclosureLedger
+	GetProvenance(ctx context.Context, productID string) (*ledger.Provenance, error)
+	QueryHistory(ctx context.Context, q ledger.HistoryQuery) (*ledger.HistoryPage, error)
+}
+
+// DisclosureLedger is the public disclosure (公开结果): the only part of
+// the ledger the public identity reaches (Options.PublicUser), for callers
+// without a token.
+type DisclosureLedger interface {
 	DisclosedOperators(ctx context.Context, p ledger.Query) (*ledger.OperatorDisclosurePage, error)
 	DisclosedGrants(ctx context.Context, p ledger.Query) (*ledger.GrantSummaryPage, error)
 	DisclosedAgreements(ctx context.Context, p ledger.Query) (*ledger.AgreementSummaryPage, error)
 	DisclosedProducts(ctx context.Context, p ledger.Query) (*ledger.ProductSummaryPage, error)
-	GetProvenance(ctx context.Context, productID string) (*ledger.Provenance, error)
-	QueryHistory(ctx context.Context, q ledger.HistoryQuery) (*ledger.HistoryPage, error)
 }
 
 // EventSource streams the contract's chaincode events in ledger order,

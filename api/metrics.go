@@ -56,7 +56,7 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 		}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "grantledger_api_limited_total",
-			Help: "Requests refused with 429 by the per-token limits: limit rate (requests a second) or streams (open event streams).",
+			Help: "Requests refused with 429: limit rate (a token's requests a second), streams (a token's open event streams) or address (a client address's requests a second to the public disclosure).",
 		}, []string{"limit"}),
 		keys: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "grantledger_api_idempotency_keys_total",

@@ -56,8 +56,9 @@ func openAPIDocument(org string, routes []route) map[string]any {
 			"title":   "grantledger API",
 			"version": "1.0.0",
 			"description": "The REST API of organisation " + org + " on the grantledger ledger of public data " +
-				"authorized operation (公共数据授权运营). Every request under /v1 but this document and its " +
-				"reference page (/v1/docs) runs as the Fabric identity its bearer token was issued to. " +
+				"authorized operation (公共数据授权运营). Every request under /v1 but this document, its " +
+				"reference page (/v1/docs) and the public disclosure (/v1/disclosure/…, which needs no token and " +
+				"is limited per client address) runs as the Fabric identity its bearer token was issued to. " +
 				"Every error answers the ErrorBody schema; docs/api.md lists its codes.",
 		},
 		// Each organisation's API serves the document itself: the server
@@ -91,7 +92,7 @@ var openAPITags = []struct{ name, description string }{
 	{"attestors", "可信环境 (the trusted environments whose signatures receipts carry)"},
 	{"receipts", "使用回执 (signed usage receipts, batches, Merkle proofs)"},
 	{"products", "数据产品 (products, their review, listing and provenance 溯源)"},
-	{"disclosure", "公开结果 (public summaries anyone with a token may read)"},
+	{"disclosure", "公开结果 (public summaries anyone may read, without a token, limited per client address; and their page)"},
 	{"history", "历史记录 (every recorded version of an object)"},
 	{"operations", "运维 (health, readiness, metrics, this document and its reference page; no token)"},
 }
@@ -222,6 +223,8 @@ type errorResponse struct {
 func errorResponses(r route, pathParams []string) []errorResponse {
 	post := r.Method == http.MethodPost
 	change := r.Method != http.MethodGet
+	// Authenticated and anonymous routes read the ledger, within a rate.
+	reads := !r.Public || r.Anonymous
 	var kinds []error
 	add := func(when bool, errs ...error) {
 		if when {
@@ -229,7 +232,7 @@ func errorResponses(r route, pathParams []string) []errorResponse {
 		}
 	}
 	// A body, a query, a path ID or an Idempotency-Key header can be bad.
-	add(!r.Public && (r.Request != nil || r.List || r.Stream || post || len(pathParams) > 0), client.ErrInvalid)
+	add(reads && (r.Request != nil || r.List || r.Stream || post || len(pathParams) > 0), client.ErrInvalid)
 	add(!r.Public, errUnauthenticated)
 	// Reads hide what the caller may not see as not found; changes are
 	// refused.
@@ -243,12 +246,12 @@ func errorResponses(r route, pathParams []string) []errorResponse {
 	add(!r.Public && r.Request != nil, errUnsupportedMedia)
 	add(!r.Public && change, client.ErrRefused)
 	add(!r.Public && post, errKeyReused)
-	add(!r.Public, errRateLimited)
+	add(reads, errRateLimited)
 	add(!r.Public && r.Stream, errTooManyStreams)
 	add(true, errPanic)
-	add(!r.Public, client.ErrEndorsement, client.ErrUnavailable)
+	add(reads, client.ErrEndorsement, client.ErrUnavailable)
 	// The event stream has no deadline.
-	add(!r.Public && !r.Stream, errDeadline)
+	add(reads && !r.Stream, errDeadline)
 	kinds = append(kinds, r.Errors...)
 
 	byStatus := map[int][]string{}
@@ -278,7 +281,7 @@ var errorMeaning = map[string]string{
 	"unsupported_media_type":      "the body is not JSON",
 	"refused":                     "a business rule refuses the request; `message` is the contract's reason",
 	"idempotency_key_reused":      "the Idempotency-Key was used for another request",
-	"rate_limited":                "the bearer token made more requests than its rate allows; see Retry-After",
+	"rate_limited":                "the bearer token (or, without a token, the client address) made more requests than its rate allows; see Retry-After",
 	"too_many_streams":            "the bearer token holds as many event streams open as allowed; see Retry-After",
 	"internal":                    "an unclassified error; the server log has it under the request ID the message names",
 	"endorsement_failed":          "the peers did not endorse the transaction, or it was invalidated",

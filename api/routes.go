@@ -21,6 +21,10 @@ type route struct {
 	Tag     string
 	// Public routes need no bearer token.
 	Public bool
+	// Anonymous routes are public routes that read the ledger: the public
+	// disclosure, read as the public identity whoever asks, a token or
+	// none, and limited per client address (PublicLimits).
+	Anonymous bool
 	// Stream routes (Server-Sent Events) have no request deadline.
 	Stream bool
 	// Status is the status of a successful answer.
@@ -75,6 +79,7 @@ func (s *Server) routeTable() []route {
 	rc := receipts{group: newGroup[ReceiptLedger](s), coalescer: s.receipts}
 	pr := products{newGroup[ProductLedger](s)}
 	au := newGroup[AuditLedger](s)
+	dc := disclosure{group: newGroup[DisclosureLedger](s), user: s.publicUser}
 	in := incidents{newGroup[IncidentLedger](s)}
 	us := usage{newGroup[UsageLedger](s)}
 
@@ -267,14 +272,19 @@ func (s *Server) routeTable() []route {
 		{Method: get, Path: "/v1/products/:id/provenance", Op: "GetProvenance", Tag: "products", Status: ok, Response: ledger.Provenance{}, Handler: answerByID(au, idParam, AuditLedger.GetProvenance),
 			Summary: "A product's path back to receipts, grants, datasets and providers (溯源)"},
 
-		{Method: get, Path: "/v1/disclosure/grants", Op: "DisclosedGrants", Tag: "disclosure", Status: ok, List: true, Response: ledger.GrantSummaryPage{}, Handler: answerList(au, AuditLedger.DisclosedGrants),
+		// The public disclosure (公开结果) needs no token (Anonymous); its page neither.
+		{Method: get, Path: "/v1/disclosure/grants", Op: "DisclosedGrants", Tag: "disclosure", Public: true, Anonymous: true, Status: ok, List: true, Response: ledger.GrantSummaryPage{}, Handler: answerDisclosure(dc, DisclosureLedger.DisclosedGrants),
 			Summary: "Public summaries of the grants in force"},
-		{Method: get, Path: "/v1/disclosure/agreements", Op: "DisclosedAgreements", Tag: "disclosure", Status: ok, List: true, Response: ledger.AgreementSummaryPage{}, Handler: answerList(au, AuditLedger.DisclosedAgreements),
+		{Method: get, Path: "/v1/disclosure/agreements", Op: "DisclosedAgreements", Tag: "disclosure", Public: true, Anonymous: true, Status: ok, List: true, Response: ledger.AgreementSummaryPage{}, Handler: answerDisclosure(dc, DisclosureLedger.DisclosedAgreements),
 			Summary: "Public summaries of the agreements in force"},
-		{Method: get, Path: "/v1/disclosure/operators", Op: "DisclosedOperators", Tag: "disclosure", Status: ok, List: true, Response: ledger.OperatorDisclosurePage{}, Handler: answerList(au, AuditLedger.DisclosedOperators),
+		{Method: get, Path: "/v1/disclosure/operators", Op: "DisclosedOperators", Tag: "disclosure", Public: true, Anonymous: true, Status: ok, List: true, Response: ledger.OperatorDisclosurePage{}, Handler: answerDisclosure(dc, DisclosureLedger.DisclosedOperators),
 			Summary: "Admitted operators with the domains and scenarios they hold grants for"},
-		{Method: get, Path: "/v1/disclosure/products", Op: "DisclosedProducts", Tag: "disclosure", Status: ok, List: true, Response: ledger.ProductSummaryPage{}, Handler: answerList(au, AuditLedger.DisclosedProducts),
+		{Method: get, Path: "/v1/disclosure/products", Op: "DisclosedProducts", Tag: "disclosure", Public: true, Anonymous: true, Status: ok, List: true, Response: ledger.ProductSummaryPage{}, Handler: answerDisclosure(dc, DisclosureLedger.DisclosedProducts),
 			Summary: "Public summaries of the listed products"},
+		{Method: get, Path: "/public", Op: "PublicPage", Tag: "disclosure", Public: true, Status: ok, Media: []string{"text/html"}, Handler: publicPage,
+			Summary: "The public disclosure as a page (HTML, 中文), which reads the four lists above"},
+		{Method: get, Path: "/public/:asset", Op: "PublicPageAsset", Tag: "disclosure", Public: true, Status: ok, Media: []string{"text/javascript", "text/css"}, Handler: publicAsset,
+			Errors: []error{client.ErrNotFound}, Summary: "The public page's script (disclosure.js) or style sheet (disclosure.css)"},
 	}
 	for _, k := range historyKinds {
 		h := newHistory(au, k.kind, k.param)

@@ -74,6 +74,14 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// ReadyUser is the identity /readyz queries as.
 	ReadyUser string
+	// PublicUser is the identity the public disclosure (GET
+	// /v1/disclosure/…) is read as, for anyone, with a token or without;
+	// "": ReadyUser.
+	PublicUser string
+	// Public bound each client address's requests to the public
+	// disclosure. The zero value sets no limit (grantledger-api sets
+	// DefaultPublicRate and DefaultPublicBurst unless told otherwise).
+	Public PublicLimits
 	// Heartbeat is the interval of comments that keep idle event streams open.
 	Heartbeat time.Duration
 	// RequestID makes a request ID when the client sent none; nil: 16
@@ -92,6 +100,7 @@ type Server struct {
 	tokens  TokenChecker
 	keys    idempotencyKeys
 	limits  *tokenLimits
+	public  *addressLimits // the public disclosure's, per client address
 	m       *metrics
 	bind    binder
 	timeout time.Duration
@@ -100,6 +109,7 @@ type Server struct {
 	maxBody      int64
 	readyWait    time.Duration
 	readyUser    string
+	publicUser   string
 	heartbeat    time.Duration
 	newID        func() string
 	// receipts coalesces the receipts posted one by one for a grant.
@@ -127,6 +137,9 @@ func New(o Options) (*Server, error) {
 	if err := o.Limits.check(); err != nil {
 		return nil, fmt.Errorf("new api server: %w", err)
 	}
+	if err := o.Public.check(); err != nil {
+		return nil, fmt.Errorf("new api server: %w", err)
+	}
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -134,17 +147,19 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		org: o.Org, log: o.Logger, ids: o.Identities, tokens: o.Tokens, bind: newBinder(),
 		timeout: o.RequestTimeout, writeTimeout: o.WriteTimeout, maxBody: o.MaxBodyBytes, readyWait: o.ReadyTimeout,
-		readyUser: o.ReadyUser, heartbeat: o.Heartbeat, newID: o.RequestID, stop: make(chan struct{}),
+		readyUser: o.ReadyUser, publicUser: o.PublicUser, heartbeat: o.Heartbeat, newID: o.RequestID, stop: make(chan struct{}),
 	}
 	setDefault(&s.timeout, DefaultRequestTimeout)
 	setDefault(&s.maxBody, DefaultMaxBodyBytes)
 	setDefault(&s.readyWait, DefaultReadyTimeout)
 	setDefault(&s.heartbeat, DefaultHeartbeat)
+	setDefault(&s.publicUser, s.readyUser)
 	if s.newID == nil {
 		s.newID = randomID
 	}
 	s.mw = Middleware{Org: s.org, Log: s.log, Tokens: s.tokens, NewID: s.newID, MaxBody: s.maxBody, Timeout: s.timeout}
 	s.limits = newTokenLimits(o.Limits, now)
+	s.public = newAddressLimits(o.Public, now)
 	if o.Idempotency != nil {
 		s.keys = o.Idempotency
 	} else {
@@ -216,6 +231,9 @@ func (s *Server) newEngine() *gin.Engine {
 		})
 		if !r.Public {
 			chain = append(chain, s.mw.Authenticate, s.limitRate)
+		}
+		if r.Anonymous {
+			chain = append(chain, s.limitAddress)
 		}
 		switch {
 		case r.Stream && !r.Public:

@@ -41,6 +41,9 @@ type Config struct {
 	LogLevel              config.Level  `flag:"log-level" env:"GRANTLEDGER_API_LOG_LEVEL" default:"info" usage:"debug, info, warn or error"`
 	ReadyTimeout          time.Duration `flag:"ready-timeout" env:"GRANTLEDGER_API_READY_TIMEOUT" default:"3s" usage:"deadline of the ledger query behind /readyz"`
 	ReadyUser             string        `flag:"ready-user" env:"GRANTLEDGER_API_READY_USER" usage:"identity /readyz queries as (default: the first user of the token file)"`
+	PublicUser            string        `flag:"public-user" env:"GRANTLEDGER_API_PUBLIC_USER" usage:"identity the public disclosure (/v1/disclosure/..., no token) is read as (default: the ready user)"`
+	PublicRate            float64       `flag:"public-rate" env:"GRANTLEDGER_API_PUBLIC_RATE" default:"10" usage:"requests a second one client address may make to the public disclosure on average; 0: no limit"`
+	PublicBurst           int           `flag:"public-burst" env:"GRANTLEDGER_API_PUBLIC_BURST" default:"20" usage:"requests one client address may make to the public disclosure at once; 0: the rate"`
 	ShutdownTimeout       time.Duration `flag:"shutdown-timeout" env:"GRANTLEDGER_API_SHUTDOWN_TIMEOUT" default:"15s" usage:"how long a graceful shutdown waits for requests in flight"`
 }
 
@@ -105,13 +108,18 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, config.Invalid("max-body-bytes", "must be at least 1024"))
 	}
-	if c.TokenRate < 0 || math.IsNaN(c.TokenRate) || math.IsInf(c.TokenRate, 0) {
-		errs = append(errs, config.Invalid("token-rate", "must be a number of requests a second, 0 (no limit) or more"))
+	for _, r := range []struct {
+		name string
+		r    float64
+	}{{"token-rate", c.TokenRate}, {"public-rate", c.PublicRate}} {
+		if r.r < 0 || math.IsNaN(r.r) || math.IsInf(r.r, 0) {
+			errs = append(errs, config.Invalid(r.name, "must be a number of requests a second, 0 (no limit) or more"))
+		}
 	}
 	for _, n := range []struct {
 		name string
 		n    int
-	}{{"token-burst", c.TokenBurst}, {"token-streams", c.TokenStreams}} {
+	}{{"token-burst", c.TokenBurst}, {"token-streams", c.TokenStreams}, {"public-burst", c.PublicBurst}} {
 		if n.n < 0 {
 			errs = append(errs, config.Invalid(n.name, "must be 0 or more"))
 		}
@@ -125,6 +133,12 @@ func (c Config) Validate() error {
 // Limits are the per-token limits the settings give.
 func (c Config) Limits() api.Limits {
 	return api.Limits{Rate: c.TokenRate, Burst: c.TokenBurst, Streams: c.TokenStreams}
+}
+
+// PublicLimits are the per-address limits of the public disclosure the
+// settings give.
+func (c Config) PublicLimits() api.PublicLimits {
+	return api.PublicLimits{Rate: c.PublicRate, Burst: c.PublicBurst}
 }
 
 // LogValue prints every setting under its flag name, secret ones as "***"

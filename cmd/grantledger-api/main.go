@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/gin-gonic/gin"
@@ -181,6 +183,13 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	if readyUser == "" {
 		readyUser = auth.Users()[0]
 	}
+	publicUser := cfg.PublicUser
+	if publicUser == "" {
+		publicUser = readyUser
+	}
+	if !slices.Contains(auth.Users(), publicUser) {
+		return fmt.Errorf("public user %s has no token in %s: the public disclosure is read as one of the users the API connects (%s)", publicUser, cfg.Tokens, strings.Join(auth.Users(), ", "))
+	}
 	listen := cfg.Listen
 	if listen == "" {
 		listen = org.API
@@ -221,6 +230,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Org: org.MSPID, Identities: pool, Tokens: auth, Idempotency: keys, Logger: log, Registry: reg,
 		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
 		ReadyTimeout: cfg.ReadyTimeout, ReadyUser: readyUser, Limits: cfg.Limits(),
+		PublicUser: publicUser, Public: cfg.PublicLimits(),
 	})
 	if err != nil {
 		return err

@@ -41,6 +41,8 @@ func defaultConfig() Config {
 		TokenRate:             api.DefaultTokenRate,
 		TokenBurst:            api.DefaultTokenBurst,
 		TokenStreams:          api.DefaultTokenStreams,
+		PublicRate:            api.DefaultPublicRate,
+		PublicBurst:           api.DefaultPublicBurst,
 		IdempotencyTTL:        api.IdempotencyTTL,
 		IdempotencyMaxEntries: api.DefaultIdempotencyMaxEntries,
 		LogLevel:              config.Level(slog.LevelInfo),
@@ -100,6 +102,13 @@ func TestLoadConfig(t *testing.T) {
 			want: func(c *Config) {
 				c.Org, c.TokenRate, c.WriteTimeout, c.TLSCert, c.TLSKey = "a", 0, 2*time.Minute, "c.pem", "k.pem"
 			}},
+		{name: "the public disclosure's identity and limits", args: []string{"-org", "a", "-tokens", "t.json", "-public-user", "User2", "-public-rate", "2.5"},
+			env: map[string]string{"GRANTLEDGER_API_PUBLIC_BURST": "5"},
+			want: func(c *Config) {
+				c.Org, c.PublicUser, c.PublicRate, c.PublicBurst = "a", "User2", 2.5, 5
+			}},
+		{name: "negative public rate", args: []string{"-org", "a", "-tokens", "t", "-public-rate", "-1"}, wantErr: "public-rate must be"},
+		{name: "negative public burst", args: []string{"-org", "a", "-tokens", "t", "-public-burst", "-1"}, wantErr: "public-burst must be 0 or more"},
 		{name: "a certificate without its key", args: []string{"-org", "a", "-tokens", "t", "-tls-cert", "c.pem"}, wantErr: "tls-key is required with tls-cert"},
 		{name: "a key without its certificate", args: []string{"-org", "a", "-tokens", "t"}, env: map[string]string{"GRANTLEDGER_API_TLS_KEY": "k.pem"}, wantErr: "tls-cert is required with tls-key"},
 		{name: "write timeout within the request deadline", args: []string{"-org", "a", "-tokens", "t", "-write-timeout", "30s"}, wantErr: "write-timeout 30s must be longer than request-timeout 30s"},
@@ -343,6 +352,8 @@ func TestServe(t *testing.T) {
 		{"/v1/openapi.json", "", 200},
 		{"/metrics", "", 200},
 		{"/v1/me", tokens[1].Token, 500}, // User1's key file does not exist
+		{"/public", "", 200},
+		{"/v1/disclosure/grants", "", 500}, // no token needed; the public identity's (Admin's) key file does not exist
 	} {
 		if got := get(tc.path, tc.token); got != tc.want {
 			t.Errorf("GET %s: got %d, want %d", tc.path, got, tc.want)
@@ -379,6 +390,20 @@ func TestServeRefusesTokensOfAnotherOrg(t *testing.T) {
 	code := run(context.Background(), []string{"-profile", profile, "-org", "authority", "-tokens", hashed, "-listen", "127.0.0.1:0"}, io.Discard, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "issued for HealthMSP, not AuthorityMSP") {
 		t.Errorf("got exit %d, stderr %q; want 1 naming both organisations", code, stderr.String())
+	}
+}
+
+func TestServeRefusesAnUnknownPublicUser(t *testing.T) {
+	dir := t.TempDir()
+	profile := writeProfile(t, dir)
+	hashed := filepath.Join(dir, "t.json")
+	if code := run(context.Background(), []string{"tokens", "-profile", profile, "-org", "authority", "-hashed", hashed, "-plain", filepath.Join(dir, "t.env")}, io.Discard, io.Discard); code != 0 {
+		t.Fatalf("tokens: exit %d", code)
+	}
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"-profile", profile, "-org", "authority", "-tokens", hashed, "-listen", "127.0.0.1:0", "-public-user", "Nobody"}, io.Discard, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "public user Nobody has no token") {
+		t.Errorf("got exit %d, stderr %q; want 1 naming the public user", code, stderr.String())
 	}
 }
 
