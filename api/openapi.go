@@ -93,6 +93,7 @@ var openAPITags = []struct{ name, description string }{
 	{"receipts", "使用回执 (signed usage receipts, batches, Merkle proofs)"},
 	{"products", "数据产品 (products, their review, listing and provenance 溯源)"},
 	{"disclosure", "公开结果 (public summaries anyone may read, without a token, limited per client address; and their page)"},
+	{"incidents", "数据安全事件 (security incidents: reports, the authority's decisions, deadlines by level)"},
 	{"history", "历史记录 (every recorded version of an object)"},
 	{"operations", "运维 (health, readiness, metrics, this document and its reference page; no token)"},
 }

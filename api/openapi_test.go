@@ -319,3 +319,17 @@ func TestErrorCodesAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// Every tag of the route table is described, for the reference page.
+func TestEveryTagDescribed(t *testing.T) {
+	described := map[string]bool{}
+	for _, tag := range openAPITags {
+		described[tag.name] = true
+	}
+	ts := newTestServer(t)
+	for _, r := range ts.routes {
+		if !described[r.Tag] {
+			t.Errorf("%s %s: tag %q has no description in openAPITags", r.Method, r.Path, r.Tag)
+		}
+	}
+}

@@ -127,6 +127,9 @@ e2e() {
   # two-level authorization (sub-grants) runs end to end too.
   export GLNET_TOPOLOGY="${GLNET_TOPOLOGY:-$root/test/e2e/topology.json}"
   export GRANTLEDGER_FABRIC="$fabric" GLNET_STATE="$state" GLNET_PORT_OFFSET="${GLNET_PORT_OFFSET:-18000}" GRANTLEDGER_ROOT="$root"
+  # What the tests leave to look at (the browser tests' screenshots),
+  # kept when the network's state is cleaned.
+  export E2E_ARTIFACTS="${E2E_ARTIFACTS:-$root/var/e2e-artifacts}"
   # Always take down what this run started, however it ends.
   trap '"$glnet" down >/dev/null 2>&1 || true' EXIT
   local t0=$SECONDS
@@ -142,6 +145,7 @@ e2e() {
     return "$status"
   fi
   "$glnet" clean >/dev/null
+  echo "screenshots and other artifacts of the run: $E2E_ARTIFACTS"
 }
 
 case "${1:-}" in

@@ -82,6 +82,8 @@ func TestDisclosureWithoutToken(t *testing.T) {
 		phase{"product reviewed and listed", p.productThroughAPI},
 		phase{"the disclosure without a token", p.anonymousDisclosure},
 		phase{"the public page", p.publicPage},
+		phase{"the public page in a browser", p.publicPageInBrowser},
+		phase{"the API reference in a browser", p.apiDocsInBrowser},
 		phase{"anonymous requests limited per address", p.anonymousRateLimit},
 	)...)
 }
