@@ -13,8 +13,9 @@ import (
 // A Journal keeps, durably, the transactions one request sends, so that the
 // request can be run again after its first run died (a crash, a lost
 // answer) without sending anything twice: the n-th transaction the request
-// submits (counted from 1, retries of one transaction sharing its number)
-// is recorded, signed and endorsed, before it is sent to the ordering
+// records (counted from 1; retries of one transaction share its number, and
+// a submit refused before it was recorded takes none) is recorded, signed
+// and endorsed, before it is sent to the ordering
 // service; a later run of the same request finds it and sends those exact
 // bytes again instead of a new proposal. Fabric invalidates a copy of a
 // transaction ID it has already ordered (DUPLICATE_TXID) and reports, for
@@ -49,33 +50,87 @@ type SentTransaction struct {
 // journalKey is the context key of a request's journal.
 type journalKey struct{}
 
-// journalRef is a journal and the number of transactions submitted under
-// it so far.
+// journalRef is a journal and the number of the request's transactions it
+// holds so far. A number is taken by a transaction recorded (or found
+// recorded by an earlier run) and given back when the journal forgets it,
+// not by a submit that failed before recording anything: so a request run
+// again numbers its transactions as the run before did, however many
+// attempts either made (the API retries an attach a peer was behind for).
 type journalRef struct {
 	j  Journal
 	mu sync.Mutex
 	n  int
 }
 
+// take records that the n-th transaction is in the journal.
+func (r *journalRef) take(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n = max(r.n, n)
+}
+
+// release records that the journal forgot the n-th transaction.
+func (r *journalRef) release(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == n {
+		r.n = n - 1
+	}
+}
+
+// next is the number of the transaction about to be submitted.
+func (r *journalRef) next() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n + 1
+}
+
+// counted is a request's journal as the client uses it: it keeps the
+// request's count of transactions (journalRef) in step with what the
+// journal holds.
+type counted struct{ ref *journalRef }
+
+func (c counted) Sent(n int) (SentTransaction, bool) {
+	tx, ok := c.ref.j.Sent(n)
+	if ok {
+		c.ref.take(n)
+	}
+	return tx, ok
+}
+
+func (c counted) Record(n int, tx SentTransaction) error {
+	if err := c.ref.j.Record(n, tx); err != nil {
+		return err
+	}
+	c.ref.take(n)
+	return nil
+}
+
+func (c counted) Forget(n int) error {
+	if err := c.ref.j.Forget(n); err != nil {
+		return err
+	}
+	c.ref.release(n)
+	return nil
+}
+
 // WithJournal returns a context under which every transaction the Client
 // submits is recorded in j before it is sent, and resent from j when an
-// earlier run of the request recorded it: each submit counts as the next
-// transaction of the request, so use one context per request.
+// earlier run of the request recorded it: each transaction recorded counts
+// as the next of the request, so use one context per request.
 func WithJournal(ctx context.Context, j Journal) context.Context {
 	return context.WithValue(ctx, journalKey{}, &journalRef{j: j})
 }
 
 // nextTransaction returns the journal of ctx and the number of the
-// transaction about to be submitted, or nil when ctx has no journal.
+// transaction about to be submitted, or nil when ctx has no journal. The
+// number is taken only when the transaction is recorded.
 func nextTransaction(ctx context.Context) (Journal, int) {
 	ref, ok := ctx.Value(journalKey{}).(*journalRef)
 	if !ok || ref.j == nil {
 		return nil, 0
 	}
-	ref.mu.Lock()
-	defer ref.mu.Unlock()
-	ref.n++
-	return ref.j, ref.n
+	return counted{ref}, ref.next()
 }
 
 // errJournal marks a transaction the journal refused or handed back in a
@@ -136,11 +191,12 @@ type JournalShare struct {
 	n int
 }
 
-// NextShare takes the number of the next transaction of ctx's request for
+// NextShare gives the number of the next transaction of ctx's request for
 // a transaction it will share with other requests (WithShares); false when
-// ctx has no journal. Take it once per request and keep it while the
-// shared transaction is retried: a retry is the same transaction of the
-// request, recorded anew in its place.
+// ctx has no journal. The number is taken when the shared transaction is
+// recorded. Ask once per request and keep it while the shared transaction
+// is retried: a retry is the same transaction of the request, recorded
+// anew in its place.
 func NextShare(ctx context.Context) (JournalShare, bool) {
 	j, n := nextTransaction(ctx)
 	if j == nil {
@@ -159,9 +215,7 @@ func Resuming(ctx context.Context) bool {
 	if !ok || ref.j == nil {
 		return false
 	}
-	ref.mu.Lock()
-	defer ref.mu.Unlock()
-	_, sent := ref.j.Sent(ref.n + 1)
+	_, sent := ref.j.Sent(ref.next())
 	return sent
 }
 

@@ -299,3 +299,33 @@ func TestJournalSharedTransactionRefused(t *testing.T) {
 		t.Errorf("submits: got %d, want none", n)
 	}
 }
+
+// A submit that fails before anything is recorded (an endorser refused)
+// takes no number: the request's next transaction is recorded as the one
+// before it would have been, so a run of the request that retried more or
+// less numbers its transactions the same.
+func TestJournalNumbersOnlyRecordedTransactions(t *testing.T) {
+	refused := gatewayError(codes.Aborted, "failed to collect enough transaction endorsements",
+		"chaincode response 500, not found: dataset a does not exist")
+	gw := &fakeGateway{endorse: func(n int, c call) ([]byte, error) {
+		if n == 1 {
+			return nil, refused
+		}
+		return datasetResult(n, c)
+	}}
+	j := newMemJournal(gw)
+	ctx := WithJournal(context.Background(), j)
+	fc := newFakeClient(t, gw)
+	if _, err := fc.UpdateDataset(ctx, ledger.DatasetRequest{ID: "a"}); err == nil {
+		t.Fatal("the refused update succeeded")
+	}
+	if _, err := fc.UpdateDataset(ctx, ledger.DatasetRequest{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := j.Sent(1); !ok {
+		t.Errorf("the update that succeeded is not the request's first transaction: %v", j.sent)
+	}
+	if _, ok := j.Sent(2); ok {
+		t.Errorf("a second transaction recorded: %v", j.sent)
+	}
+}
