@@ -1,6 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -41,10 +45,10 @@ type decisionRequest struct {
 	Reason  string `json:"reason" binding:"max=2000"`
 }
 
-// listingRequest lists a product on the data exchange; an empty
-// registrationNo keeps the one of an earlier listing.
-type listingRequest struct {
-	RegistrationNo string `json:"registrationNo" binding:"max=128"`
+// listingConfirmation is the data exchange's confirmation of a listing,
+// with the registration number it issues.
+type listingConfirmation struct {
+	RegistrationNo string `json:"registrationNo" binding:"required,max=64"`
 }
 
 // products handles /v1/products: data products, their review and listing.
@@ -82,12 +86,34 @@ func (h products) review(c *gin.Context) error {
 	return h.reply(c, http.StatusOK, p, err)
 }
 
-func (h products) listOnExchange(c *gin.Context) error {
-	var req listingRequest
+// requestListing asks the data exchange to list the product. It takes no
+// body: a registration number sent by the owner is refused, not dropped,
+// for the exchange alone issues it (POST …/listing/confirm).
+func (h products) requestListing(c *gin.Context) error {
+	l, id, err := h.byID(c, idParam)
+	if err != nil {
+		return err
+	}
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return fmt.Errorf("%w: %w", errTooLarge, err)
+		}
+		return &InputError{Msg: "the request body could not be read"}
+	}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		return &InputError{Msg: "this request takes no body: the owner asks for listing, and the data exchange issues the registration number when it confirms (POST /v1/products/{id}/listing/confirm)"}
+	}
+	p, err := l.RequestListing(c.Request.Context(), id)
+	return h.reply(c, http.StatusOK, p, err)
+}
+
+func (h products) confirmListing(c *gin.Context) error {
+	var req listingConfirmation
 	l, id, err := h.byIDWithBody(c, idParam, &req)
 	if err != nil {
 		return err
 	}
-	p, err := l.ListProduct(c.Request.Context(), id, req.RegistrationNo)
+	p, err := l.ConfirmListing(c.Request.Context(), id, req.RegistrationNo)
 	return h.reply(c, http.StatusOK, p, err)
 }

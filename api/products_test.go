@@ -21,8 +21,14 @@ func (f fakeProducts) SubmitProduct(ctx context.Context, id string) (*ledger.Pro
 func (f fakeProducts) DecideProduct(ctx context.Context, req ledger.ProductDecision) (*ledger.Product, error) {
 	return answer(f.fake, ctx, "DecideProduct", &ledger.Product{ID: req.ID}, req)
 }
-func (f fakeProducts) ListProduct(ctx context.Context, id, registrationNo string) (*ledger.Product, error) {
-	return answer(f.fake, ctx, "ListProduct", &ledger.Product{ID: id}, id, registrationNo)
+func (f fakeProducts) RequestListing(ctx context.Context, id string) (*ledger.Product, error) {
+	return answer(f.fake, ctx, "RequestListing", &ledger.Product{ID: id}, id)
+}
+func (f fakeProducts) ConfirmListing(ctx context.Context, id, registrationNo string) (*ledger.Product, error) {
+	return answer(f.fake, ctx, "ConfirmListing", &ledger.Product{ID: id}, id, registrationNo)
+}
+func (f fakeProducts) RejectListing(ctx context.Context, id, reason string) (*ledger.Product, error) {
+	return answer(f.fake, ctx, "RejectListing", &ledger.Product{ID: id}, id, reason)
 }
 func (f fakeProducts) DelistProduct(ctx context.Context, id, reason string) (*ledger.Product, error) {
 	return answer(f.fake, ctx, "DelistProduct", &ledger.Product{ID: id}, id, reason)

@@ -153,7 +153,9 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		{route: "POST /v1/products/:id/submit", path: "/v1/products/p-1/submit", wantOp: "SubmitProduct", wantArgs: []any{"p-1"}},
 		{route: "POST /v1/products/:id/review", path: "/v1/products/p-1/review", body: `{"approve":false,"reason":"lineage"}`,
 			wantOp: "DecideProduct", wantArgs: []any{ledger.ProductDecision{ID: "p-1", Approve: false, Reason: "lineage"}}},
-		{route: "POST /v1/products/:id/list", path: "/v1/products/p-1/list", body: `{"registrationNo":"HZDE-1"}`, wantOp: "ListProduct", wantArgs: []any{"p-1", "HZDE-1"}},
+		{route: "POST /v1/products/:id/list", path: "/v1/products/p-1/list", wantOp: "RequestListing", wantArgs: []any{"p-1"}},
+		{route: "POST /v1/products/:id/listing/confirm", path: "/v1/products/p-1/listing/confirm", body: `{"registrationNo":"HZDE-1"}`, wantOp: "ConfirmListing", wantArgs: []any{"p-1", "HZDE-1"}},
+		{route: "POST /v1/products/:id/listing/reject", path: "/v1/products/p-1/listing/reject", body: `{"reason":"incomplete"}`, wantOp: "RejectListing", wantArgs: []any{"p-1", "incomplete"}},
 		{route: "POST /v1/products/:id/delist", path: "/v1/products/p-1/delist", body: `{"reason":"stale"}`, wantOp: "DelistProduct", wantArgs: []any{"p-1", "stale"}},
 		{route: "GET /v1/products/:id/provenance", path: "/v1/products/p-1/provenance", wantOp: "GetProvenance", wantArgs: []any{"p-1"}},
 

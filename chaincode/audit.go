@@ -3,6 +3,7 @@ package chaincode
 import (
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,6 +135,7 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 		in := ledger.ProvenanceInputs{
 			Receipts: map[string]*ledger.Receipt{}, Grants: map[string]*ledger.Grant{},
 			Datasets: map[string]*ledger.Dataset{}, Providers: map[string]*ledger.Participant{},
+			Incidents: map[string]*ledger.Incident{},
 		}
 		grantIDs := slices.Clone(p.Grants)
 		for _, id := range p.Receipts {
@@ -191,6 +193,9 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 				v := g.Under(in.Grants[g.ParentID], tx.now)
 				in.Grants[id] = &v
 			}
+		}
+		if err := tx.incidentsOnPath(in); err != nil {
+			return err
 		}
 		prov := ledger.BuildProvenance(p, in, tx.now)
 		out = &prov
@@ -435,4 +440,34 @@ func (tx *txn) exists(objectType, id string) (bool, error) {
 		return false, ledger.NotFound(objectType, id)
 	}
 	return true, nil
+}
+
+// incidentsOnPath adds to in the incidents reported on its grants, datasets
+// and receipts' attestors that the caller may read: the provenance of a
+// listed product is public, an incident is not.
+func (tx *txn) incidentsOnPath(in ledger.ProvenanceInputs) error {
+	subjects := map[ledger.IncidentSubject][]string{
+		ledger.IncidentOnGrant:   slices.Collect(maps.Keys(in.Grants)),
+		ledger.IncidentOnDataset: slices.Collect(maps.Keys(in.Datasets)),
+	}
+	for _, r := range in.Receipts {
+		if !slices.Contains(subjects[ledger.IncidentOnAttestor], r.Attestor) {
+			subjects[ledger.IncidentOnAttestor] = append(subjects[ledger.IncidentOnAttestor], r.Attestor)
+		}
+	}
+	for typ, ids := range subjects {
+		slices.Sort(ids)
+		for _, id := range ids {
+			found, err := scan[ledger.Incident](tx, typeIncident, string(typ), id)
+			if err != nil {
+				return err
+			}
+			for _, inc := range found {
+				if inc.VisibleTo(tx.caller) {
+					in.Incidents[inc.ID] = inc
+				}
+			}
+		}
+	}
+	return nil
 }

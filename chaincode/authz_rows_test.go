@@ -16,7 +16,7 @@ import (
 // Who may read what, by the visibility rules (ledger VisibleTo), in the
 // matrix's world: the sets that recur in the table.
 var (
-	anyone = only(asAuthority, asOwningProvider, asOtherProvider, asHoldingOperator, asOtherOperator, asDeveloper, asPlatform, asRegulator, asExpert, asUnregistered)
+	anyone = only(asAuthority, asOwningProvider, asOtherProvider, asHoldingOperator, asOtherOperator, asDeveloper, asPlatform, asRegulator, asExchange, asExpert, asUnregistered)
 	// grantReaders: the holder, the providers in scope, the authority and the regulator.
 	grantReaders = only(asAuthority, asOwningProvider, asHoldingOperator, asRegulator)
 	// subGrantReaders: its holder (the developer) and its parent's holder too.
@@ -60,6 +60,7 @@ const (
 	readersOfBatch            = "GetReceiptBatch · a batch of receipts of the grant"
 	readersOfProduct          = "GetProduct · a product in review"
 	readersOfListedProduct    = "GetProduct · a listed product"
+	readersOfOfferedProduct   = "GetProduct · a product offered to the exchange"
 	readersOfIncident         = "GetIncident · an incident on the grant, reported by the holding operator"
 	readersOfPlatformIncident = "GetIncident · an incident on the grant, reported by the platform"
 	readersOfDatasetIncident  = "GetIncident · an incident on the dataset, reported by the holding operator"
@@ -401,11 +402,16 @@ func authzRows() []authzRow {
 			args: fixed("prod-d"), event: "product.in-review", readers: readersOfProduct},
 		{tx: "DecideProduct", on: "a product in review, with its opinions", allowed: only(asAuthority), about: about("product", "prod-r"),
 			args: fixed(ledger.ProductDecision{ID: "prod-r", Approve: true}), event: "product.approved", readers: readersOfProduct},
-		{tx: "ListProduct", on: "an approved product", allowed: only(asHoldingOperator), about: about("product", "prod-a"),
-			args: fixed("prod-a", "HZDE-2025-0002"), event: "product.listed", readers: readersOfListedProduct},
-		{tx: "DelistProduct", on: "a listed product", allowed: only(asAuthority, asHoldingOperator), about: about("product", "prod-l"),
-			args: fixed("prod-l", "complaint"), event: "product.delisted", readers: readersOfProduct},
+		{tx: "RequestListing", on: "an approved product", allowed: only(asHoldingOperator), about: about("product", "prod-a"),
+			args: fixed("prod-a"), event: "product.listing-requested", readers: readersOfOfferedProduct},
+		{tx: "ConfirmListing", on: "a product offered to the exchange", allowed: only(asExchange), about: about("product", "prod-q"),
+			args: fixed("prod-q", "HZDE-2025-0002"), event: "product.listed", readers: readersOfListedProduct},
+		{tx: "RejectListing", on: "a product offered to the exchange", allowed: only(asExchange), about: about("product", "prod-q"),
+			args: fixed("prod-q", "description incomplete"), event: "product.listing-rejected", readers: readersOfOfferedProduct},
+		{tx: "DelistProduct", on: "a listed product", allowed: only(asAuthority, asHoldingOperator, asExchange), about: about("product", "prod-l"),
+			args: fixed("prod-l", "complaint"), event: "product.delisted", readers: readersOfOfferedProduct},
 		{tx: "GetProduct", on: "a product in review", allowed: productReaders, about: about("product", "prod-r"), args: fixed("prod-r")},
+		{tx: "GetProduct", on: "a product offered to the exchange", allowed: productReaders.and(asExchange), about: about("product", "prod-q"), args: fixed("prod-q")},
 		{tx: "GetProduct", on: "a listed product", allowed: anyone, args: fixed("prod-l")},
 		{tx: "QueryProducts", on: "products of the holding operator", allowed: productReaders,
 			args:  fixed(ledger.Query{By: "owner", Value: lt.OperatorMSP, PageSize: 100}),

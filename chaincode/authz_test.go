@@ -35,6 +35,7 @@ const (
 	asDeveloper                         // the developer (开发利用主体) holding a sub-grant of the grant
 	asPlatform                          // the platform (平台运营主体), whose attestor signs receipts
 	asRegulator                         // the regulator (监管方)
+	asExchange                          // the data exchange (数据交易所), which lists products
 	asExpert                            // the authority's user2, convened as an individual expert
 	asUnregistered                      // an organisation the authority never registered
 	numCallerKinds
@@ -43,7 +44,7 @@ const (
 // callerKindNames head the columns of the matrix in docs/authorization.md.
 var callerKindNames = [numCallerKinds]string{
 	"authority", "owning provider", "other provider", "holding operator", "other operator",
-	"developer", "platform", "regulator", "expert", "unregistered",
+	"developer", "platform", "regulator", "exchange", "expert", "unregistered",
 }
 
 func (k callerKind) String() string { return callerKindNames[k] }
@@ -52,7 +53,7 @@ func (k callerKind) String() string { return callerKindNames[k] }
 func (k callerKind) caller() string {
 	return [numCallerKinds]string{
 		lt.AuthorityMSP, lt.HealthMSP, lt.MarketMSP, lt.OperatorMSP, secondOperatorMSP,
-		lt.DeveloperMSP, lt.PlatformMSP, lt.RegulatorMSP, authorityUser2, lt.StrangerMSP,
+		lt.DeveloperMSP, lt.PlatformMSP, lt.RegulatorMSP, lt.ExchangeMSP, authorityUser2, lt.StrangerMSP,
 	}[k]
 }
 

@@ -99,7 +99,8 @@ func opinionRequest(id string, subject ledger.SubjectType, subjectID string) led
 //     eval-2 (without); the report of app-1's scenario review;
 //   - products on grant-1: prod-d (draft), prod-r (in review, with the
 //     expert's opinion op-e-prod-r and the platform's op-p-prod-r), prod-a
-//     (approved) and prod-l (listed);
+//     (approved), prod-q (offered to the exchange) and prod-l (listed by
+//     the exchange);
 //   - incidents: on grant-1 inc-1 and inc-d (decided: rectify) by the
 //     holding operator, inc-p by the platform; on visits inc-ds by the
 //     holding operator, inc-do by the owning provider; on the attestor
@@ -115,7 +116,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		{MSP: lt.HealthMSP, Role: ledger.RoleProvider}, {MSP: lt.MarketMSP, Role: ledger.RoleProvider},
 		{MSP: lt.OperatorMSP, Role: ledger.RoleOperator}, {MSP: secondOperatorMSP, Role: ledger.RoleOperator},
 		{MSP: lt.PlatformMSP, Role: ledger.RolePlatform}, {MSP: lt.RegulatorMSP, Role: ledger.RoleRegulator},
-		{MSP: lt.DeveloperMSP, Role: ledger.RoleDeveloper},
+		{MSP: lt.DeveloperMSP, Role: ledger.RoleDeveloper}, {MSP: lt.ExchangeMSP, Role: ledger.RoleExchange},
 	} {
 		p.Name = p.MSP + " Org"
 		n.ok(lt.AuthorityMSP, "RegisterParticipant", p)
@@ -190,18 +191,21 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 
 	n.at(lt.Days(20))
 	for _, p := range []ledger.ProductRequest{productRequest("prod-d", "draft model"), productRequest("prod-r", "model in review"),
-		productRequest("prod-a", "approved model"), productRequest("prod-l", "listed model")} {
+		productRequest("prod-a", "approved model"), productRequest("prod-q", "offered model"), productRequest("prod-l", "listed model")} {
 		n.ok(lt.OperatorMSP, "RegisterProduct", p)
 	}
-	for _, id := range []string{"prod-r", "prod-a", "prod-l"} {
+	for _, id := range []string{"prod-r", "prod-a", "prod-q", "prod-l"} {
 		n.ok(lt.OperatorMSP, "SubmitProduct", id)
 		n.ok(authorityUser2, "RecordOpinion", opinionRequest("op-e-"+id, ledger.SubjectProduct, id))
 		n.ok(lt.PlatformMSP, "RecordOpinion", opinionRequest("op-p-"+id, ledger.SubjectProduct, id))
 	}
-	for _, id := range []string{"prod-a", "prod-l"} {
+	for _, id := range []string{"prod-a", "prod-q", "prod-l"} {
 		n.ok(lt.AuthorityMSP, "DecideProduct", ledger.ProductDecision{ID: id, Approve: true})
 	}
-	n.ok(lt.OperatorMSP, "ListProduct", "prod-l", "HZDE-2025-0001")
+	for _, id := range []string{"prod-q", "prod-l"} {
+		n.ok(lt.OperatorMSP, "RequestListing", id)
+	}
+	n.ok(lt.ExchangeMSP, "ConfirmListing", "prod-l", "HZDE-2025-0001")
 	for _, r := range []struct {
 		by  string
 		req ledger.IncidentRequest

@@ -214,11 +214,28 @@ func productWorld(t *testing.T) *net {
 
 func TestProductListingAndGrantMarks(t *testing.T) {
 	n := productWorld(t)
-	n.ok(lt.OperatorMSP, "ListProduct", "prod-1", "HZDE-2025-0001")
+	n.refused("forbidden: confirm listing of product prod-1: only a data exchange confirms listings and issues registration numbers; OperatorMSP is an operator", lt.OperatorMSP, "ConfirmListing", "prod-1", "HZDE-2025-0001")
+	n.ok(lt.OperatorMSP, "RequestListing", "prod-1")
+	n.ok(lt.ExchangeMSP, "ConfirmListing", "prod-1", "HZDE-2025-0001")
 	var disclosed ledger.ProductSummaryPage
 	n.get(&disclosed, lt.StrangerMSP, "DisclosedProducts", ledger.Query{})
 	if len(disclosed.Items) != 1 || disclosed.Items[0].RegistrationNo != "HZDE-2025-0001" {
 		t.Errorf("got %+v, want prod-1 disclosed with its registration number", disclosed.Items)
+	}
+	// Incidents on the product's path show in its provenance, to those who
+	// may read them: one on the grant reported in time, one on a dataset
+	// reported three days after its detection (late for a major one).
+	n.ok(lt.OperatorMSP, "ReportIncident", incidentRequest("inc-1", ledger.IncidentOnGrant, "grant-1", n.peer.Now()))
+	n.ok(lt.HealthMSP, "ReportIncident", incidentRequest("inc-2", ledger.IncidentOnDataset, "visits", n.peer.Now().Add(-72*time.Hour)))
+	var prov ledger.Provenance
+	n.get(&prov, lt.RegulatorMSP, "GetProvenance", "prod-1")
+	if len(prov.Incidents) != 2 || prov.Incidents[0].ID != "inc-1" || prov.Incidents[0].Status != "reported" || prov.Incidents[0].From[0] != "grant/grant-1" ||
+		prov.Incidents[1].ID != "inc-2" || prov.Incidents[1].Status != "reported, reported late" || prov.Incidents[1].Party != lt.HealthMSP {
+		t.Errorf("regulator's provenance incidents: got %+v, want inc-1 on grant-1 and inc-2 on visits reported late", prov.Incidents)
+	}
+	n.get(&prov, lt.StrangerMSP, "GetProvenance", "prod-1")
+	if len(prov.Incidents) != 0 || len(prov.Grants) == 0 {
+		t.Errorf("a stranger's provenance of the listed product: got incidents %+v (and %d grants), want the path without incidents", prov.Incidents, len(prov.Grants))
 	}
 	tx := n.call(lt.AuthorityMSP, "SuspendGrant", "grant-1", "security audit")
 	if e := event(t, tx); e.Change != "suspended" || len(e.Related) != 0 || !slices.Equal(tx.Writes(), []string{key("grantstatus", "grant-1")}) {
@@ -233,7 +250,7 @@ func TestProductListingAndGrantMarks(t *testing.T) {
 	if len(disclosed.Items) != 0 {
 		t.Errorf("got %d disclosed products, want none after the suspension", len(disclosed.Items))
 	}
-	n.refused("refused: list product prod-1: product prod-1 is marked: grant grant-1 was suspended (security audit)", lt.OperatorMSP, "ListProduct", "prod-1", "")
+	n.refused("refused: request listing of product prod-1: product prod-1 is marked: grant grant-1 was suspended (security audit)", lt.OperatorMSP, "RequestListing", "prod-1")
 	n.refused("refused: submit receipt r-2: grant grant-1 was suspended", lt.OperatorMSP, "SubmitReceipt", n.receipt(func() attest.Statement {
 		s := lt.Statement("r-2", "grant-1", 1)
 		s.Time = n.peer.Now().Unix()
@@ -244,7 +261,8 @@ func TestProductListingAndGrantMarks(t *testing.T) {
 	if len(p.Blocking()) != 0 || len(p.Marks) != 1 || p.Status != ledger.ProductDelisted {
 		t.Errorf("got %s with marks %+v, want delisted with the cleared mark kept", p.Status, p.Marks)
 	}
-	n.ok(lt.OperatorMSP, "ListProduct", "prod-1", "")
+	n.ok(lt.OperatorMSP, "RequestListing", "prod-1")
+	n.ok(lt.ExchangeMSP, "ConfirmListing", "prod-1", "HZDE-2025-0001")
 	n.ok(lt.AuthorityMSP, "RevokeGrant", "grant-1", "breach")
 	n.get(&p, lt.RegulatorMSP, "GetProduct", "prod-1")
 	if p.Status != ledger.ProductDelisted || len(p.Blocking()) != 1 || p.Blocking()[0].Change != ledger.GrantRevoked {

@@ -186,7 +186,7 @@ func event(t *testing.T, tx *chaincodetest.Tx) ledger.Event {
 func world(t *testing.T) *net {
 	n := newNet(t)
 	n.at(lt.T0)
-	for _, msp := range []string{lt.HealthMSP, lt.MarketMSP, lt.OperatorMSP, lt.PlatformMSP, lt.RegulatorMSP, lt.DeveloperMSP, lt.ExpertMSP} {
+	for _, msp := range []string{lt.HealthMSP, lt.MarketMSP, lt.OperatorMSP, lt.PlatformMSP, lt.RegulatorMSP, lt.DeveloperMSP, lt.ExchangeMSP, lt.ExpertMSP} {
 		n.ok(lt.AuthorityMSP, "RegisterParticipant", ledger.ParticipantRequest{MSP: msp, Role: lt.Roles[msp], Name: msp + " Org"})
 	}
 	n.ok(lt.AuthorityMSP, "SetOperatorStatus", ledger.OperatorStatusRequest{MSP: lt.OperatorMSP, Status: ledger.OperatorAdmitted})

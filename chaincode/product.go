@@ -125,17 +125,48 @@ func (c *Contract) DecideProduct(ctx contractapi.TransactionContextInterface, re
 	})
 }
 
-// ListProduct records the product's listing on the data exchange with its
-// registration number (登记编号); empty keeps the one recorded before.
-// Caller: its owner. Event: product.listed.
-func (c *Contract) ListProduct(ctx contractapi.TransactionContextInterface, id, registrationNo string) (*ledger.Product, error) {
-	return c.changeProduct(ctx, "list product "+id, id, func(tx *txn, p *ledger.Product) error {
-		return p.List(tx.caller, registrationNo, tx.stamp)
+// RequestListing asks the data exchange to list an approved or delisted
+// product; only the exchange lists it (ConfirmListing). Caller: its owner.
+// Event: product.listing-requested.
+func (c *Contract) RequestListing(ctx contractapi.TransactionContextInterface, id string) (*ledger.Product, error) {
+	return c.changeProduct(ctx, "request listing of product "+id, id, func(tx *txn, p *ledger.Product) error {
+		return p.RequestListing(tx.caller, tx.stamp)
 	})
 }
 
-// DelistProduct takes a listed product off the market. Caller: its owner or
-// the authority. Event: product.delisted.
+// ConfirmListing records the data exchange's listing of a product under
+// the registration number it issues (数据交易所登记编号), which no other
+// product holds. Caller: a data exchange. Event: product.listed.
+func (c *Contract) ConfirmListing(ctx contractapi.TransactionContextInterface, id, registrationNo string) (*ledger.Product, error) {
+	return c.changeProduct(ctx, "confirm listing of product "+id, id, func(tx *txn, p *ledger.Product) error {
+		holder := ""
+		if tx.caller.Is(ledger.RoleExchange) && registrationNo != "" {
+			// Read only for an exchange's call: anyone else is refused
+			// before the number matters, and must learn nothing of it.
+			holders, err := scan[ledger.Product](tx, typeProduct, "registration", registrationNo)
+			if err != nil {
+				return err
+			}
+			for _, h := range holders {
+				if h.ID != p.ID {
+					holder = h.ID
+				}
+			}
+		}
+		return p.ConfirmListing(tx.caller, registrationNo, holder, tx.stamp)
+	})
+}
+
+// RejectListing records that the data exchange declined to list a product,
+// with its reason. Caller: a data exchange. Event: product.listing-rejected.
+func (c *Contract) RejectListing(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Product, error) {
+	return c.changeProductAs(ctx, "reject listing of product "+id, id, "listing-rejected", func(tx *txn, p *ledger.Product) error {
+		return p.RejectListing(tx.caller, reason, tx.stamp)
+	})
+}
+
+// DelistProduct takes a listed product off the market. Caller: its owner,
+// the authority or a data exchange. Event: product.delisted.
 func (c *Contract) DelistProduct(ctx contractapi.TransactionContextInterface, id, reason string) (*ledger.Product, error) {
 	return c.changeProduct(ctx, "delist product "+id, id, func(tx *txn, p *ledger.Product) error {
 		return p.Delist(tx.caller, reason, tx.stamp)
@@ -143,6 +174,12 @@ func (c *Contract) DelistProduct(ctx contractapi.TransactionContextInterface, id
 }
 
 func (c *Contract) changeProduct(ctx contractapi.TransactionContextInterface, op, id string, change func(*txn, *ledger.Product) error) (*ledger.Product, error) {
+	return c.changeProductAs(ctx, op, id, "", change)
+}
+
+// changeProductAs is changeProduct with the event's change named: empty
+// names it by the product's new status.
+func (c *Contract) changeProductAs(ctx contractapi.TransactionContextInterface, op, id, event string, change func(*txn, *ledger.Product) error) (*ledger.Product, error) {
 	var out *ledger.Product
 	err := c.submit(ctx, op, func(tx *txn) error {
 		p, err := load[ledger.Product](tx, typeProduct, id)
@@ -156,7 +193,10 @@ func (c *Contract) changeProduct(ctx contractapi.TransactionContextInterface, op
 			return err
 		}
 		out = p
-		return tx.writeProduct(p, string(p.Status))
+		if event == "" {
+			event = string(p.Status)
+		}
+		return tx.writeProduct(p, event)
 	})
 	return result(out, err)
 }

@@ -124,6 +124,9 @@ func indexesOf(v any) []index {
 		add("owner", o.Owner)
 		add("status", string(o.Status))
 		add("grant", o.Grants...)
+		// A registration number names one product: ConfirmListing looks
+		// its holder up here.
+		add("registration", o.RegistrationNo)
 	case *ledger.Incident:
 		// By the subject's type: grant, dataset or attestor.
 		add(string(o.SubjectType), o.SubjectID)

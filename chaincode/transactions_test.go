@@ -54,7 +54,8 @@ func TestStateChanges(t *testing.T) {
 		{"retire attestor", nil, lt.PlatformMSP, "RetireAttestor", []any{"", "key rotated"}, "attestor.retired"},
 		{"update product", draftProduct, lt.OperatorMSP, "UpdateProduct", []any{ledger.ProductRequest{ID: "prod-1", Type: ledger.ProductAPI, Name: "API v2", DescriptionDigest: lt.Digest("api2"), Grants: []string{"grant-1"}, Receipts: []string{"r-1"}}}, "product.updated"},
 		{"delist product", func(n *net) {
-			n.ok(lt.OperatorMSP, "ListProduct", "prod-1", "HZDE-1")
+			n.ok(lt.OperatorMSP, "RequestListing", "prod-1")
+			n.ok(lt.ExchangeMSP, "ConfirmListing", "prod-1", "HZDE-1")
 		}, lt.AuthorityMSP, "DelistProduct", []any{"prod-1", "complaint"}, "product.delisted"},
 	}
 	for _, tt := range tests {

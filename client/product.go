@@ -28,12 +28,26 @@ func (c *Client) DecideProduct(ctx context.Context, req ledger.ProductDecision) 
 	return submitJSON[ledger.Product](ctx, c, "DecideProduct", req)
 }
 
-// ListProduct records a product's listing on the data exchange.
-func (c *Client) ListProduct(ctx context.Context, id string, registrationNo string) (*ledger.Product, error) {
-	return submitArgs[ledger.Product](ctx, c, "ListProduct", id, registrationNo)
+// RequestListing asks the data exchange to list an approved or delisted
+// product. Caller: its owner.
+func (c *Client) RequestListing(ctx context.Context, id string) (*ledger.Product, error) {
+	return submitArgs[ledger.Product](ctx, c, "RequestListing", id)
 }
 
-// DelistProduct takes a listed product off the market.
+// ConfirmListing lists a product under the registration number the
+// exchange issues. Caller: a data exchange.
+func (c *Client) ConfirmListing(ctx context.Context, id, registrationNo string) (*ledger.Product, error) {
+	return submitArgs[ledger.Product](ctx, c, "ConfirmListing", id, registrationNo)
+}
+
+// RejectListing declines to list a product, with the reason. Caller: a
+// data exchange.
+func (c *Client) RejectListing(ctx context.Context, id, reason string) (*ledger.Product, error) {
+	return submitArgs[ledger.Product](ctx, c, "RejectListing", id, reason)
+}
+
+// DelistProduct takes a listed product off the market. Caller: its owner,
+// the authority or a data exchange.
 func (c *Client) DelistProduct(ctx context.Context, id string, reason string) (*ledger.Product, error) {
 	return submitArgs[ledger.Product](ctx, c, "DelistProduct", id, reason)
 }

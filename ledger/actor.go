@@ -18,9 +18,10 @@ const (
 	RoleRegulator Role = "regulator" // 监管方: reads everything
 	RoleDeveloper Role = "developer" // 开发利用主体: holds sub-grants (分级授权)
 	RoleExpert    Role = "expert"    // 专家咨询委员会: records opinions
+	RoleExchange  Role = "exchange"  // 数据交易所: confirms listings, issues registration numbers, records delistings
 )
 
-var roles = []Role{RoleAuthority, RoleProvider, RoleOperator, RolePlatform, RoleRegulator, RoleDeveloper, RoleExpert}
+var roles = []Role{RoleAuthority, RoleProvider, RoleOperator, RolePlatform, RoleRegulator, RoleDeveloper, RoleExpert, RoleExchange}
 
 // Actor is the identity a transaction runs as (the caller), resolved by the chaincode
 // from the Fabric client identity: never taken from an argument.
@@ -114,7 +115,7 @@ func roleName(r Role) string {
 	switch r {
 	case "":
 		return "not a registered participant"
-	case RoleAuthority, RoleOperator, RoleExpert:
+	case RoleAuthority, RoleOperator, RoleExpert, RoleExchange:
 		return "an " + string(r)
 	}
 	return "a " + string(r)

@@ -58,6 +58,11 @@ type Provenance struct {
 	Grants    []ProvenanceStep `json:"grants"`
 	Datasets  []ProvenanceStep `json:"datasets"`
 	Providers []ProvenanceStep `json:"providers"`
+	// Incidents are the security incidents (数据安全事件) reported on the
+	// path's grants, datasets and receipts' attestors that the reader may
+	// read, each from its subject; status is the incident's, late reports
+	// marked "reported late".
+	Incidents []ProvenanceStep `json:"incidents"`
 }
 
 // ProvenanceInputs are the objects on a product's path, by ID; the
@@ -67,6 +72,9 @@ type ProvenanceInputs struct {
 	Grants    map[string]*Grant
 	Datasets  map[string]*Dataset
 	Providers map[string]*Participant
+	// Incidents are the incidents on the path's grants, datasets and
+	// attestors, by ID, those the reader may not read left out.
+	Incidents map[string]*Incident
 }
 
 // BuildProvenance assembles a product's provenance from its loaded path at now.
@@ -77,6 +85,7 @@ func BuildProvenance(p *Product, in ProvenanceInputs, now time.Time) Provenance 
 		Grants:    []ProvenanceStep{},
 		Datasets:  []ProvenanceStep{},
 		Providers: []ProvenanceStep{},
+		Incidents: []ProvenanceStep{},
 	}
 	for _, id := range sortedKeys(in.Receipts) {
 		r := in.Receipts[id]
@@ -97,6 +106,14 @@ func BuildProvenance(p *Product, in ProvenanceInputs, now time.Time) Provenance 
 	for _, id := range sortedKeys(in.Providers) {
 		pr := in.Providers[id]
 		out.Providers = append(out.Providers, step("participant", pr.MSP, pr.MSP, pr.Created, pr.Updated, string(pr.Role), nil))
+	}
+	for _, id := range sortedKeys(in.Incidents) {
+		inc := in.Incidents[id]
+		status := string(inc.Status)
+		if inc.Late {
+			status += ", reported late"
+		}
+		out.Incidents = append(out.Incidents, step("incident", inc.ID, inc.Reporter, inc.Reported, inc.Updated, status, []string{string(inc.SubjectType) + "/" + inc.SubjectID}))
 	}
 	return out
 }

@@ -115,6 +115,9 @@ func (p *Product) Audience() Audience {
 	}
 	au := orgs(p.Owner)
 	au.Roles = []Role{RoleExpert, RolePlatform}
+	if p.OfferedToExchange() {
+		au.Roles = append(au.Roles, RoleExchange)
+	}
 	return au
 }
 

@@ -168,7 +168,7 @@ func TestIndividualExpertActsForNoOrganisation(t *testing.T) {
 			return product(ledger.ProductDraft).Submit(c, st)
 		}, ledger.ErrForbidden},
 		{"the operator's expert lists its product", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
-			return product(ledger.ProductApproved).List(c, "", st)
+			return product(ledger.ProductApproved).RequestListing(c, st)
 		}, ledger.ErrForbidden},
 		{"the operator's expert delists its product", ofOperator, func(c ledger.Actor, st ledger.Stamp) error {
 			return product(ledger.ProductListed).Delist(c, "x", st)

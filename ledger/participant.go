@@ -76,7 +76,7 @@ func RegisterParticipant(c Actor, req ParticipantRequest, authorityMSP string, e
 		return nil, err
 	}
 	if !slices.Contains(roles, req.Role) {
-		return nil, invalid("role", "%q is not one of authority, provider, operator, platform, regulator, developer, expert", req.Role)
+		return nil, invalid("role", "%q is not one of authority, provider, operator, platform, regulator, developer, expert, exchange", req.Role)
 	}
 	if err := checkText("name", req.Name, MaxNameLen, true); err != nil {
 		return nil, err

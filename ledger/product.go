@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"time"
 )
@@ -20,14 +21,17 @@ const (
 // ProductStatus is the state of a product.
 type ProductStatus string
 
-// Product states: draft → in-review → approved → listed ⇄ delisted; a
-// rejected review returns the product to draft.
+// Product states: draft → in-review → approved → listing-requested →
+// listed → delisted → listing-requested …; a rejected review returns the
+// product to draft, a listing the data exchange rejects returns it to
+// approved (or delisted, when it was listed before).
 const (
-	ProductDraft    ProductStatus = "draft"     // 草稿
-	ProductInReview ProductStatus = "in-review" // 合规安全审核中
-	ProductApproved ProductStatus = "approved"  // 审核通过
-	ProductListed   ProductStatus = "listed"    // 已在数据交易所登记上架
-	ProductDelisted ProductStatus = "delisted"  // 已下架
+	ProductDraft            ProductStatus = "draft"             // 草稿
+	ProductInReview         ProductStatus = "in-review"         // 合规安全审核中
+	ProductApproved         ProductStatus = "approved"          // 审核通过
+	ProductListingRequested ProductStatus = "listing-requested" // 已申请交易所登记（待交易所确认）
+	ProductListed           ProductStatus = "listed"            // 已在数据交易所登记上架
+	ProductDelisted         ProductStatus = "delisted"          // 已下架
 )
 
 // Mark records that a grant in a product's lineage was suspended or revoked.
@@ -56,13 +60,20 @@ type Product struct {
 	Receipts          []string      `json:"receipts"`
 	Status            ProductStatus `json:"status"`
 	StatusReason      string        `json:"statusReason,omitempty" metadata:",optional"`
-	// RegistrationNo is the data exchange's registration number (数据交易所登记编号).
+	// RegistrationNo is the data exchange's registration number (数据交易所登记编号):
+	// only the exchange issues it, when it confirms the listing.
 	RegistrationNo string    `json:"registrationNo,omitempty" metadata:",optional"`
 	Submitted      time.Time `json:"submitted,omitzero" metadata:",optional"`
-	Listed         time.Time `json:"listed,omitzero" metadata:",optional"`
-	Marks          []Mark    `json:"marks,omitempty" metadata:",optional"`
-	Created        Stamp     `json:"created"`
-	Updated        Stamp     `json:"updated"`
+	// ListingRequested is when the owner last asked the exchange to list the
+	// product; from then on the exchange reads it.
+	ListingRequested time.Time `json:"listingRequested,omitzero" metadata:",optional"`
+	// Exchange is the data exchange (its MSP ID) that last confirmed or
+	// rejected the listing.
+	Exchange string    `json:"exchange,omitempty" metadata:",optional"`
+	Listed   time.Time `json:"listed,omitzero" metadata:",optional"`
+	Marks    []Mark    `json:"marks,omitempty" metadata:",optional"`
+	Created  Stamp     `json:"created"`
+	Updated  Stamp     `json:"updated"`
 }
 
 // ProductRequest registers or updates a product.
@@ -229,35 +240,95 @@ func (p *Product) Decide(c Actor, approve bool, reason string, opinions []Opinio
 	return nil
 }
 
-// List records the product's listing on the data exchange with its
-// registration number (数据交易所登记). A marked product cannot be listed.
-func (p *Product) List(c Actor, registrationNo string, st Stamp) error {
+// RequestListing asks the data exchange to list an approved (or delisted)
+// product (申请在数据交易所登记). The owner cannot list it itself: the
+// exchange confirms the listing and issues the registration number
+// (ConfirmListing). A marked product cannot ask.
+func (p *Product) RequestListing(c Actor, st Stamp) error {
 	if !c.ActsFor(p.Owner) {
 		return unlessVisible(p.VisibleTo(c), "product", p.ID, forbidden("product %s does not belong to %s", p.ID, c.who()))
 	}
 	if err := c.admitted("list products"); err != nil {
 		return err
 	}
-	if registrationNo == "" {
-		registrationNo = p.RegistrationNo
-	}
-	if err := checkText("registrationNo", registrationNo, MaxNameLen, true); err != nil {
-		return err
-	}
 	if p.Status != ProductApproved && p.Status != ProductDelisted {
-		return conflict("product %s is %s; only an approved or delisted product can be listed", p.ID, p.Status)
+		return conflict("product %s is %s; only an approved or delisted product can be offered to the exchange", p.ID, p.Status)
 	}
 	if err := p.checkUnmarked(); err != nil {
 		return err
 	}
-	p.Status, p.StatusReason, p.RegistrationNo, p.Listed, p.Updated = ProductListed, "", registrationNo, st.Time, st
+	p.Status, p.StatusReason, p.ListingRequested, p.Updated = ProductListingRequested, "", st.Time, st
 	return nil
 }
 
-// Delist takes a listed product off the market; its owner or the authority may.
+// ConfirmListing records the data exchange's listing of a product and the
+// registration number it issued (数据交易所登记编号). holder is the product
+// the number was already issued to ("" when none): a number names one
+// product. The exchange may confirm a relisted product under its former
+// number.
+func (p *Product) ConfirmListing(c Actor, registrationNo, holder string, st Stamp) error {
+	if !c.Is(RoleExchange) {
+		return unlessVisible(p.VisibleTo(c), "product", p.ID, forbidden("only a data exchange confirms listings and issues registration numbers; %s is %s", c.who(), roleName(c.Role)))
+	}
+	if !p.VisibleTo(c) {
+		return NotFound("product", p.ID)
+	}
+	if err := checkRegistrationNo(registrationNo); err != nil {
+		return err
+	}
+	if p.Status != ProductListingRequested {
+		return conflict("product %s is %s; the exchange confirms only a product whose owner asked for listing", p.ID, p.Status)
+	}
+	if holder != "" && holder != p.ID {
+		return conflict("registration number %s was issued to product %s", registrationNo, holder)
+	}
+	if err := p.checkUnmarked(); err != nil {
+		return err
+	}
+	p.Status, p.StatusReason, p.RegistrationNo, p.Exchange, p.Listed, p.Updated = ProductListed, "", registrationNo, c.MSP, st.Time, st
+	return nil
+}
+
+// RejectListing records that the data exchange declined to list a
+// product, with its reason; the product returns to where it was before
+// the request (approved, or delisted when it was listed before).
+func (p *Product) RejectListing(c Actor, reason string, st Stamp) error {
+	if !c.Is(RoleExchange) {
+		return unlessVisible(p.VisibleTo(c), "product", p.ID, forbidden("only a data exchange rejects listings; %s is %s", c.who(), roleName(c.Role)))
+	}
+	if !p.VisibleTo(c) {
+		return NotFound("product", p.ID)
+	}
+	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
+		return err
+	}
+	if p.Status != ProductListingRequested {
+		return conflict("product %s is %s, not waiting for the exchange", p.ID, p.Status)
+	}
+	back := ProductApproved
+	if p.RegistrationNo != "" {
+		back = ProductDelisted
+	}
+	p.Status, p.StatusReason, p.Exchange, p.Updated = back, reason, c.MSP, st
+	return nil
+}
+
+// registrationNoRE is the shape of an exchange's registration number:
+// letters, digits and separators, as exchanges print them (HZDE-2025-0001).
+var registrationNoRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$`)
+
+func checkRegistrationNo(no string) error {
+	if !registrationNoRE.MatchString(no) {
+		return invalid("registrationNo", "%q is not a registration number: 1 to 64 letters, digits, '.', '_', '/' or '-', starting with a letter or digit", no)
+	}
+	return nil
+}
+
+// Delist takes a listed product off the market: the data exchange records
+// it (下架), as do its owner withdrawing it and the authority ordering it.
 func (p *Product) Delist(c Actor, reason string, st Stamp) error {
-	if !c.ActsFor(p.Owner) && !c.Is(RoleAuthority) {
-		return forbidden("product %s is delisted by its owner or the authority, not %s", p.ID, c.who())
+	if !c.ActsFor(p.Owner) && !c.Is(RoleAuthority, RoleExchange) {
+		return forbidden("product %s is delisted by its owner, the authority or the exchange, not %s", p.ID, c.who())
 	}
 	if err := checkText("reason", reason, MaxTextLen, true); err != nil {
 		return err
@@ -393,10 +464,16 @@ func (p *Product) ClearSuspension(grantID string, st Stamp) bool {
 
 // VisibleTo reports whether c may read the product: its owner, the
 // authority, the regulator and the reviewers (experts, platform) always;
-// everyone once it is listed.
+// the data exchanges once its owner asked for listing; everyone once it
+// is listed.
 func (p *Product) VisibleTo(c Actor) bool {
-	return p.Status == ProductListed || c.readsAll() || c.Is(RoleExpert, RolePlatform) || c.ActsFor(p.Owner)
+	return p.Status == ProductListed || c.readsAll() || c.Is(RoleExpert, RolePlatform) || c.ActsFor(p.Owner) ||
+		(c.Is(RoleExchange) && p.OfferedToExchange())
 }
+
+// OfferedToExchange reports whether the owner ever asked an exchange to
+// list the product.
+func (p *Product) OfferedToExchange() bool { return !p.ListingRequested.IsZero() }
 
 // ProductSummary is the public disclosure of a listed product.
 type ProductSummary struct {

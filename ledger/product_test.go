@@ -100,9 +100,13 @@ func TestProductLifecycle(t *testing.T) {
 		_ = submit(p)
 		return p.Decide(lt.Authority, true, "", opinions, lt.Stamp(lt.Authority, lt.Days(23)))
 	}
-	list := func(p *ledger.Product) error {
+	request := func(p *ledger.Product) error {
 		_ = approve(p)
-		return p.List(lt.Operator, "HZDE-2025-0001", lt.Stamp(lt.Operator, lt.Days(24)))
+		return p.RequestListing(lt.Operator, lt.Stamp(lt.Operator, lt.Days(24)))
+	}
+	list := func(p *ledger.Product) error {
+		_ = request(p)
+		return p.ConfirmListing(lt.Exchange, "HZDE-2025-0001", "", lt.Stamp(lt.Exchange, lt.Days(24)))
 	}
 	tests := []struct {
 		name   string
@@ -171,23 +175,67 @@ func TestProductLifecycle(t *testing.T) {
 		{"decide draft", func(p *ledger.Product, _ ledger.ProductInputs) error {
 			return p.Decide(lt.Authority, true, "", opinions, lt.Stamp(lt.Authority, lt.Days(23)))
 		}, ledger.ErrConflict, ledger.ProductDraft},
-		{"list", func(p *ledger.Product, _ ledger.ProductInputs) error { return list(p) }, nil, ledger.ProductListed},
-		{"list without registration number", func(p *ledger.Product, _ ledger.ProductInputs) error {
+		{"request listing", func(p *ledger.Product, _ ledger.ProductInputs) error { return request(p) }, nil, ledger.ProductListingRequested},
+		{"request listing by other", func(p *ledger.Product, _ ledger.ProductInputs) error {
 			_ = approve(p)
-			return p.List(lt.Operator, "", lt.Stamp(lt.Operator, lt.Days(24)))
-		}, ledger.ErrInvalid, ledger.ProductApproved},
-		{"list by other", func(p *ledger.Product, _ ledger.ProductInputs) error {
-			_ = approve(p)
-			return p.List(lt.Authority, "X", lt.Stamp(lt.Authority, lt.Days(24)))
-		}, ledger.ErrForbidden, ledger.ProductApproved},
-		{"list draft", func(p *ledger.Product, _ ledger.ProductInputs) error {
-			return p.List(lt.Operator, "X", lt.Stamp(lt.Operator, lt.Days(24)))
+			return p.RequestListing(lt.Exchange, lt.Stamp(lt.Exchange, lt.Days(24)))
+		}, ledger.ErrNotFound, ledger.ProductApproved},
+		{"request listing of a draft", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			return p.RequestListing(lt.Operator, lt.Stamp(lt.Operator, lt.Days(24)))
 		}, ledger.ErrConflict, ledger.ProductDraft},
-		{"list marked", func(p *ledger.Product, _ ledger.ProductInputs) error {
+		{"request listing marked", func(p *ledger.Product, _ ledger.ProductInputs) error {
 			_ = approve(p)
 			p.Mark("grant-1", "sub-1", ledger.GrantRevoked, "breach", lt.Stamp(lt.Authority, lt.Days(24)))
-			return p.List(lt.Operator, "X", lt.Stamp(lt.Operator, lt.Days(24)))
+			return p.RequestListing(lt.Operator, lt.Stamp(lt.Operator, lt.Days(24)))
 		}, ledger.ErrRefused, ledger.ProductApproved},
+		{"list", func(p *ledger.Product, _ ledger.ProductInputs) error { return list(p) }, nil, ledger.ProductListed},
+		{"the owner sets its own registration number", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = request(p)
+			return p.ConfirmListing(lt.Operator, "HZDE-1", "", lt.Stamp(lt.Operator, lt.Days(24)))
+		}, ledger.ErrForbidden, ledger.ProductListingRequested},
+		{"the authority sets a registration number", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = request(p)
+			return p.ConfirmListing(lt.Authority, "HZDE-1", "", lt.Stamp(lt.Authority, lt.Days(24)))
+		}, ledger.ErrForbidden, ledger.ProductListingRequested},
+		{"the exchange confirms without a registration number", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = request(p)
+			return p.ConfirmListing(lt.Exchange, "", "", lt.Stamp(lt.Exchange, lt.Days(24)))
+		}, ledger.ErrInvalid, ledger.ProductListingRequested},
+		{"the exchange confirms a malformed number", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = request(p)
+			return p.ConfirmListing(lt.Exchange, "HZ DE\n1", "", lt.Stamp(lt.Exchange, lt.Days(24)))
+		}, ledger.ErrInvalid, ledger.ProductListingRequested},
+		{"the exchange confirms a number issued to another product", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = request(p)
+			return p.ConfirmListing(lt.Exchange, "HZDE-1", "prod-9", lt.Stamp(lt.Exchange, lt.Days(24)))
+		}, ledger.ErrConflict, ledger.ProductListingRequested},
+		{"the exchange confirms what nobody asked for", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = approve(p)
+			return p.ConfirmListing(lt.Exchange, "HZDE-1", "", lt.Stamp(lt.Exchange, lt.Days(24)))
+		}, ledger.ErrNotFound, ledger.ProductApproved},
+		{"the exchange confirms a product marked since the request", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = request(p)
+			p.Mark("grant-1", "", ledger.GrantSuspended, "audit", lt.Stamp(lt.Authority, lt.Days(24)))
+			return p.ConfirmListing(lt.Exchange, "HZDE-1", "", lt.Stamp(lt.Exchange, lt.Days(24)))
+		}, ledger.ErrRefused, ledger.ProductListingRequested},
+		{"the exchange rejects", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = request(p)
+			return p.RejectListing(lt.Exchange, "description incomplete", lt.Stamp(lt.Exchange, lt.Days(24)))
+		}, nil, ledger.ProductApproved},
+		{"the exchange rejects without a reason", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = request(p)
+			return p.RejectListing(lt.Exchange, "", lt.Stamp(lt.Exchange, lt.Days(24)))
+		}, ledger.ErrInvalid, ledger.ProductListingRequested},
+		{"the owner rejects its own request", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = request(p)
+			return p.RejectListing(lt.Operator, "x", lt.Stamp(lt.Operator, lt.Days(24)))
+		}, ledger.ErrForbidden, ledger.ProductListingRequested},
+		{"the exchange rejects a relisting", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = list(p)
+			_ = p.Delist(lt.Operator, "pause", lt.Stamp(lt.Operator, lt.Days(25)))
+			_ = p.RequestListing(lt.Operator, lt.Stamp(lt.Operator, lt.Days(26)))
+			return p.RejectListing(lt.Exchange, "not now", lt.Stamp(lt.Exchange, lt.Days(26)))
+		}, nil, ledger.ProductDelisted},
 		{"delist by owner", func(p *ledger.Product, _ ledger.ProductInputs) error {
 			_ = list(p)
 			return p.Delist(lt.Operator, "retired", lt.Stamp(lt.Operator, lt.Days(25)))
@@ -195,6 +243,10 @@ func TestProductLifecycle(t *testing.T) {
 		{"delist by authority", func(p *ledger.Product, _ ledger.ProductInputs) error {
 			_ = list(p)
 			return p.Delist(lt.Authority, "complaint", lt.Stamp(lt.Authority, lt.Days(25)))
+		}, nil, ledger.ProductDelisted},
+		{"delist by the exchange", func(p *ledger.Product, _ ledger.ProductInputs) error {
+			_ = list(p)
+			return p.Delist(lt.Exchange, "trading suspended", lt.Stamp(lt.Exchange, lt.Days(25)))
 		}, nil, ledger.ProductDelisted},
 		{"delist by other", func(p *ledger.Product, _ ledger.ProductInputs) error {
 			_ = list(p)
@@ -207,10 +259,11 @@ func TestProductLifecycle(t *testing.T) {
 		{"delist unlisted", func(p *ledger.Product, _ ledger.ProductInputs) error {
 			return p.Delist(lt.Operator, "x", lt.Stamp(lt.Operator, lt.Days(25)))
 		}, ledger.ErrConflict, ledger.ProductDraft},
-		{"relist keeps registration number", func(p *ledger.Product, _ ledger.ProductInputs) error {
+		{"relist under its former number", func(p *ledger.Product, _ ledger.ProductInputs) error {
 			_ = list(p)
 			_ = p.Delist(lt.Operator, "pause", lt.Stamp(lt.Operator, lt.Days(25)))
-			return p.List(lt.Operator, "", lt.Stamp(lt.Operator, lt.Days(26)))
+			_ = p.RequestListing(lt.Operator, lt.Stamp(lt.Operator, lt.Days(26)))
+			return p.ConfirmListing(lt.Exchange, "HZDE-2025-0001", p.ID, lt.Stamp(lt.Exchange, lt.Days(26)))
 		}, nil, ledger.ProductListed},
 	}
 	for _, tt := range tests {

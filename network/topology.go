@@ -106,7 +106,7 @@ var (
 )
 
 // Roles the contract knows for organisations.
-var orgRoles = map[string]bool{"authority": true, "provider": true, "operator": true, "platform": true, "regulator": true, "developer": true, "expert": true}
+var orgRoles = map[string]bool{"authority": true, "provider": true, "operator": true, "platform": true, "regulator": true, "developer": true, "expert": true, "exchange": true}
 
 // LoadTopology reads a topology file and checks it.
 func LoadTopology(path string) (*Topology, error) {
@@ -193,7 +193,7 @@ func (t *Topology) Validate() error {
 		}
 		seenName[o.Name], seenMSP[o.MSPID] = true, true
 		if !orgRoles[o.Role] {
-			return fmt.Errorf("%s.role %q: want one of authority, provider, operator, platform, regulator, developer, expert", owner, o.Role)
+			return fmt.Errorf("%s.role %q: want one of authority, provider, operator, platform, regulator, developer, expert, exchange", owner, o.Role)
 		}
 		if o.Users < 1 {
 			return fmt.Errorf("%s.users %d: want at least 1", owner, o.Users)

@@ -22,7 +22,7 @@ func TestDefaultTopology(t *testing.T) {
 		t.Errorf("orderers: got %d, want %d", got, want)
 	}
 	want := map[string]string{"AuthorityMSP": "authority", "HealthMSP": "provider", "MarketMSP": "provider",
-		"OperatorMSP": "operator", "PlatformMSP": "platform", "RegulatorMSP": "regulator"}
+		"OperatorMSP": "operator", "PlatformMSP": "platform", "RegulatorMSP": "regulator", "ExchangeMSP": "exchange"}
 	if got := len(topo.Orgs); got != len(want) {
 		t.Fatalf("organisations: got %d, want %d", got, len(want))
 	}

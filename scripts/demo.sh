@@ -5,7 +5,8 @@
 # reviews, grant issued and approved by the providers, agreement signed,
 # attestor registered, signed usage receipts (single and batch, with an
 # inclusion proof), product reviewed (expert and platform opinions), approved
-# and listed, the regulator reading its provenance and a history, and a
+# and listed by the data exchange, the regulator reading its provenance and a
+# history, a security incident reported late, decided and closed, and a
 # revocation marking the product.
 #
 # Usage: scripts/demo.sh [-h] [-p PROFILE] [-t TOKENS]
@@ -97,7 +98,7 @@ token() {
 # msp ORG: an organisation's MSP ID.
 msp() { jq -er --arg o "$1" '.orgs[] | select(.name == $o) | .mspId' "$profile"; }
 
-orgs=(authority health market operator platform regulator)
+orgs=(authority health market operator platform regulator exchange)
 declare -A url
 for o in "${orgs[@]}"; do
   url[$o]=$(api_url "$o")
@@ -216,7 +217,7 @@ go build -o "$tmp/glsign" "$root/cmd/glsign"
 
 # 1. The authority registers the parties (an MSP is registered once: a later
 # run finds them) and admits the operator.
-for o in health market operator platform regulator; do
+for o in health market operator platform regulator exchange; do
   m=$(msp "$o")
   role=$(jq -r --arg o "$o" '.orgs[] | select(.name == $o) | .role' "$profile")
   status=$(curl -sS -o "$body" -w '%{http_code}' -H "Authorization: Bearer $(token authority User1)" "${url[authority]}/v1/participants/$m")
@@ -317,7 +318,8 @@ call market POST "/v1/batches/$batch/verify" 200 '"proof of \(.receiptId): valid
 call operator GET "/v1/grants/$grant/usage" 200 '"grant \(.grantId) used \(.records) records in \(.calls) calls"'
 
 # 6. The operator's product is reviewed with the platform's and an expert's
-# opinions, approved and listed on the data exchange.
+# opinions and approved; the operator offers it to the data exchange, which
+# lists it under the registration number it issues.
 product=$(id prod)
 call operator POST /v1/products 201 '"product \(.id) \(.status), from \(.grants | join(", ")) and \(.receipts | length) receipts"' \
   "$(jq -nc --arg id "$product" --arg d "$(digest "model card $run")" --arg g "$grant" --arg r1 "$(id r1)" --arg r2 "$(id r2)" \
@@ -330,7 +332,8 @@ opinion() {
 call platform POST /v1/opinions 201 '"opinion \(.id): \(.recommendation)"' "$(opinion op-platform)"
 call "$expert_org/$expert_user" POST /v1/opinions 201 '"expert opinion \(.id): \(.recommendation)"' "$(opinion op-expert)"
 call authority POST "/v1/products/$product/review" 200 '"product \(.id) \(.status)"' '{"approve":true}'
-call operator POST "/v1/products/$product/list" 200 '"product \(.id) \(.status) as \(.registrationNo)"' \
+call operator POST "/v1/products/$product/list" 200 '"product \(.id) \(.status)"'
+call exchange POST "/v1/products/$product/listing/confirm" 200 '"product \(.id) \(.status) as \(.registrationNo) by \(.exchange)"' \
   "$(jq -nc --arg r "HZDE-$run" '{registrationNo: $r}')"
 call health GET "/v1/disclosure/products?pageSize=100" 200 '"\(.items | length) listed products disclosed to the public"'
 
@@ -340,7 +343,21 @@ call regulator GET "/v1/products/$product/provenance" 200 \
   '"\(.product.id) ← receipts \([.receipts[].id] | join(", ")) ← grants \([.grants[].id] | join(", ")) ← datasets \([.datasets[].id] | join(", ")) ← providers \([.providers[].id] | join(", "))"'
 call regulator GET "/v1/grants/$grant/history" 200 '"\(.items | length) versions of the grant, newest first: \([.items[].value.status] | join(" ← "))"'
 
-# 8. The authority revokes the grant: the product is marked, and no later use
+# 8. A security incident (数据安全事件) on the grant: the operator reports a
+# major one three hours after its detection, an hour past the two hours its
+# level allows, so the ledger flags it late; the authority orders
+# rectification, then closes it; the product's provenance shows it.
+incident=$(id inc)
+call operator POST /v1/incidents 201 '"incident \(.id) on \(.subjectType) \(.subjectId): \(.severity), \(.status)\(if .late then ", reported late by \(.lateBy)" else "" end)"' \
+  "$(jq -nc --arg id "$incident" --arg g "$grant" --arg occ "$(at '-4 hours')" --arg det "$(at '-3 hours')" --arg d "$(digest "incident report $run")" \
+     '{id: $id, subjectType: "grant", subjectId: $g, severity: "major", occurred: $occ, detected: $det, reportDigest: $d}')"
+call authority POST "/v1/incidents/$incident/decide" 200 '"incident \(.id) \(.status): \(.decision.action)"' \
+  "$(jq -nc --arg d "$(digest "decision $run")" '{action: "rectify", reasonDigest: $d}')"
+call authority POST "/v1/incidents/$incident/close" 200 '"incident \(.id) \(.status)"' \
+  "$(jq -nc --arg d "$(digest "rectification report $run")" '{reportDigest: $d}')"
+call regulator GET "/v1/products/$product/provenance" 200 '"incidents on the path of \(.product.id): \([.incidents[] | "\(.id) (\(.status))"] | join(", "))"'
+
+# 9. The authority revokes the grant: the product is marked, and no later use
 # of the grant is accepted.
 call authority POST "/v1/grants/$grant/revoke" 200 '"grant \(.id) \(.status): \(.reason)"' '{"reason":"breach of agreement"}'
 call operator GET "/v1/products/$product" 200 '"product \(.id) \(.status), marked: \([.marks[] | "\(.change) \(.grantId)"] | join(", "))"'

@@ -26,6 +26,7 @@ const (
 	PlatformMSP  = "PlatformMSP"
 	RegulatorMSP = "RegulatorMSP"
 	DeveloperMSP = "DeveloperMSP"
+	ExchangeMSP  = "ExchangeMSP"
 	ExpertMSP    = "ExpertMSP"
 	StrangerMSP  = "StrangerMSP"
 )
@@ -39,6 +40,7 @@ var Roles = map[string]ledger.Role{
 	PlatformMSP:  ledger.RolePlatform,
 	RegulatorMSP: ledger.RoleRegulator,
 	DeveloperMSP: ledger.RoleDeveloper,
+	ExchangeMSP:  ledger.RoleExchange,
 	ExpertMSP:    ledger.RoleExpert,
 }
 
@@ -51,6 +53,7 @@ var (
 	Platform  = Actor(PlatformMSP)
 	Regulator = Actor(RegulatorMSP)
 	Developer = Actor(DeveloperMSP)
+	Exchange  = Actor(ExchangeMSP)
 	Expert    = Actor(ExpertMSP)
 	Stranger  = Actor(StrangerMSP)
 )
@@ -219,7 +222,7 @@ func NewWorld(t testing.TB) *World {
 		}
 	}
 	w := &World{Participants: map[string]*ledger.Participant{}, Datasets: map[string]*ledger.Dataset{}}
-	for _, msp := range []string{HealthMSP, MarketMSP, OperatorMSP, PlatformMSP, RegulatorMSP, DeveloperMSP, ExpertMSP} {
+	for _, msp := range []string{HealthMSP, MarketMSP, OperatorMSP, PlatformMSP, RegulatorMSP, DeveloperMSP, ExchangeMSP, ExpertMSP} {
 		p, err := ledger.RegisterParticipant(Authority, ledger.ParticipantRequest{MSP: msp, Role: Roles[msp], Name: msp + " Org"}, AuthorityMSP, nil, Stamp(Authority, T0))
 		must(err)
 		w.Participants[msp] = p

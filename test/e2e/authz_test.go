@@ -142,7 +142,7 @@ func TestAuthzMatrixOnFabric(t *testing.T) {
 	}
 	for kind, c := range map[string]*client.Client{
 		"authority": a.as(a.authority), "owning provider": a.as(a.health), "other provider": a.as(a.market),
-		"holding operator": a.as(a.operator), "platform": a.as(a.platform), "regulator": a.as(a.regulator),
+		"holding operator": a.as(a.operator), "platform": a.as(a.platform), "regulator": a.as(a.regulator), "exchange": a.as(a.exchange),
 	} {
 		a.callers[kind] = c
 	}
@@ -290,7 +290,7 @@ func (a *authzRun) samples() []authzSample {
 	grant := func(ctx context.Context, c *client.Client) error { _, err := c.GetGrant(ctx, a.grant); return err }
 	return []authzSample{
 		{row: "GetGrant · the holding operator's grant",
-			kinds: []string{"authority", "owning provider", "other provider", "holding operator", "developer", "platform", "regulator", "expert", "unregistered"},
+			kinds: []string{"authority", "owning provider", "other provider", "holding operator", "developer", "platform", "regulator", "exchange", "expert", "unregistered"},
 			call:  func(ctx context.Context, c *client.Client) (bool, error) { return done(c.GetGrant(ctx, a.grant)) }},
 		{row: "GetGrant · a sub-grant to the developer", kinds: []string{"developer", "other provider", "platform"},
 			call: func(ctx context.Context, c *client.Client) (bool, error) { return done(c.GetGrant(ctx, a.sub)) }},
@@ -321,7 +321,7 @@ func (a *authzRun) samples() []authzSample {
 				h, err := c.GetHistory(ctx, "grant", a.grant)
 				return err == nil && len(h) > 0, err
 			}},
-		{row: "GetDataset · a dataset", kinds: []string{"other provider", "unregistered"},
+		{row: "GetDataset · a dataset", kinds: []string{"other provider", "exchange", "unregistered"},
 			call: func(ctx context.Context, c *client.Client) (bool, error) { return done(c.GetDataset(ctx, a.visits)) }},
 		{row: "DisclosedGrants · grants in force", kinds: []string{"developer", "unregistered"},
 			call: func(ctx context.Context, c *client.Client) (bool, error) {

@@ -334,6 +334,8 @@ type apiProcess struct {
 	*grantRun
 	orgs                                                     map[string]*apiOrg
 	authority, health, market, operator, platform, regulator *apiOrg
+	// exchange is the data exchange (数据交易所) that lists products.
+	exchange *apiOrg
 	// developer is the developer organisation (开发利用主体) that holds
 	// sub-grants; nil when the network has none.
 	developer *apiOrg
@@ -358,7 +360,7 @@ func newAPIProcess(t *testing.T, kind string) *apiProcess {
 		orgs:      orgs,
 		authority: orgs[c.authority], health: orgs[c.health], market: orgs[c.market],
 		operator: orgs[c.operator], platform: orgs[c.platform], regulator: orgs[c.regulator],
-		developer: orgs[c.developer],
+		developer: orgs[c.developer], exchange: orgs[c.exchange],
 	}
 	p.commits = followAPIs(t, p.orgs, p.startBlock)
 	p.roles = c.roles

@@ -123,12 +123,15 @@ type cast struct {
 	// developer is the developer organisation (开发利用主体) that holds
 	// sub-grants; "" when the network has none.
 	developer string
-	roles     map[string]ledger.Role
+	// exchange is the data exchange (数据交易所) that lists products.
+	exchange string
+	roles    map[string]ledger.Role
 }
 
 // castOf finds the parties of the grant process in the profile by their
 // roles: an authority, two providers (health's and market's, in the
-// profile's order), an operator, a platform and a regulator.
+// profile's order), an operator, a platform, a regulator and a data
+// exchange.
 func castOf(t *testing.T) cast {
 	t.Helper()
 	c := cast{roles: map[string]ledger.Role{}}
@@ -148,11 +151,13 @@ func castOf(t *testing.T) cast {
 			c.regulator = o.MSPID
 		case ledger.RoleDeveloper:
 			c.developer = o.MSPID
+		case ledger.RoleExchange:
+			c.exchange = o.MSPID
 		}
 	}
-	if len(providers) < 2 || c.authority == "" || c.operator == "" || c.platform == "" || c.regulator == "" {
-		t.Fatalf("profile: got authority %q, providers %v, operator %q, platform %q, regulator %q; want one of each and two providers",
-			c.authority, providers, c.operator, c.platform, c.regulator)
+	if len(providers) < 2 || c.authority == "" || c.operator == "" || c.platform == "" || c.regulator == "" || c.exchange == "" {
+		t.Fatalf("profile: got authority %q, providers %v, operator %q, platform %q, regulator %q, exchange %q; want one of each and two providers",
+			c.authority, providers, c.operator, c.platform, c.regulator, c.exchange)
 	}
 	c.health, c.market = providers[0], providers[1]
 	return c

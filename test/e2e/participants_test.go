@@ -22,7 +22,7 @@ import (
 // admits the operator and convenes the expert.
 func (p *process) parties(t *testing.T) {
 	t.Helper()
-	for _, msp := range []string{p.health, p.market, p.operator, p.platform, p.regulator} {
+	for _, msp := range []string{p.health, p.market, p.operator, p.platform, p.regulator, p.exchange} {
 		p.register(t, msp, p.roles[msp])
 	}
 	p.admitOperator(t)
@@ -104,7 +104,7 @@ func (p *apiProcess) parties(t *testing.T) {
 			t.Errorf("GET /v1/me as %s/User1: got %+v (caller %+v), want %s's User1", o.msp, me, me.Caller, o.msp)
 		}
 	}
-	others := []*apiOrg{p.health, p.market, p.operator, p.platform, p.regulator}
+	others := []*apiOrg{p.health, p.market, p.operator, p.platform, p.regulator, p.exchange}
 	if p.developer != nil {
 		others = append(others, p.developer)
 	}

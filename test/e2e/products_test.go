@@ -51,9 +51,22 @@ func (p *process) productsAndProvenance(t *testing.T) {
 	ok(t, err, "approve product %s", p.product)
 	p.emitted(t, "product.approved", pr.ID, pr.Updated)
 	registration := "HZDE-" + p.run
-	pr, err = op.ListProduct(ctx, p.product, registration)
-	ok(t, err, "list product %s", p.product)
+	_, err = op.ConfirmListing(ctx, p.product, registration)
+	wantErr(t, "the operator sets its product's registration number", err, client.ErrForbidden, "only a data exchange")
+	_, err = p.as(p.exchange).ConfirmListing(ctx, p.product, registration)
+	wantErr(t, "the exchange lists a product its owner did not offer", err, client.ErrNotFound, p.product)
+	pr, err = op.RequestListing(ctx, p.product)
+	ok(t, err, "offer product %s to the exchange", p.product)
+	p.emitted(t, "product.listing-requested", pr.ID, pr.Updated)
+	if pr.Status != ledger.ProductListingRequested || pr.RegistrationNo != "" {
+		t.Errorf("offered product: got %s with registration %q, want %s without one", pr.Status, pr.RegistrationNo, ledger.ProductListingRequested)
+	}
+	pr, err = p.as(p.exchange).ConfirmListing(ctx, p.product, registration)
+	ok(t, err, "the exchange lists product %s", p.product)
 	p.emitted(t, "product.listed", pr.ID, pr.Updated)
+	if pr.Status != ledger.ProductListed || pr.RegistrationNo != registration || pr.Exchange != p.exchange || pr.Updated.MSP != p.exchange {
+		t.Errorf("listed product: got %s under %q by %q (stamped by %s), want %s under %s by %s", pr.Status, pr.RegistrationNo, pr.Exchange, pr.Updated.MSP, ledger.ProductListed, registration, p.exchange)
+	}
 	if s, found := p.disclosedProduct(t); !found || s.RegistrationNo != registration || s.Owner != p.operator {
 		t.Fatalf("disclosed product %s: got %+v (found %t), want it listed by %s under %s", p.product, s, found, p.operator, registration)
 	}
@@ -122,8 +135,8 @@ func (p *process) revocationMarksProduct(t *testing.T) {
 	if s, found := p.disclosedProduct(t); found {
 		t.Errorf("disclosed products after the revocation: got %+v, want %s no longer listed", s, p.product)
 	}
-	_, err = op.ListProduct(ctx, p.product, "")
-	wantErr(t, "list the marked product again", err, client.ErrRefused, "marked")
+	_, err = op.RequestListing(ctx, p.product)
+	wantErr(t, "offer the marked product to the exchange again", err, client.ErrRefused, "marked")
 	p.usable = secondAfter(g.Updated.Time)
 	late := p.receipt(p.statement(p.id("r-late"), 1))
 	_, err = op.SubmitReceipt(ctx, late)
@@ -152,9 +165,11 @@ func (p *apiProcess) opinion(t *testing.T, o *apiOrg, user, id string) {
 
 // productThroughAPI has the operator register a product built from the
 // grant and its receipts and submit it for review; the platform and an
-// expert give their opinions, the authority approves it and the operator
-// lists it on the data exchange, where the public finds it. Without an
-// expert the authority's approval is refused.
+// expert give their opinions, the authority approves it, the operator
+// offers it to the data exchange, which rejects it once and then lists it
+// under the registration number it issues, where the public finds it.
+// Without an expert the authority's approval is refused; a registration
+// number from the operator is refused.
 func (p *apiProcess) productThroughAPI(t *testing.T) {
 	p.product = p.id("prod")
 	var pr ledger.Product
@@ -177,11 +192,7 @@ func (p *apiProcess) productThroughAPI(t *testing.T) {
 		t.Errorf("opinions on %s: got %d, want the platform's and the expert's", p.product, len(page.Items))
 	}
 	p.write(t, p.authority, review, http.StatusOK, "product.approved", &pr)
-	p.write(t, p.operator, apiRequest{method: http.MethodPost, path: "/v1/products/" + p.product + "/list",
-		body: obj{"registrationNo": "HZDE-" + p.run}}, http.StatusOK, "product.listed", &pr)
-	if pr.Status != ledger.ProductListed || pr.RegistrationNo != "HZDE-"+p.run {
-		t.Errorf("listed product: got %s with registration %q, want %s with HZDE-%s", pr.Status, pr.RegistrationNo, ledger.ProductListed, p.run)
-	}
+	p.listOnExchange(t)
 	p.listed = true
 	apiFind(t, p.health, "/v1/disclosure/products", func(s ledger.ProductSummary) bool { return s.ID == p.product })
 }
@@ -290,5 +301,37 @@ func (r *grantRun) wantProvenance(t *testing.T, prov *ledger.Provenance, provide
 	}
 	if got := stepIDs(prov.Providers); !sameSet(got, providers) {
 		t.Errorf("provenance providers: got %v, want %v", got, providers)
+	}
+}
+
+// listOnExchange takes the run's approved product to the data exchange
+// through the APIs: the operator's own registration number is refused, at
+// the API and at the contract; the exchange sees the offer among the
+// products waiting for it, rejects it once with a reason, and lists it
+// when offered again, under the number it issues.
+func (p *apiProcess) listOnExchange(t *testing.T) {
+	var pr ledger.Product
+	registration := "HZDE-" + p.run
+	offer := apiRequest{method: http.MethodPost, path: "/v1/products/" + p.product + "/list"}
+	a := p.operator.do(t, apiRequest{method: offer.method, path: offer.path, body: obj{"registrationNo": registration}})
+	wantAPIError(t, a, http.StatusBadRequest, "invalid", "", "the data exchange issues the registration number")
+	confirm := apiRequest{method: http.MethodPost, path: "/v1/products/" + p.product + "/listing/confirm", body: obj{"registrationNo": registration}}
+	a = p.operator.do(t, confirm)
+	wantAPIError(t, a, http.StatusForbidden, "forbidden", "", "only a data exchange")
+
+	p.write(t, p.operator, offer, http.StatusOK, "product.listing-requested", &pr)
+	if pr.Status != ledger.ProductListingRequested {
+		t.Errorf("offered product: got %s, want %s", pr.Status, ledger.ProductListingRequested)
+	}
+	apiFind(t, p.exchange, "/v1/products?status="+string(ledger.ProductListingRequested), func(q ledger.Product) bool { return q.ID == p.product })
+	p.write(t, p.exchange, apiRequest{method: http.MethodPost, path: "/v1/products/" + p.product + "/listing/reject",
+		body: obj{"reason": "材料不全：缺少数据来源说明"}}, http.StatusOK, "product.listing-rejected", &pr)
+	if pr.Status != ledger.ProductApproved || pr.StatusReason != "材料不全：缺少数据来源说明" || pr.Exchange != p.exchange.msp {
+		t.Errorf("rejected listing: got %s (%q) by %q, want %s with the exchange's reason", pr.Status, pr.StatusReason, pr.Exchange, ledger.ProductApproved)
+	}
+	p.write(t, p.operator, offer, http.StatusOK, "product.listing-requested", &pr)
+	p.write(t, p.exchange, confirm, http.StatusOK, "product.listed", &pr)
+	if pr.Status != ledger.ProductListed || pr.RegistrationNo != registration || pr.Exchange != p.exchange.msp {
+		t.Errorf("listed product: got %s with registration %q by %q, want %s with %s by %s", pr.Status, pr.RegistrationNo, pr.Exchange, ledger.ProductListed, registration, p.exchange.msp)
 	}
 }
