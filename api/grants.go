@@ -47,6 +47,9 @@ type subGrantRequest struct {
 	Scope     scopeRequest `json:"scope" binding:"required"`
 	Quota     quotaRequest `json:"quota" binding:"required"`
 	Term      termRequest  `json:"term" binding:"required"`
+	// RequestID names the developer's sub-grant request the proposal
+	// answers, marked proposed in the same transaction.
+	RequestID string `json:"requestId,omitempty" binding:"omitempty,objectid"`
 }
 
 // grants handles /v1/grants: grants (授权), providers' decisions, the life
@@ -74,7 +77,7 @@ func (h grants) proposeSubGrant(c *gin.Context) error {
 	}
 	g, err := l.ProposeSubGrant(c.Request.Context(), ledger.SubGrantRequest{
 		ID: req.ID, ParentID: parent, Developer: req.Developer, Scope: req.Scope.domain(),
-		Quota: req.Quota.domain(), Term: req.Term.domain(),
+		Quota: req.Quota.domain(), Term: req.Term.domain(), RequestID: req.RequestID,
 	})
 	return h.created(c, "/v1/grants/"+req.ID, g, err)
 }

@@ -44,6 +44,7 @@ type Ledger interface {
 	EventSource
 	IncidentLedger
 	UsageLedger
+	DataRequestLedger
 }
 
 // ConfigLedger reads the contract's configuration. /readyz uses it as the
@@ -229,4 +230,17 @@ type DisclosureLedger interface {
 // peer ends the stream.
 type EventSource interface {
 	ChaincodeEvents(ctx context.Context, start *uint64) (<-chan client.ChainEvent, error)
+}
+
+// DataRequestLedger is the data requests (公共数据需求申请): amendments of
+// grants and developers' sub-grant requests, their consents and decisions.
+type DataRequestLedger interface {
+	SubmitDataRequest(ctx context.Context, req ledger.DataRequestSubmission) (*ledger.DataRequest, error)
+	ConsentDataRequest(ctx context.Context, id string) (*ledger.DataRequest, error)
+	RefuseDataRequest(ctx context.Context, id, reason string) (*ledger.DataRequest, error)
+	ApproveDataRequest(ctx context.Context, id string) (*ledger.DataRequest, error)
+	WithdrawDataRequest(ctx context.Context, id, reason string) (*ledger.DataRequest, error)
+	DeclineDataRequest(ctx context.Context, id, reason string) (*ledger.DataRequest, error)
+	GetDataRequest(ctx context.Context, id string) (*ledger.DataRequest, error)
+	QueryDataRequests(ctx context.Context, q ledger.Query) (*ledger.DataRequestPage, error)
 }

@@ -299,6 +299,7 @@ func (s *Server) routeTable() []route {
 		})
 	}
 	rs = append(rs, incidentRoutes(in)...)
+	rs = append(rs, dataRequestRoutes(dataRequests{newGroup[DataRequestLedger](s)})...)
 	return append(rs, usageRoutes(us)...)
 }
 

@@ -176,6 +176,18 @@ func TestRoutesReachTheLedger(t *testing.T) {
 
 		{route: "GET /v1/usage/statements", path: "/v1/usage/statements?by=grant&period=day&from=2026-01-01&to=2026-01-31&id=g-1",
 			wantOp: "UsageStatement", wantArgs: []any{ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2026-01-01", To: "2026-01-31", ID: "g-1"}}},
+
+		{route: "POST /v1/data-requests", status: 201,
+			body:   `{"id":"dr-1","kind":"amend-grant","grantId":"g-1","add":{"datasets":[{"id":"ds-2","fields":["beds"]}],"quota":{"records":50}},"reason":"beds too"}`,
+			wantOp: "SubmitDataRequest", wantArgs: []any{ledger.DataRequestSubmission{ID: "dr-1", Kind: "amend-grant", GrantID: "g-1", Reason: "beds too",
+				Add: &ledger.GrantAddition{Datasets: []ledger.DatasetScope{{ID: "ds-2", Fields: []string{"beds"}}}, Quota: ledger.Quota{Records: 50}}}}},
+		{route: "GET /v1/data-requests", path: "/v1/data-requests?status=submitted", wantOp: "QueryDataRequests", wantArgs: []any{ledger.Query{By: "status", Value: "submitted", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/data-requests/:id", path: "/v1/data-requests/dr-1", wantOp: "GetDataRequest", wantArgs: []any{"dr-1"}},
+		{route: "POST /v1/data-requests/:id/consent", path: "/v1/data-requests/dr-1/consent", wantOp: "ConsentDataRequest", wantArgs: []any{"dr-1"}},
+		{route: "POST /v1/data-requests/:id/approve", path: "/v1/data-requests/dr-1/approve", wantOp: "ApproveDataRequest", wantArgs: []any{"dr-1"}},
+		{route: "POST /v1/data-requests/:id/refuse", path: "/v1/data-requests/dr-1/refuse", body: `{"reason":"not needed"}`, wantOp: "RefuseDataRequest", wantArgs: []any{"dr-1", "not needed"}},
+		{route: "POST /v1/data-requests/:id/withdraw", path: "/v1/data-requests/dr-1/withdraw", body: `{}`, wantOp: "WithdrawDataRequest", wantArgs: []any{"dr-1", ""}},
+		{route: "POST /v1/data-requests/:id/decline", path: "/v1/data-requests/dr-1/decline", body: `{"reason":"enough"}`, wantOp: "DeclineDataRequest", wantArgs: []any{"dr-1", "enough"}},
 	}
 	for _, k := range historyKinds {
 		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab", ":client", url.PathEscape(expertID)).Replace(k.path)

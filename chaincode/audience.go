@@ -25,6 +25,8 @@ func (tx *txn) audienceOf(typ, id string) (ledger.Audience, error) {
 		return audienceOf[ledger.Product](tx, typ, id, (*ledger.Product).Audience)
 	case typeIncident:
 		return audienceOf[ledger.Incident](tx, typ, id, (*ledger.Incident).Audience)
+	case typeDataRequest:
+		return audienceOf[ledger.DataRequest](tx, typ, id, (*ledger.DataRequest).Audience)
 	case typeReview:
 		r, err := written[ledger.Review](tx, typ, id)
 		if err != nil || r == nil {

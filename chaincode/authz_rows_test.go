@@ -66,6 +66,8 @@ const (
 	readersOfDatasetIncident  = "GetIncident · an incident on the dataset, reported by the holding operator"
 	readersOfOwnerIncident    = "GetIncident · an incident on the dataset, reported by its owner"
 	readersOfAttestorIncident = "GetIncident · an incident on the platform's attestor"
+	readersOfAmendment        = "GetDataRequest · an amendment adding a field of the owning provider's dataset"
+	readersOfSubGrantRequest  = "GetDataRequest · a developer's sub-grant request"
 )
 
 // readersOfRelated names the read row of the objects events list as
@@ -76,6 +78,7 @@ var readersOfRelated = map[string]string{
 	"usage":       readersOfUsage,
 	"application": readersOfApplication,
 	"product":     readersOfProduct,
+	"datarequest": readersOfSubGrantRequest,
 }
 
 func fixed(args ...any) func(*authzWorld) []any { return func(*authzWorld) []any { return args } }
@@ -444,6 +447,34 @@ func authzRows() []authzRow {
 			args:  fixed(ledger.Query{By: "grant", Value: "grant-1", PageSize: 100}),
 			shows: pageHasID("inc-1"), itemRead: itemsBy("GetIncident")},
 
+		// Data requests (公共数据需求申请): amendments and sub-grant requests.
+		{tx: "SubmitDataRequest", on: "an amendment of the holding operator's grant in force", allowed: only(asHoldingOperator), about: about("grant", "grant-1"),
+			args: fixed(amendmentRequest("dr-9", "visits", "name")), event: "datarequest.submitted", readers: readersOfAmendment},
+		{tx: "SubmitDataRequest", on: "a sub-grant of the holding operator's grant in force", allowed: only(asDeveloper), about: about("grant", "grant-1"),
+			args: fixed(subGrantAsk("dr-9")), event: "datarequest.submitted", readers: readersOfSubGrantRequest},
+		{tx: "ConsentDataRequest", on: "an amendment adding a field of the owning provider's dataset", allowed: only(asOwningProvider), about: about("datarequest", "dr-1"),
+			args: fixed("dr-1"), event: "datarequest.consented", readers: readersOfAmendment},
+		{tx: "ConsentDataRequest", on: "an amendment adding the other provider's dataset", allowed: only(asOtherProvider), about: about("datarequest", "dr-l"),
+			args: fixed("dr-l"), event: "datarequest.consented", readers: "GetDataRequest · an amendment adding the other provider's dataset"},
+		{tx: "RefuseDataRequest", on: "an amendment waiting for the owning provider's consent", allowed: only(asAuthority, asOwningProvider), about: about("datarequest", "dr-1"),
+			args: fixed("dr-1", "not needed for the scenario"), event: "datarequest.refused", readers: readersOfAmendment},
+		{tx: "ApproveDataRequest", on: "a consented amendment of the holding operator's grant", allowed: only(asAuthority), about: about("datarequest", "dr-c"),
+			args: fixed("dr-c"), event: "datarequest.approved", readers: readersOfAmendment},
+		{tx: "WithdrawDataRequest", on: "the holding operator's amendment", allowed: only(asHoldingOperator), about: about("datarequest", "dr-1"),
+			args: fixed("dr-1", "asked for the wrong field"), event: "datarequest.withdrawn", readers: readersOfAmendment},
+		{tx: "WithdrawDataRequest", on: "a developer's sub-grant request", allowed: only(asDeveloper), about: about("datarequest", "dr-s"),
+			args: fixed("dr-s", ""), event: "datarequest.withdrawn", readers: readersOfSubGrantRequest},
+		{tx: "DeclineDataRequest", on: "a developer's sub-grant request", allowed: only(asHoldingOperator), about: about("datarequest", "dr-s"),
+			args: fixed("dr-s", "the scenario needs no sub-grant"), event: "datarequest.declined", readers: readersOfSubGrantRequest},
+		{tx: "ProposeSubGrant", on: "a developer's sub-grant request", allowed: only(asHoldingOperator), about: about("grant", "grant-1"),
+			args: fixed(requestedSubGrant("sub-9", "dr-s")), event: "grant.proposed", readers: readersOfSubGrant},
+		{tx: "GetDataRequest", on: "an amendment adding a field of the owning provider's dataset", allowed: grantReaders, about: about("datarequest", "dr-1"), args: fixed("dr-1")},
+		{tx: "GetDataRequest", on: "an amendment adding the other provider's dataset", allowed: grantReaders.and(asOtherProvider), about: about("datarequest", "dr-l"), args: fixed("dr-l")},
+		{tx: "GetDataRequest", on: "a developer's sub-grant request", allowed: subGrantReaders, about: about("datarequest", "dr-s"), args: fixed("dr-s")},
+		{tx: "QueryDataRequests", on: "data requests on the grant", allowed: grantReaders,
+			args:  fixed(ledger.Query{By: "grant", Value: "grant-1", PageSize: 100}),
+			shows: pageHasID("dr-1"), itemRead: itemsBy("GetDataRequest")},
+
 		{tx: "DisclosedOperators", on: "admitted operators", allowed: anyone, args: fixed(ledger.Query{PageSize: 100}),
 			shows: pageHas("msp", func(*authzWorld) string { return lt.OperatorMSP })},
 		{tx: "DisclosedGrants", on: "grants in force", allowed: anyone, args: fixed(ledger.Query{PageSize: 100}), shows: pageHasID("grant-1")},
@@ -451,6 +482,14 @@ func authzRows() []authzRow {
 		{tx: "DisclosedProducts", on: "listed products", allowed: anyone, args: fixed(ledger.Query{PageSize: 100}), shows: pageHasID("prod-l")},
 	}
 	return append(rows, historyRows()...)
+}
+
+// requestedSubGrant proposes the sub-grant of grant-1 the developer's
+// request asked for, naming the request.
+func requestedSubGrant(id, request string) ledger.SubGrantRequest {
+	s := subGrantRequest(id)
+	s.RequestID = request
+	return s
 }
 
 // opinionHistory reads an opinion as the caller: opinions have no get of

@@ -104,7 +104,11 @@ func opinionRequest(id string, subject ledger.SubjectType, subjectID string) led
 //   - incidents: on grant-1 inc-1 and inc-d (decided: rectify) by the
 //     holding operator, inc-p by the platform; on visits inc-ds by the
 //     holding operator, inc-do by the owning provider; on the attestor
-//     inc-a by the platform.
+//     inc-a by the platform;
+//   - data requests on grant-1: the holding operator's amendments dr-1
+//     (visits' name field, waiting for the owning provider's consent),
+//     dr-c (the same, consented) and dr-l (the other provider's loans,
+//     waiting for it); the developer's sub-grant request dr-s.
 func newAuthzWorld(t *testing.T) *authzWorld {
 	t.Helper()
 	n := newNet(t)
@@ -220,6 +224,11 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		n.ok(r.by, "ReportIncident", r.req)
 	}
 	n.ok(lt.AuthorityMSP, "DecideIncident", ledger.IncidentDecisionRequest{ID: "inc-d", Action: ledger.ActionRectify, ReasonDigest: lt.Digest("rectify")})
+	n.ok(lt.OperatorMSP, "SubmitDataRequest", amendmentRequest("dr-1", "visits", "name"))
+	n.ok(lt.OperatorMSP, "SubmitDataRequest", amendmentRequest("dr-c", "visits", "name"))
+	n.ok(lt.HealthMSP, "ConsentDataRequest", "dr-c")
+	n.ok(lt.OperatorMSP, "SubmitDataRequest", amendmentRequest("dr-l", "loans", "amount"))
+	n.ok(lt.DeveloperMSP, "SubmitDataRequest", subGrantAsk("dr-s"))
 
 	// WhoAmI commits like any call on this peer, and moves the clock: the
 	// cells run at matrixTime itself.
@@ -242,6 +251,20 @@ func incidentRequest(id string, typ ledger.IncidentSubject, subject string, now 
 	detected := now.Add(-30 * time.Minute)
 	return ledger.IncidentRequest{ID: id, SubjectType: typ, SubjectID: subject, Severity: ledger.SeverityMajor,
 		Occurred: detected.Add(-time.Hour), Detected: detected, ReportDigest: lt.Digest("incident " + id)}
+}
+
+// amendmentRequest asks for a field of a dataset to be added to grant-1.
+func amendmentRequest(id, dataset, field string) ledger.DataRequestSubmission {
+	return ledger.DataRequestSubmission{ID: id, Kind: ledger.RequestAmendGrant, GrantID: "grant-1", Reason: "the scenario needs " + field,
+		Add: &ledger.GrantAddition{Datasets: []ledger.DatasetScope{{ID: dataset, Fields: []string{field}}}}}
+}
+
+// subGrantAsk is the developer's request for the sub-grant
+// subGrantRequest proposes.
+func subGrantAsk(id string) ledger.DataRequestSubmission {
+	s := subGrantRequest("")
+	return ledger.DataRequestSubmission{ID: id, Kind: ledger.RequestSubGrant, GrantID: "grant-1", Reason: "a clinic load model",
+		SubGrant: &ledger.SubGrantAsk{Scope: s.Scope, Quota: s.Quota, Term: s.Term}}
 }
 
 // newAttestorAddress is the address of an attestor the platform has not

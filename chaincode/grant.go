@@ -348,7 +348,9 @@ func (c *Contract) changeGrant(ctx contractapi.TransactionContextInterface, op, 
 
 // ProposeSubGrant proposes a sub-grant (分级授权) of a usable first-level
 // grant to a developer, inside the parent's scope, remaining quota and
-// term. Caller: the parent's holder. Event: grant.proposed.
+// term; naming a developer's sub-grant request (requestId), it marks that
+// request proposed. Caller: the parent's holder. Event: grant.proposed
+// (related: the parent, and the request).
 func (c *Contract) ProposeSubGrant(ctx contractapi.TransactionContextInterface, request string) (*ledger.Grant, error) {
 	var out *ledger.Grant
 	err := c.submit(ctx, "propose sub-grant", func(tx *txn) error {
@@ -381,10 +383,18 @@ func (c *Contract) ProposeSubGrant(ctx contractapi.TransactionContextInterface, 
 		if err != nil {
 			return err
 		}
+		related := []ledger.EventRef{{Type: typeGrant, ID: g.ParentID, Change: "sub-grant"}}
+		if req.RequestID != "" {
+			ref, err := proposeForRequest(tx, req.RequestID, g)
+			if err != nil {
+				return err
+			}
+			related = append(related, ref)
+		}
 		if err := tx.writeNewGrant(g); err != nil {
 			return err
 		}
-		tx.emit(typeGrant, g.ID, "proposed", ledger.EventRef{Type: typeGrant, ID: g.ParentID, Change: "sub-grant"})
+		tx.emit(typeGrant, g.ID, "proposed", related...)
 		out = g
 		return nil
 	})

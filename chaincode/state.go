@@ -32,6 +32,8 @@ const (
 	typeBatch       = "batch"
 	typeProduct     = "product"
 	typeIncident    = "incident"
+	// typeDataRequest holds data requests (公共数据需求申请).
+	typeDataRequest = "datarequest"
 )
 
 // historyTypes are the object types GetHistory serves.
@@ -132,6 +134,12 @@ func indexesOf(v any) []index {
 		add(string(o.SubjectType), o.SubjectID)
 		add("status", string(o.Status))
 		add("reporter", o.Reporter)
+	case *ledger.DataRequest:
+		add("grant", o.GrantID)
+		add("requester", o.Requester)
+		add("holder", o.Holder)
+		add("kind", string(o.Kind))
+		add("status", string(o.Status))
 	}
 	return ix
 }

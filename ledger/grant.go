@@ -226,6 +226,11 @@ type Grant struct {
 	History   []StatusChange `json:"history"`
 	Created   Stamp          `json:"created"`
 	Updated   Stamp          `json:"updated"`
+	// Version counts the grant's versions: 1 as issued, one more for each
+	// approved amendment (data request, DataRequest), which Amendments
+	// lists in order.
+	Version    int              `json:"version,omitempty" metadata:",optional"`
+	Amendments []GrantAmendment `json:"amendments,omitempty" metadata:",optional"`
 }
 
 // GrantRequest issues a first-level grant from an approved application.
@@ -350,7 +355,7 @@ func IssueGrant(c Actor, req GrantRequest, in GrantInputs, st Stamp) (*Grant, *A
 		ID: req.ID, ApplicationID: app.ID, Holder: app.Operator, Mode: mode,
 		Scenario: app.Scenario.Name, Domains: domainsOf(scope, in.Datasets),
 		Scope: scope, Quota: req.Quota, Term: term, Providers: scope.Owners(),
-		Status: GrantProposed, Created: st, Updated: st,
+		Status: GrantProposed, Created: st, Updated: st, Version: 1,
 	}
 	if err := g.checkMode(in.Call, in.Datasets, in.Others, st.Time); err != nil {
 		return nil, nil, err
@@ -634,6 +639,10 @@ type SubGrantRequest struct {
 	Scope     Scope  `json:"scope"`
 	Quota     Quota  `json:"quota"`
 	Term      Term   `json:"term"`
+	// RequestID, when set, names the developer's sub-grant request
+	// (DataRequest) the proposal answers; it is marked proposed in the
+	// same transaction.
+	RequestID string `json:"requestId,omitempty" metadata:",optional"`
 }
 
 // SubGrantInputs are the objects a sub-grant is checked against.
@@ -713,7 +722,7 @@ func ProposeSubGrant(c Actor, req SubGrantRequest, in SubGrantInputs, st Stamp) 
 	g := &Grant{
 		ID: req.ID, ParentID: p.ID, ParentHolder: p.Holder, Holder: req.Developer, Mode: p.Mode,
 		Scenario: p.Scenario, Domains: slices.Clone(p.Domains), Scope: scope, Quota: req.Quota, Term: term,
-		Providers: scope.Owners(), Status: GrantProposed, Created: st, Updated: st,
+		Providers: scope.Owners(), Status: GrantProposed, Created: st, Updated: st, Version: 1,
 	}
 	g.History = []StatusChange{{Status: GrantProposed, Stamp: st}}
 	return g, nil
