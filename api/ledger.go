@@ -44,6 +44,7 @@ type Ledger interface {
 	EventSource
 	IncidentLedger
 	UsageLedger
+	NoticeLedger
 }
 
 // ConfigLedger reads the contract's configuration. /readyz uses it as the
@@ -227,4 +228,13 @@ type DisclosureLedger interface {
 // peer ends the stream.
 type EventSource interface {
 	ChaincodeEvents(ctx context.Context, start *uint64) (<-chan client.ChainEvent, error)
+}
+
+// NoticeLedger is deadlines and notices (期限与提醒): what needs action by
+// the caller, and the records a scheduler submits when a deadline comes
+// (threshold notices, expiries), each checked at the transaction's time.
+type NoticeLedger interface {
+	QueryNotices(ctx context.Context, q ledger.NoticeQuery) (*ledger.NoticeList, error)
+	RecordDeadlineNotice(ctx context.Context, req ledger.DeadlineNoticeRequest) (*ledger.DeadlineNotice, error)
+	ExpireAgreement(ctx context.Context, id string) (*ledger.Agreement, error)
 }

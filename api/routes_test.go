@@ -174,6 +174,9 @@ func TestRoutesReachTheLedger(t *testing.T) {
 
 		{route: "GET /v1/usage/statements", path: "/v1/usage/statements?by=grant&period=day&from=2026-01-01&to=2026-01-31&id=g-1",
 			wantOp: "UsageStatement", wantArgs: []any{ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2026-01-01", To: "2026-01-31", ID: "g-1"}}},
+
+		{route: "GET /v1/notices", path: "/v1/notices?within=30d", wantOp: "QueryNotices", wantArgs: []any{ledger.NoticeQuery{WithinDays: 30}}},
+		{route: "POST /v1/agreements/:id/expire", path: "/v1/agreements/agr-1/expire", wantOp: "ExpireAgreement", wantArgs: []any{"agr-1"}},
 	}
 	for _, k := range historyKinds {
 		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab", ":client", url.PathEscape(expertID)).Replace(k.path)

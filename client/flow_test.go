@@ -401,8 +401,13 @@ func TestEveryTransactionReachesContract(t *testing.T) {
 		"CloseIncident":       func() error { return drop(c.CloseIncident(ctx, "", "")) },
 		"GetIncident":         func() error { return drop(c.GetIncident(ctx, "")) },
 		"QueryIncidents":      func() error { return drop(c.QueryIncidents(ctx, ledger.Query{})) },
-		"UsageStatement":      func() error { return drop(c.UsageStatement(ctx, ledger.UsageStatementRequest{})) },
-		"QueryHistory":        func() error { return drop(c.QueryHistory(ctx, ledger.HistoryQuery{})) },
+		"QueryNotices":        func() error { return drop(c.QueryNotices(ctx, ledger.NoticeQuery{})) },
+		"ExpireAgreement":     func() error { return drop(c.ExpireAgreement(ctx, "")) },
+		"RecordDeadlineNotice": func() error {
+			return drop(c.RecordDeadlineNotice(ctx, ledger.DeadlineNoticeRequest{}))
+		},
+		"UsageStatement": func() error { return drop(c.UsageStatement(ctx, ledger.UsageStatementRequest{})) },
+		"QueryHistory":   func() error { return drop(c.QueryHistory(ctx, ledger.HistoryQuery{})) },
 		"AttachApplicationDocuments": func() error {
 			return drop(c.AttachApplicationDocuments(ctx, "", ledger.ApplicationDocumentsRequest{}))
 		},
