@@ -121,6 +121,7 @@ type fakeLedger struct {
 	IncidentLedger
 	UsageLedger
 	DataRequestLedger
+	NoticeLedger
 }
 
 // wholeFake is the whole ledger, every concept answering with defaults:
@@ -139,6 +140,7 @@ func wholeFake(f fake) Ledger {
 		UsageLedger:    fakeUsage{f},
 
 		DataRequestLedger: fakeDataRequests{f},
+		NoticeLedger:      fakeNotices{f},
 	}
 }
 

@@ -45,6 +45,7 @@ type Ledger interface {
 	IncidentLedger
 	UsageLedger
 	DataRequestLedger
+	NoticeLedger
 }
 
 // ConfigLedger reads the contract's configuration. /readyz uses it as the
@@ -243,4 +244,13 @@ type DataRequestLedger interface {
 	DeclineDataRequest(ctx context.Context, id, reason string) (*ledger.DataRequest, error)
 	GetDataRequest(ctx context.Context, id string) (*ledger.DataRequest, error)
 	QueryDataRequests(ctx context.Context, q ledger.Query) (*ledger.DataRequestPage, error)
+}
+
+// NoticeLedger is deadlines and notices (期限与提醒): what needs action by
+// the caller, and the records a scheduler submits when a deadline comes
+// (threshold notices, expiries), each checked at the transaction's time.
+type NoticeLedger interface {
+	QueryNotices(ctx context.Context, q ledger.NoticeQuery) (*ledger.NoticeList, error)
+	RecordDeadlineNotice(ctx context.Context, req ledger.DeadlineNoticeRequest) (*ledger.DeadlineNotice, error)
+	ExpireAgreement(ctx context.Context, id string) (*ledger.Agreement, error)
 }

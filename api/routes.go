@@ -82,6 +82,7 @@ func (s *Server) routeTable() []route {
 	dc := disclosure{group: newGroup[DisclosureLedger](s), user: s.publicUser}
 	in := incidents{newGroup[IncidentLedger](s)}
 	us := usage{newGroup[UsageLedger](s)}
+	nt := notices{newGroup[NoticeLedger](s)}
 
 	const (
 		get  = http.MethodGet
@@ -300,7 +301,8 @@ func (s *Server) routeTable() []route {
 	}
 	rs = append(rs, incidentRoutes(in)...)
 	rs = append(rs, dataRequestRoutes(dataRequests{newGroup[DataRequestLedger](s)})...)
-	return append(rs, usageRoutes(us)...)
+	rs = append(rs, usageRoutes(us)...)
+	return append(rs, noticeRoutes(nt)...)
 }
 
 // incidentRoutes are the routes of security incidents (数据安全事件).

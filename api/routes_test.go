@@ -188,6 +188,8 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		{route: "POST /v1/data-requests/:id/refuse", path: "/v1/data-requests/dr-1/refuse", body: `{"reason":"not needed"}`, wantOp: "RefuseDataRequest", wantArgs: []any{"dr-1", "not needed"}},
 		{route: "POST /v1/data-requests/:id/withdraw", path: "/v1/data-requests/dr-1/withdraw", body: `{}`, wantOp: "WithdrawDataRequest", wantArgs: []any{"dr-1", ""}},
 		{route: "POST /v1/data-requests/:id/decline", path: "/v1/data-requests/dr-1/decline", body: `{"reason":"enough"}`, wantOp: "DeclineDataRequest", wantArgs: []any{"dr-1", "enough"}},
+		{route: "GET /v1/notices", path: "/v1/notices?within=30d", wantOp: "QueryNotices", wantArgs: []any{ledger.NoticeQuery{WithinDays: 30}}},
+		{route: "POST /v1/agreements/:id/expire", path: "/v1/agreements/agr-1/expire", wantOp: "ExpireAgreement", wantArgs: []any{"agr-1"}},
 	}
 	for _, k := range historyKinds {
 		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab", ":client", url.PathEscape(expertID)).Replace(k.path)

@@ -102,7 +102,7 @@ func (c *Contract) GetAgreement(ctx contractapi.TransactionContextInterface, id 
 }
 
 // QueryAgreements pages through the agreements visible to the caller by
-// grant, operator or status.
+// grant, operator or status (as of now).
 func (c *Contract) QueryAgreements(ctx contractapi.TransactionContextInterface, query string) (*ledger.AgreementPage, error) {
 	var out *ledger.AgreementPage
 	err := c.evaluate(ctx, "query agreements", func(tx *txn) error {
@@ -110,8 +110,20 @@ func (c *Contract) QueryAgreements(ctx contractapi.TransactionContextInterface, 
 		if err := decode(query, &q); err != nil {
 			return err
 		}
+		// by=status selects on the status as of now: an agreement whose
+		// term ended is expired before anyone records it, so expired ones
+		// are sought over all agreements, the others through the index of
+		// the recorded status.
+		want := ledger.AgreementStatus("")
+		if q.By == "status" {
+			if want = ledger.AgreementStatus(q.Value); want == ledger.AgreementExpired {
+				q.By, q.Value = "", ""
+			}
+		}
 		items, bookmark, err := page(tx, typeAgreement, q, []string{"grant", "operator", "status"},
-			func(a *ledger.Agreement) bool { return a.VisibleTo(tx.caller) })
+			func(a *ledger.Agreement) bool {
+				return a.VisibleTo(tx.caller) && (want == "" || a.EffectiveStatus(tx.now) == want)
+			})
 		for i := range items {
 			items[i] = items[i].AsOf(tx.now)
 		}

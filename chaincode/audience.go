@@ -27,6 +27,13 @@ func (tx *txn) audienceOf(typ, id string) (ledger.Audience, error) {
 		return audienceOf[ledger.Incident](tx, typ, id, (*ledger.Incident).Audience)
 	case typeDataRequest:
 		return audienceOf[ledger.DataRequest](tx, typ, id, (*ledger.DataRequest).Audience)
+	case typeNotice:
+		// A threshold notice reaches whoever reads the object it is about.
+		n, err := written[ledger.DeadlineNotice](tx, typ, id)
+		if err != nil || n == nil {
+			return ledger.Audience{}, err
+		}
+		return tx.audienceOf(n.ObjectType, n.ObjectID)
 	case typeReview:
 		r, err := written[ledger.Review](tx, typ, id)
 		if err != nil || r == nil {

@@ -481,7 +481,7 @@ func authzRows() []authzRow {
 		{tx: "DisclosedAgreements", on: "agreements in force", allowed: anyone, args: fixed(ledger.Query{PageSize: 100}), shows: pageHasID("agr-1")},
 		{tx: "DisclosedProducts", on: "listed products", allowed: anyone, args: fixed(ledger.Query{PageSize: 100}), shows: pageHasID("prod-l")},
 	}
-	return append(rows, historyRows()...)
+	return append(append(rows, historyRows()...), noticeRows()...)
 }
 
 // requestedSubGrant proposes the sub-grant of grant-1 the developer's
@@ -495,3 +495,29 @@ func requestedSubGrant(id, request string) ledger.SubGrantRequest {
 // opinionHistory reads an opinion as the caller: opinions have no get of
 // their own, and their history is read by those who may read them.
 func opinionHistory(id string) (string, []any) { return "GetHistory", []any{"opinion", id} }
+
+// noticeRows are the rows of deadlines and notices (期限与提醒).
+func noticeRows() []authzRow {
+	registered := anyone &^ only(asUnregistered)
+	within := fixed(ledger.NoticeQuery{WithinDays: 90})
+	return []authzRow{
+		{tx: "ExpireAgreement", on: "an agreement whose term has ended", allowed: operatorRecordReaders, about: about("agreement", "agr-x"),
+			args: fixed("agr-x"), event: "agreement.expired", readers: readersOfAgreement},
+		{tx: "RecordDeadlineNotice", on: "the open call, closing within 90 days", allowed: registered, about: about("call", "call-1"),
+			args:  fixed(ledger.DeadlineNoticeRequest{Kind: ledger.NoticeCallClosing, ObjectID: "call-1", Threshold: 90}),
+			event: "notice.call-closing", readers: readersOfCall},
+		{tx: "QueryNotices", on: "a proposed grant waiting on the owning provider's approval", allowed: only(asOwningProvider), args: within,
+			shows: hasNotice(ledger.NoticeApprovalWaiting, "grant-p")},
+		{tx: "QueryNotices", on: "a grant whose term has ended, its expiry to record", allowed: grantReaders, args: within,
+			shows: hasNotice(ledger.NoticeGrantExpired, "grant-x")},
+		{tx: "QueryNotices", on: "the open call, closing within 90 days", allowed: only(asAuthority, asHoldingOperator, asOtherOperator), args: within,
+			shows: hasNotice(ledger.NoticeCallClosing, "call-1")},
+	}
+}
+
+// hasNotice shows whether a list of notices holds one of kind on id.
+func hasNotice(kind ledger.NoticeKind, id string) func(*authzWorld, []byte) bool {
+	return shows(func(l ledger.NoticeList) bool {
+		return slices.ContainsFunc(l.Items, func(n ledger.Notice) bool { return n.Kind == kind && n.ObjectID == id })
+	})
+}

@@ -93,6 +93,7 @@ func opinionRequest(id string, subject ledger.SubjectType, subjectID string) led
 //     agreement), grant-s (suspended, agreement agr-t without its text),
 //     grant-x (proposed, its term ended) and grant-q (active, agreement
 //     agr-s with its text, unsigned); the other operator's app-o;
+//   - agreement agr-x of grant-x (proposed, its term ended with the grant's);
 //   - grant-1 in force under agreement agr-1, with receipt r-1, batch b-1,
 //     sub-grant sub-1 (active) and sub-2 (proposed) to the developer;
 //   - the holding operator's evaluations eval-1 (with its report) and
@@ -179,6 +180,9 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	n.ok(lt.AuthorityMSP, "ProposeAgreement", lt.AgreementRequest("agr-s", "grant-q"))
 	n.okPrivate(lt.AuthorityMSP, "AttachAgreementText", lt.AgreementText("agr-s"), "agr-s")
 	n.ok(lt.AuthorityMSP, "SuspendGrant", "grant-s", "security audit")
+	ended := lt.AgreementRequest("agr-x", "grant-x")
+	ended.Term.ValidTo = expiredTermEnd
+	n.ok(lt.AuthorityMSP, "ProposeAgreement", ended)
 
 	n.at(lt.UseTime)
 	n.ok(lt.OperatorMSP, "SubmitReceipt", n.receipt(lt.Statement("r-1", "grant-1", 10)))

@@ -311,18 +311,26 @@ func TestDisclosureAndExpiry(t *testing.T) {
 	if a.Status != ledger.AgreementExpired {
 		t.Errorf("got agreement %s, want expired on read", a.Status)
 	}
-	var active ledger.GrantPage
-	n.get(&active, lt.RegulatorMSP, "QueryGrants", ledger.Query{By: "status", Value: "active"})
-	if len(active.Items) != 1 || active.Items[0].Status != ledger.GrantExpired {
-		t.Errorf("got %+v, want the recorded-active grant shown as expired", active.Items)
+	// Lists by status select on the status as of now: the grant whose
+	// term ended lists as expired before anyone records it, and after.
+	var active, expired ledger.GrantPage
+	var agreementsExpired ledger.AgreementPage
+	for _, recorded := range []bool{false, true} {
+		if recorded {
+			n.ok(lt.RegulatorMSP, "ExpireGrant", "grant-1")
+			n.ok(lt.RegulatorMSP, "ExpireAgreement", "agr-1")
+		}
+		n.get(&active, lt.RegulatorMSP, "QueryGrants", ledger.Query{By: "status", Value: "active"})
+		n.get(&expired, lt.RegulatorMSP, "QueryGrants", ledger.Query{By: "status", Value: "expired"})
+		if len(active.Items) != 0 || len(expired.Items) != 1 || expired.Items[0].Status != ledger.GrantExpired {
+			t.Errorf("expiry recorded %v: got %d active and %+v expired, want grant-1 listed as expired only", recorded, len(active.Items), expired.Items)
+		}
+		n.get(&agreementsExpired, lt.RegulatorMSP, "QueryAgreements", ledger.Query{By: "status", Value: "expired"})
+		if len(agreementsExpired.Items) != 1 || agreementsExpired.Items[0].ID != "agr-1" {
+			t.Errorf("expiry recorded %v: got %+v, want agr-1 listed as expired", recorded, agreementsExpired.Items)
+		}
 	}
-	n.ok(lt.RegulatorMSP, "ExpireGrant", "grant-1")
-	n.get(&active, lt.RegulatorMSP, "QueryGrants", ledger.Query{By: "status", Value: "active"})
-	var expired ledger.GrantPage
-	n.get(&expired, lt.RegulatorMSP, "QueryGrants", ledger.Query{By: "status", Value: "expired"})
-	if len(active.Items) != 0 || len(expired.Items) != 1 {
-		t.Errorf("got %d active and %d expired, want the index moved to expired", len(active.Items), len(expired.Items))
-	}
+	n.refused("conflict: expire agreement agr-1: agreement agr-1 is already recorded as expired", lt.OperatorMSP, "ExpireAgreement", "agr-1")
 }
 
 func TestPagination(t *testing.T) {

@@ -442,9 +442,10 @@ func (c *Contract) GetGrantUsage(ctx contractapi.TransactionContextInterface, id
 // grantPage pages through grants by q, each item as seen now (grantView)
 // and kept when keep says so. A grant's status is kept under two keys and
 // its status index holds the consent status only, so by=status selects
-// on the status recorded by both (items show the status as of now): active,
-// proposed and rejected grants through the consent status index,
-// suspended, revoked and expired ones over all grants.
+// on the grant's own status as of now (consent and control merged, its
+// term evaluated: a grant whose term ended is expired before anyone
+// records it): active, proposed and rejected grants through the consent
+// status index, suspended, revoked and expired ones over all grants.
 func (tx *txn) grantPage(q ledger.Query, keep func(*ledger.Grant) bool) ([]ledger.Grant, string, error) {
 	want := ledger.GrantStatus("")
 	if q.By == "status" {
@@ -464,12 +465,12 @@ func (tx *txn) grantPage(q ledger.Query, keep func(*ledger.Grant) bool) ([]ledge
 			failed = err
 			return false
 		}
-		recorded := merged.Status
+		effective := merged.EffectiveStatus(tx.now)
 		if *g, err = tx.grantView(merged); err != nil {
 			failed = err
 			return false
 		}
-		return (want == "" || recorded == want) && (keep == nil || keep(g))
+		return (want == "" || effective == want) && (keep == nil || keep(g))
 	})
 	if err == nil {
 		err = failed
@@ -478,8 +479,8 @@ func (tx *txn) grantPage(q ledger.Query, keep func(*ledger.Grant) bool) ([]ledge
 }
 
 // QueryGrants pages through the grants visible to the caller by status
-// (as recorded; each item shows its status as of now), holder, provider,
-// parent or application.
+// (as of now, its term evaluated; a sub-grant's item shows its parent's
+// suspension), holder, provider, parent or application.
 func (c *Contract) QueryGrants(ctx contractapi.TransactionContextInterface, query string) (*ledger.GrantPage, error) {
 	var out *ledger.GrantPage
 	err := c.evaluate(ctx, "query grants", func(tx *txn) error {

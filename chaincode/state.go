@@ -464,3 +464,7 @@ func (tx *txn) endorsedBy(typ, id string, orgs ...string) error {
 	}
 	return nil
 }
+
+// typeNotice holds the recorded threshold notices of deadlines
+// (ledger.DeadlineNotice), by ledger.DeadlineNoticeID.
+const typeNotice = "notice"

@@ -413,6 +413,11 @@ func TestEveryTransactionReachesContract(t *testing.T) {
 		"QueryDataRequests":   func() error { return drop(c.QueryDataRequests(ctx, ledger.Query{})) },
 		"UsageStatement":      func() error { return drop(c.UsageStatement(ctx, ledger.UsageStatementRequest{})) },
 		"QueryHistory":        func() error { return drop(c.QueryHistory(ctx, ledger.HistoryQuery{})) },
+		"QueryNotices":        func() error { return drop(c.QueryNotices(ctx, ledger.NoticeQuery{})) },
+		"ExpireAgreement":     func() error { return drop(c.ExpireAgreement(ctx, "")) },
+		"RecordDeadlineNotice": func() error {
+			return drop(c.RecordDeadlineNotice(ctx, ledger.DeadlineNoticeRequest{}))
+		},
 		"AttachApplicationDocuments": func() error {
 			return drop(c.AttachApplicationDocuments(ctx, "", ledger.ApplicationDocumentsRequest{}))
 		},

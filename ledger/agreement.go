@@ -134,9 +134,12 @@ func (a Agreement) AsOf(now time.Time) Agreement {
 	return a
 }
 
-// InForceAt reports whether the agreement bound its parties at t.
+// InForceAt reports whether the agreement bound its parties at t. An
+// agreement recorded as expired (Expire) bound them from its second
+// signature to the end of its term, as before the record.
 func (a *Agreement) InForceAt(t time.Time) bool {
-	return a.Status == AgreementInForce && !t.Before(a.InForceFrom) && a.Term.Contains(t)
+	signed := a.Status == AgreementInForce || (a.Status == AgreementExpired && !a.InForceFrom.IsZero())
+	return signed && !t.Before(a.InForceFrom) && a.Term.Contains(t)
 }
 
 // InForceAgreement returns the agreement of grant in force at t, or nil.
@@ -165,4 +168,23 @@ type AgreementSummary struct {
 // Summary returns the agreement's public summary.
 func (a *Agreement) Summary() AgreementSummary {
 	return AgreementSummary{ID: a.ID, GrantID: a.GrantID, Operator: a.Operator, Term: a.Term, InForceFrom: a.InForceFrom}
+}
+
+// Expire records that an agreement's term has ended, as Grant.Expire does
+// for a grant: expiry is effective without it (every read evaluates the
+// term); recording it keeps lists by status exact. Any registered
+// participant who may read the agreement may record it; to the others it
+// does not exist. The transaction's time decides whether the term ended.
+func (a *Agreement) Expire(c Actor, st Stamp) error {
+	if c.Role == "" || !a.VisibleTo(c) {
+		return unlessVisible(a.VisibleTo(c), "agreement", a.ID, forbidden("%s is not a registered participant", c.MSP))
+	}
+	if a.Status == AgreementExpired {
+		return conflict("agreement %s is already recorded as expired", a.ID)
+	}
+	if a.EffectiveStatus(st.Time) != AgreementExpired {
+		return conflict("agreement %s is %s and its term runs to %s", a.ID, a.Status, stamp(a.Term.ValidTo))
+	}
+	a.Status, a.Updated = AgreementExpired, st
+	return nil
 }

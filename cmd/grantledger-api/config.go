@@ -45,6 +45,7 @@ type Config struct {
 	PublicRate            float64       `flag:"public-rate" env:"GRANTLEDGER_API_PUBLIC_RATE" default:"10" usage:"requests a second one client address may make to the public disclosure on average; 0: no limit"`
 	PublicBurst           int           `flag:"public-burst" env:"GRANTLEDGER_API_PUBLIC_BURST" default:"20" usage:"requests one client address may make to the public disclosure at once; 0: the rate"`
 	ShutdownTimeout       time.Duration `flag:"shutdown-timeout" env:"GRANTLEDGER_API_SHUTDOWN_TIMEOUT" default:"15s" usage:"how long a graceful shutdown waits for requests in flight"`
+	SchedulerInterval     time.Duration `flag:"scheduler-interval" env:"GRANTLEDGER_API_SCHEDULER_INTERVAL" default:"1m" usage:"how often the deadline scheduler records, as the ready user, the expiries and threshold notices that came due; 0: off"`
 }
 
 // serveOptions say where `grantledger-api serve` reads its settings.
@@ -123,6 +124,9 @@ func (c Config) Validate() error {
 		if n.n < 0 {
 			errs = append(errs, config.Invalid(n.name, "must be 0 or more"))
 		}
+	}
+	if c.SchedulerInterval < 0 || (c.SchedulerInterval > 0 && c.SchedulerInterval < time.Second) {
+		errs = append(errs, config.Invalid("scheduler-interval", "must be 0 (off) or at least 1s"))
 	}
 	if c.IdempotencyMaxEntries < 1 {
 		errs = append(errs, config.Invalid("idempotency-max-entries", "must be at least 1"))

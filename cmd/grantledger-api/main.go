@@ -241,6 +241,22 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	hs.RegisterOnShutdown(srv.StopStreams)
 
+	if cfg.SchedulerInterval > 0 {
+		sched, err := api.NewScheduler(api.SchedulerOptions{
+			Ledger:   func(ctx context.Context) (api.SchedulerLedger, error) { return pool.As(ctx, readyUser) },
+			Interval: cfg.SchedulerInterval, Timeout: cfg.RequestTimeout, Logger: log.With("component", "scheduler"), Registry: reg,
+		})
+		if err != nil {
+			return err
+		}
+		// The scheduler ends with ctx, before the pool it uses is closed.
+		sctx, stopScheduler := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); sched.Run(sctx) }()
+		defer func() { stopScheduler(); <-done }()
+		log.Info("deadline scheduler on", "interval", cfg.SchedulerInterval.String(), "user", readyUser)
+	}
+
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", listen)
 	if err != nil {
 		return err

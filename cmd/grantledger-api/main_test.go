@@ -48,6 +48,7 @@ func defaultConfig() Config {
 		LogLevel:              config.Level(slog.LevelInfo),
 		ReadyTimeout:          api.DefaultReadyTimeout,
 		ShutdownTimeout:       15 * time.Second,
+		SchedulerInterval:     api.DefaultSchedulerInterval,
 	}
 }
 
@@ -109,6 +110,7 @@ func TestLoadConfig(t *testing.T) {
 			}},
 		{name: "negative public rate", args: []string{"-org", "a", "-tokens", "t", "-public-rate", "-1"}, wantErr: "public-rate must be"},
 		{name: "negative public burst", args: []string{"-org", "a", "-tokens", "t", "-public-burst", "-1"}, wantErr: "public-burst must be 0 or more"},
+		{name: "a scheduler interval under a second", args: []string{"-org", "a", "-tokens", "t", "-scheduler-interval", "500ms"}, wantErr: "scheduler-interval must be 0 (off) or at least 1s"},
 		{name: "a certificate without its key", args: []string{"-org", "a", "-tokens", "t", "-tls-cert", "c.pem"}, wantErr: "tls-key is required with tls-cert"},
 		{name: "a key without its certificate", args: []string{"-org", "a", "-tokens", "t"}, env: map[string]string{"GRANTLEDGER_API_TLS_KEY": "k.pem"}, wantErr: "tls-cert is required with tls-key"},
 		{name: "write timeout within the request deadline", args: []string{"-org", "a", "-tokens", "t", "-write-timeout", "30s"}, wantErr: "write-timeout 30s must be longer than request-timeout 30s"},
