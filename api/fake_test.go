@@ -120,6 +120,7 @@ type fakeLedger struct {
 	EventSource
 	IncidentLedger
 	UsageLedger
+	FeeLedger
 }
 
 // wholeFake is the whole ledger, every concept answering with defaults:
@@ -136,6 +137,7 @@ func wholeFake(f fake) Ledger {
 		EventSource:    fakeEvents{f, &eventScript{}},
 		IncidentLedger: fakeIncidents{f},
 		UsageLedger:    fakeUsage{f},
+		FeeLedger:      fakeFees{f},
 	}
 }
 

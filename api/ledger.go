@@ -44,6 +44,7 @@ type Ledger interface {
 	EventSource
 	IncidentLedger
 	UsageLedger
+	FeeLedger
 }
 
 // ConfigLedger reads the contract's configuration. /readyz uses it as the

@@ -94,6 +94,7 @@ var openAPITags = []struct{ name, description string }{
 	{"products", "数据产品 (products, their review, listing and provenance 溯源)"},
 	{"disclosure", "公开结果 (public summaries anyone may read, without a token, limited per client address; and their page)"},
 	{"incidents", "数据安全事件 (security incidents: reports, the authority's decisions, deadlines by level)"},
+	{"fees", "平台使用费与收益分配 (fee schedules and statements of grants, settled between holder and platform; benefit splits of products and each party's share)"},
 	{"history", "历史记录 (every recorded version of an object)"},
 	{"operations", "运维 (health, readiness, metrics, this document and its reference page; no token)"},
 }

@@ -82,6 +82,7 @@ func (s *Server) routeTable() []route {
 	dc := disclosure{group: newGroup[DisclosureLedger](s), user: s.publicUser}
 	in := incidents{newGroup[IncidentLedger](s)}
 	us := usage{newGroup[UsageLedger](s)}
+	fe := fees{newGroup[FeeLedger](s)}
 
 	const (
 		get  = http.MethodGet
@@ -295,7 +296,8 @@ func (s *Server) routeTable() []route {
 		})
 	}
 	rs = append(rs, incidentRoutes(in)...)
-	return append(rs, usageRoutes(us)...)
+	rs = append(rs, usageRoutes(us)...)
+	return append(rs, feeRoutes(fe)...)
 }
 
 // incidentRoutes are the routes of security incidents (数据安全事件).

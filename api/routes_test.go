@@ -174,6 +174,26 @@ func TestRoutesReachTheLedger(t *testing.T) {
 
 		{route: "GET /v1/usage/statements", path: "/v1/usage/statements?by=grant&period=day&from=2026-01-01&to=2026-01-31&id=g-1",
 			wantOp: "UsageStatement", wantArgs: []any{ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2026-01-01", To: "2026-01-31", ID: "g-1"}}},
+
+		{route: "PUT /v1/grants/:id/fee-schedule", path: "/v1/grants/g-1/fee-schedule", body: `{"effectiveFrom":"2026-02","payee":"PlatformMSP","perRecord":2,"perCall":50,"fixedPerMonth":10000}`,
+			wantOp: "SetFeeSchedule", wantArgs: []any{ledger.FeeScheduleRequest{GrantID: "g-1", EffectiveFrom: "2026-02", Payee: "PlatformMSP", PerRecord: 2, PerCall: 50, FixedPerMonth: 10000}}},
+		{route: "GET /v1/grants/:id/fee-schedule", path: "/v1/grants/g-1/fee-schedule", wantOp: "GetFeeSchedule", wantArgs: []any{"g-1"}},
+		{route: "POST /v1/fee-statements", status: 201, body: `{"id":"fs-1","grantId":"g-1","period":"2026-01"}`,
+			wantOp: "RecordFeeStatement", wantArgs: []any{ledger.FeeStatementRequest{ID: "fs-1", GrantID: "g-1", Period: "2026-01"}}},
+		{route: "GET /v1/fee-statements", path: "/v1/fee-statements?grant=g-1", wantOp: "QueryFeeStatements", wantArgs: []any{ledger.Query{By: "grant", Value: "g-1", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/fee-statements/:id", path: "/v1/fee-statements/fs-1", wantOp: "GetFeeStatement", wantArgs: []any{"fs-1"}},
+		{route: "POST /v1/fee-statements/:id/confirm", path: "/v1/fee-statements/fs-1/confirm", body: `{"referenceDigest":"` + digest + `"}`,
+			wantOp: "ConfirmFeePayment", wantArgs: []any{"fs-1", digest}},
+		{route: "POST /v1/fee-statements/:id/acknowledge", path: "/v1/fee-statements/fs-1/acknowledge", wantOp: "AcknowledgeFeeStatement", wantArgs: []any{"fs-1"}},
+		{route: "POST /v1/products/:id/benefit-split", path: "/v1/products/p-1/benefit-split", body: `{"parties":[{"msp":"HealthMSP","basisPoints":7000},{"msp":"PlatformMSP","basisPoints":3000}]}`,
+			wantOp: "ProposeBenefitSplit", wantArgs: []any{ledger.BenefitSplitRequest{ProductID: "p-1", Parties: []ledger.BenefitShareRequest{{MSP: "HealthMSP", BasisPoints: 7000}, {MSP: "PlatformMSP", BasisPoints: 3000}}}}},
+		{route: "GET /v1/products/:id/benefit-split", path: "/v1/products/p-1/benefit-split", wantOp: "GetBenefitSplit", wantArgs: []any{"p-1"}},
+		{route: "POST /v1/products/:id/benefit-split/agree", path: "/v1/products/p-1/benefit-split/agree", wantOp: "AgreeBenefitSplit", wantArgs: []any{"p-1"}},
+		{route: "POST /v1/products/:id/revenue", status: 201, path: "/v1/products/p-1/revenue", body: `{"id":"rev-1","period":"2026-01","amount":10001,"referenceDigest":"` + digest + `"}`,
+			wantOp: "RecordRevenue", wantArgs: []any{ledger.RevenueRequest{ID: "rev-1", ProductID: "p-1", Period: "2026-01", Amount: 10001, ReferenceDigest: digest}}},
+		{route: "GET /v1/revenues/:id", path: "/v1/revenues/rev-1", wantOp: "GetRevenue", wantArgs: []any{"rev-1"}},
+		{route: "GET /v1/benefit-shares", path: "/v1/benefit-shares?product=p-1", wantOp: "QueryBenefitShares", wantArgs: []any{ledger.Query{By: "product", Value: "p-1", PageSize: DefaultPageSize}}},
+		{route: "GET /v1/benefit-shares/:id", path: "/v1/benefit-shares/rev-1.1", wantOp: "GetBenefitShare", wantArgs: []any{"rev-1.1"}},
 	}
 	for _, k := range historyKinds {
 		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab", ":client", url.PathEscape(expertID)).Replace(k.path)

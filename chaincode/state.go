@@ -32,6 +32,14 @@ const (
 	typeBatch       = "batch"
 	typeProduct     = "product"
 	typeIncident    = "incident"
+	// Fees (平台使用费) and benefit sharing (收益分配): a grant's fee
+	// schedule is stored under the grant's ID, a product's split under
+	// the product's ID.
+	typeFeeSchedule  = "feeschedule"
+	typeFeeStatement = "feestatement"
+	typeBenefitSplit = "benefitsplit"
+	typeRevenue      = "revenue"
+	typeBenefitShare = "benefitshare"
 )
 
 // historyTypes are the object types GetHistory serves.
@@ -129,6 +137,19 @@ func indexesOf(v any) []index {
 		add(string(o.SubjectType), o.SubjectID)
 		add("status", string(o.Status))
 		add("reporter", o.Reporter)
+	case *ledger.FeeStatement:
+		add("grant", o.GrantID)
+		add("period", o.Period)
+		add("holder", o.Holder)
+		add("payee", o.Payee)
+		add("status", string(o.Status))
+	case *ledger.Revenue:
+		add("product", o.ProductID)
+	case *ledger.BenefitShare:
+		add("product", o.ProductID)
+		add("period", o.Period)
+		add("party", o.Party)
+		add("revenue", o.RevenueID)
 	}
 	return ix
 }
