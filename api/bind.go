@@ -73,6 +73,10 @@ func newBinder() binder {
 		s := fl.Field().String()
 		return strings.TrimSpace(s) == "" || !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' })
 	})
+	// month: a period of fees and revenue, a UTC month (YYYY-MM).
+	_ = v.RegisterValidation("month", func(fl validator.FieldLevel) bool {
+		return monthRE.MatchString(fl.Field().String())
+	})
 	return binder{v: v}
 }
 
@@ -332,6 +336,8 @@ func describe(fe validator.FieldError) string {
 		return "must be a digest: 0x followed by 64 lower-case hex characters"
 	case "text":
 		return "contains a control character (only newline and tab are allowed)"
+	case "month":
+		return "must be a month: YYYY-MM"
 	case "hexadecimal", "startswith":
 		return fmt.Sprintf("is malformed (%s %s)", fe.Tag(), fe.Param())
 	}

@@ -122,6 +122,7 @@ type fakeLedger struct {
 	UsageLedger
 	DataRequestLedger
 	NoticeLedger
+	FeeLedger
 }
 
 // wholeFake is the whole ledger, every concept answering with defaults:
@@ -141,6 +142,7 @@ func wholeFake(f fake) Ledger {
 
 		DataRequestLedger: fakeDataRequests{f},
 		NoticeLedger:      fakeNotices{f},
+		FeeLedger:         fakeFees{f},
 	}
 }
 

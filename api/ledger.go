@@ -46,6 +46,7 @@ type Ledger interface {
 	UsageLedger
 	DataRequestLedger
 	NoticeLedger
+	FeeLedger
 }
 
 // ConfigLedger reads the contract's configuration. /readyz uses it as the

@@ -96,6 +96,7 @@ var openAPITags = []struct{ name, description string }{
 	{"incidents", "数据安全事件 (security incidents: reports, the authority's decisions, deadlines by level)"},
 	{"data-requests", "公共数据需求申请 (data requests: more data for a grant in force, consented by its providers and approved by the authority; developers' sub-grant requests)"},
 	{"notices", "期限与提醒 (what needs action by the caller and by when: terms ending, renewal cut-offs, reviews lapsing, calls closing, approvals and signatures waiting)"},
+	{"fees", "平台使用费与收益分配 (fee schedules and statements of grants, settled between holder and platform; benefit splits of products and each party's share)"},
 	{"history", "历史记录 (every recorded version of an object)"},
 	{"operations", "运维 (health, readiness, metrics, this document and its reference page; no token)"},
 }

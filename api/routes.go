@@ -83,6 +83,7 @@ func (s *Server) routeTable() []route {
 	in := incidents{newGroup[IncidentLedger](s)}
 	us := usage{newGroup[UsageLedger](s)}
 	nt := notices{newGroup[NoticeLedger](s)}
+	fe := fees{newGroup[FeeLedger](s)}
 
 	const (
 		get  = http.MethodGet
@@ -302,7 +303,8 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, incidentRoutes(in)...)
 	rs = append(rs, dataRequestRoutes(dataRequests{newGroup[DataRequestLedger](s)})...)
 	rs = append(rs, usageRoutes(us)...)
-	return append(rs, noticeRoutes(nt)...)
+	rs = append(rs, noticeRoutes(nt)...)
+	return append(rs, feeRoutes(fe)...)
 }
 
 // incidentRoutes are the routes of security incidents (数据安全事件).

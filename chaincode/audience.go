@@ -34,6 +34,16 @@ func (tx *txn) audienceOf(typ, id string) (ledger.Audience, error) {
 			return ledger.Audience{}, err
 		}
 		return tx.audienceOf(n.ObjectType, n.ObjectID)
+	case typeFeeSchedule:
+		return audienceOf[ledger.FeeSchedule](tx, typ, id, (*ledger.FeeSchedule).Audience)
+	case typeFeeStatement:
+		return audienceOf[ledger.FeeStatement](tx, typ, id, (*ledger.FeeStatement).Audience)
+	case typeBenefitSplit:
+		return audienceOf[ledger.BenefitSplit](tx, typ, id, (*ledger.BenefitSplit).Audience)
+	case typeRevenue:
+		return audienceOf[ledger.Revenue](tx, typ, id, (*ledger.Revenue).Audience)
+	case typeBenefitShare:
+		return audienceOf[ledger.BenefitShare](tx, typ, id, (*ledger.BenefitShare).Audience)
 	case typeReview:
 		r, err := written[ledger.Review](tx, typ, id)
 		if err != nil || r == nil {

@@ -37,6 +37,13 @@ var (
 	// opinion readers: its author, the subject's owner, the authority and the regulator.
 	expertOpinionReaders   = only(asAuthority, asHoldingOperator, asRegulator, asExpert)
 	platformOpinionReaders = only(asAuthority, asHoldingOperator, asPlatform, asRegulator)
+	// feeReaders read a grant's fee schedule and statements: its holder,
+	// the platform paid, the authority and the regulator.
+	feeReaders = only(asAuthority, asHoldingOperator, asPlatform, asRegulator)
+	// splitReaders read a product's benefit split: its parties (the
+	// owning provider, the platform, the holding operator), the authority
+	// and the regulator.
+	splitReaders = only(asAuthority, asOwningProvider, asHoldingOperator, asPlatform, asRegulator)
 )
 
 // The read rows that say who may read the object a change leaves, which
@@ -68,6 +75,10 @@ const (
 	readersOfAttestorIncident = "GetIncident · an incident on the platform's attestor"
 	readersOfAmendment        = "GetDataRequest · an amendment adding a field of the owning provider's dataset"
 	readersOfSubGrantRequest  = "GetDataRequest · a developer's sub-grant request"
+	readersOfFeeSchedule      = "GetFeeSchedule · the schedule of the holding operator's grant"
+	readersOfFeeStatement     = "GetFeeStatement · a statement of the holding operator's grant"
+	readersOfSplit            = "GetBenefitSplit · a proposed split of the holding operator's product"
+	readersOfRevenue          = "GetRevenue · the revenue of a listed product"
 )
 
 // readersOfRelated names the read row of the objects events list as
@@ -474,6 +485,36 @@ func authzRows() []authzRow {
 		{tx: "QueryDataRequests", on: "data requests on the grant", allowed: grantReaders,
 			args:  fixed(ledger.Query{By: "grant", Value: "grant-1", PageSize: 100}),
 			shows: pageHasID("dr-1"), itemRead: itemsBy("GetDataRequest")},
+		// Fees (平台使用费) and benefit sharing (收益分配).
+		{tx: "SetFeeSchedule", on: "the holding operator's grant", allowed: only(asAuthority), about: about("grant", "grant-1"),
+			args: fixed(feeScheduleRequest("grant-1", "2025-03")), event: "feeschedule.set", readers: readersOfFeeSchedule},
+		{tx: "GetFeeSchedule", on: "the schedule of the holding operator's grant", allowed: feeReaders, about: about("feeschedule", "grant-1"), args: fixed("grant-1")},
+		{tx: "RecordFeeStatement", on: "an ended month of the holding operator's grant", allowed: only(asAuthority, asPlatform), about: about("grant", "grant-1"),
+			args:  fixed(ledger.FeeStatementRequest{ID: "fs-9", GrantID: "grant-1", Period: "2025-01"}),
+			event: "feestatement.stated", readers: readersOfFeeStatement},
+		{tx: "ConfirmFeePayment", on: "a stated statement of the holding operator's grant", allowed: only(asPlatform), about: about("feestatement", "fs-x"),
+			args: fixed("fs-x", lt.Digest("transfer fs-x")), event: "feestatement.paid", readers: readersOfFeeStatement},
+		{tx: "AcknowledgeFeeStatement", on: "a paid statement of the holding operator's grant", allowed: only(asHoldingOperator), about: about("feestatement", "fs-p"),
+			args: fixed("fs-p"), event: "feestatement.acknowledged", readers: readersOfFeeStatement},
+		{tx: "GetFeeStatement", on: "a statement of the holding operator's grant", allowed: feeReaders, about: about("feestatement", "fs-x"), args: fixed("fs-x")},
+		{tx: "QueryFeeStatements", on: "statements of the holding operator's grant", allowed: feeReaders,
+			args:  fixed(ledger.Query{By: "grant", Value: "grant-x", PageSize: 100}),
+			shows: pageHasID("fs-x"), itemRead: itemsBy("GetFeeStatement")},
+		{tx: "ProposeBenefitSplit", on: "the holding operator's product in review", allowed: only(asHoldingOperator), about: about("product", "prod-r"),
+			args: fixed(splitRequest("prod-r")), event: "benefitsplit.proposed", readers: readersOfSplit},
+		{tx: "AgreeBenefitSplit", on: "a proposed split of the holding operator's product", allowed: only(asOwningProvider, asHoldingOperator, asPlatform),
+			about: about("benefitsplit", "prod-a"), args: fixed("prod-a"), event: "benefitsplit.agreement", readers: readersOfSplit},
+		{tx: "GetBenefitSplit", on: "a proposed split of the holding operator's product", allowed: splitReaders, about: about("benefitsplit", "prod-a"), args: fixed("prod-a")},
+		{tx: "RecordRevenue", on: "a listed product with an agreed split", allowed: only(asHoldingOperator), about: about("product", "prod-l"),
+			args: fixed(revenueRequest("rev-9", "prod-l", "2025-02")), event: "revenue.recorded", readers: readersOfRevenue},
+		{tx: "GetRevenue", on: "the revenue of a listed product", allowed: only(asAuthority, asHoldingOperator, asRegulator), about: about("revenue", "rev-1"), args: fixed("rev-1")},
+		{tx: "GetBenefitShare", on: "the owning provider's share of a revenue", allowed: only(asAuthority, asOwningProvider, asRegulator),
+			about: about("benefitshare", "rev-1.1"), args: fixed("rev-1.1")},
+		{tx: "GetBenefitShare", on: "the platform's share of a revenue", allowed: only(asAuthority, asPlatform, asRegulator),
+			about: about("benefitshare", "rev-1.2"), args: fixed("rev-1.2")},
+		{tx: "QueryBenefitShares", on: "the shares of a listed product", allowed: splitReaders,
+			args:  fixed(ledger.Query{By: "product", Value: "prod-l", PageSize: 100}),
+			shows: pageNotEmpty, itemRead: itemsBy("GetBenefitShare")},
 
 		{tx: "DisclosedOperators", on: "admitted operators", allowed: anyone, args: fixed(ledger.Query{PageSize: 100}),
 			shows: pageHas("msp", func(*authzWorld) string { return lt.OperatorMSP })},
@@ -520,4 +561,13 @@ func hasNotice(kind ledger.NoticeKind, id string) func(*authzWorld, []byte) bool
 	return shows(func(l ledger.NoticeList) bool {
 		return slices.ContainsFunc(l.Items, func(n ledger.Notice) bool { return n.Kind == kind && n.ObjectID == id })
 	})
+}
+
+// pageNotEmpty shows whether a page ({items}) holds any item: a list of
+// shares shows each party its own, and nobody else's (itemRead).
+func pageNotEmpty(_ *authzWorld, payload []byte) bool {
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	return json.Unmarshal(payload, &page) == nil && len(page.Items) > 0
 }

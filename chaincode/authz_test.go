@@ -197,7 +197,8 @@ var getOf = map[string]string{
 	"participant": "GetParticipant", "expert": "GetExpert", "dataset": "GetDataset", "call": "GetCall",
 	"application": "GetApplication", "review": "GetReview", "grant": "GetGrant", "agreement": "GetAgreement",
 	"attestor": "GetAttestor", "product": "GetProduct", "incident": "GetIncident",
-	"datarequest": "GetDataRequest",
+	"datarequest":  "GetDataRequest",
+	"feestatement": "GetFeeStatement", "benefitsplit": "GetBenefitSplit",
 }
 
 // mayRead reports whether a caller of kind k may read the object.

@@ -234,6 +234,26 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	n.ok(lt.OperatorMSP, "SubmitDataRequest", amendmentRequest("dr-l", "loans", "amount"))
 	n.ok(lt.DeveloperMSP, "SubmitDataRequest", subGrantAsk("dr-s"))
 
+	// Fees (平台使用费) and benefit sharing (收益分配): schedules on grant-1,
+	// grant-p and grant-x from January; prod-a's split proposed, prod-l's
+	// agreed by its three parties and its January revenue rev-1 split into
+	// rev-1.1 (health), rev-1.2 (the platform) and rev-1.3 (the operator);
+	// after January, fs-x (grant-x's January, stated) and fs-p (grant-p's,
+	// paid).
+	for _, g := range []string{"grant-1", "grant-p", "grant-x"} {
+		n.ok(lt.AuthorityMSP, "SetFeeSchedule", feeScheduleRequest(g, "2025-01"))
+	}
+	n.ok(lt.OperatorMSP, "ProposeBenefitSplit", splitRequest("prod-a"))
+	n.ok(lt.OperatorMSP, "ProposeBenefitSplit", splitRequest("prod-l"))
+	for _, msp := range []string{lt.HealthMSP, lt.PlatformMSP, lt.OperatorMSP} {
+		n.ok(msp, "AgreeBenefitSplit", "prod-l")
+	}
+	n.ok(lt.OperatorMSP, "RecordRevenue", revenueRequest("rev-1", "prod-l", "2025-01"))
+	n.at(lt.Days(32))
+	n.ok(lt.PlatformMSP, "RecordFeeStatement", ledger.FeeStatementRequest{ID: "fs-x", GrantID: "grant-x", Period: "2025-01"})
+	n.ok(lt.PlatformMSP, "RecordFeeStatement", ledger.FeeStatementRequest{ID: "fs-p", GrantID: "grant-p", Period: "2025-01"})
+	n.ok(lt.PlatformMSP, "ConfirmFeePayment", "fs-p", lt.Digest("transfer fs-p"))
+
 	// WhoAmI commits like any call on this peer, and moves the clock: the
 	// cells run at matrixTime itself.
 	for k := range numCallerKinds {
@@ -274,3 +294,21 @@ func subGrantAsk(id string) ledger.DataRequestSubmission {
 // newAttestorAddress is the address of an attestor the platform has not
 // registered.
 var newAttestorAddress = attesttest.NewAttestorFromSeed("tee-2").Address()
+
+// feeScheduleRequest sets grant's fees from the month from: 2 fen a
+// record, 50 a call and 10000 a month, paid to the platform.
+func feeScheduleRequest(grant, from string) ledger.FeeScheduleRequest {
+	return ledger.FeeScheduleRequest{GrantID: grant, EffectiveFrom: from, Payee: lt.PlatformMSP, PerRecord: 2, PerCall: 50, FixedPerMonth: 10000}
+}
+
+// splitRequest splits product's revenue among health (the provider of
+// grant-1's visits), the platform and the operator: 60, 10 and 30 %.
+func splitRequest(product string) ledger.BenefitSplitRequest {
+	return ledger.BenefitSplitRequest{ProductID: product, Parties: []ledger.BenefitShareRequest{
+		{MSP: lt.HealthMSP, BasisPoints: 6000}, {MSP: lt.PlatformMSP, BasisPoints: 1000}, {MSP: lt.OperatorMSP, BasisPoints: 3000}}}
+}
+
+// revenueRequest records 10001 fen of product's revenue in period.
+func revenueRequest(id, product, period string) ledger.RevenueRequest {
+	return ledger.RevenueRequest{ID: id, ProductID: product, Period: period, Amount: 10001, ReferenceDigest: lt.Digest("settlement " + id)}
+}

@@ -23,6 +23,8 @@ type receiptState struct {
 	// days are the grants' rows per day of use (ledger.UsageDay) the
 	// accepted receipts are added to, by key.
 	days map[string]*ledger.UsageDay
+	// fees are the grants' fee schedules, by grant (feesOf).
+	fees map[string]*ledger.FeeSchedule
 }
 
 func newReceiptState(tx *txn) *receiptState {
@@ -105,6 +107,9 @@ func (rs *receiptState) accept(field string, req ledger.ReceiptRequest) (*ledger
 			return nil, err
 		}
 		if in.Holder, err = rs.holder(in.Grant.Holder); err != nil {
+			return nil, err
+		}
+		if in.Fees, err = rs.feesOf(in.Grant.ID); err != nil {
 			return nil, err
 		}
 		if in.Grant.ParentID != "" {

@@ -34,6 +34,14 @@ const (
 	typeIncident    = "incident"
 	// typeDataRequest holds data requests (公共数据需求申请).
 	typeDataRequest = "datarequest"
+	// Fees (平台使用费) and benefit sharing (收益分配): a grant's fee
+	// schedule is stored under the grant's ID, a product's split under
+	// the product's ID.
+	typeFeeSchedule  = "feeschedule"
+	typeFeeStatement = "feestatement"
+	typeBenefitSplit = "benefitsplit"
+	typeRevenue      = "revenue"
+	typeBenefitShare = "benefitshare"
 )
 
 // historyTypes are the object types GetHistory serves.
@@ -140,6 +148,19 @@ func indexesOf(v any) []index {
 		add("holder", o.Holder)
 		add("kind", string(o.Kind))
 		add("status", string(o.Status))
+	case *ledger.FeeStatement:
+		add("grant", o.GrantID)
+		add("period", o.Period)
+		add("holder", o.Holder)
+		add("payee", o.Payee)
+		add("status", string(o.Status))
+	case *ledger.Revenue:
+		add("product", o.ProductID)
+	case *ledger.BenefitShare:
+		add("product", o.ProductID)
+		add("period", o.Period)
+		add("party", o.Party)
+		add("revenue", o.RevenueID)
 	}
 	return ix
 }

@@ -426,6 +426,22 @@ func TestEveryTransactionReachesContract(t *testing.T) {
 			return drop(c.AttachEvaluationReport(ctx, "", "", ledger.ReportRequest{}))
 		},
 		"AttachAgreementText": func() error { return drop(c.AttachAgreementText(ctx, "", ledger.AgreementTextRequest{})) },
+
+		// Fees (平台使用费) and benefit sharing (收益分配).
+		"SetFeeSchedule":          func() error { return drop(c.SetFeeSchedule(ctx, ledger.FeeScheduleRequest{})) },
+		"GetFeeSchedule":          func() error { return drop(c.GetFeeSchedule(ctx, "")) },
+		"RecordFeeStatement":      func() error { return drop(c.RecordFeeStatement(ctx, ledger.FeeStatementRequest{})) },
+		"ConfirmFeePayment":       func() error { return drop(c.ConfirmFeePayment(ctx, "", "")) },
+		"AcknowledgeFeeStatement": func() error { return drop(c.AcknowledgeFeeStatement(ctx, "")) },
+		"GetFeeStatement":         func() error { return drop(c.GetFeeStatement(ctx, "")) },
+		"QueryFeeStatements":      func() error { return drop(c.QueryFeeStatements(ctx, ledger.Query{})) },
+		"ProposeBenefitSplit":     func() error { return drop(c.ProposeBenefitSplit(ctx, ledger.BenefitSplitRequest{})) },
+		"AgreeBenefitSplit":       func() error { return drop(c.AgreeBenefitSplit(ctx, "")) },
+		"GetBenefitSplit":         func() error { return drop(c.GetBenefitSplit(ctx, "")) },
+		"RecordRevenue":           func() error { return drop(c.RecordRevenue(ctx, ledger.RevenueRequest{})) },
+		"GetRevenue":              func() error { return drop(c.GetRevenue(ctx, "")) },
+		"GetBenefitShare":         func() error { return drop(c.GetBenefitShare(ctx, "")) },
+		"QueryBenefitShares":      func() error { return drop(c.QueryBenefitShares(ctx, ledger.Query{})) },
 	}
 	for _, name := range contractTransactions(t) {
 		t.Run(name, func(t *testing.T) {

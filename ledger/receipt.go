@@ -102,6 +102,9 @@ type ReceiptInputs struct {
 	// its parent: a suspended or exited one records no receipts.
 	Holder       *Participant
 	ParentHolder *Participant
+	// Fees is the grant's fee schedule (nil when none): a use in a period
+	// it has stated is no longer recorded.
+	Fees *FeeSchedule
 }
 
 // AcceptReceipt decides whether a signed statement is accepted: the signer
@@ -153,6 +156,9 @@ func AcceptReceipt(c Actor, s *SignedStatement, in ReceiptInputs, usage, parentU
 		return nil, err
 	}
 	if err := inScope(g, stmt); err != nil {
+		return nil, err
+	}
+	if err := RequireUnstated(in.Fees, g.ID, used); err != nil {
 		return nil, err
 	}
 	if err := draw(g, usage, stmt.Records); err != nil {
