@@ -41,8 +41,13 @@ func (n *Network) startAPIs(ctx context.Context) error {
 		err = n.start(ctx, process{
 			name: apiProcess(o),
 			bin:  bin,
+			// One deadline scheduler is enough, the authority's: the
+			// contract decides whether an expiry or a notice is due, so
+			// another organisation's scheduler would only submit the same
+			// transactions again and see them refused; every member may
+			// still run its own (-scheduler-interval).
 			args: apiServe{Profile: n.ProfilePath(), Org: o.MSPID, Listen: o.API,
-				Tokens: hashed, IdempotencyFile: filepath.Join(dir, "idempotency.db")}.Args(),
+				Tokens: hashed, IdempotencyFile: filepath.Join(dir, "idempotency.db"), Scheduler: o.Role == "authority"}.Args(),
 			ready: "http://" + o.API + "/readyz",
 		})
 		if err != nil {

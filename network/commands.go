@@ -342,11 +342,18 @@ type apiServe struct {
 	Listen          string
 	Tokens          string
 	IdempotencyFile string
+	// Scheduler keeps the API's deadline scheduler at its default
+	// interval; false turns it off.
+	Scheduler bool
 }
 
 func (c apiServe) Args() []string {
-	return []string{"serve", "-profile", c.Profile, "-org", c.Org, "-listen", c.Listen,
+	args := []string{"serve", "-profile", c.Profile, "-org", c.Org, "-listen", c.Listen,
 		"-tokens", c.Tokens, "-idempotency-file", c.IdempotencyFile}
+	if !c.Scheduler {
+		args = append(args, "-scheduler-interval", "0")
+	}
+	return args
 }
 
 // goBuild is `go build` of one of the repository's commands, reproducible

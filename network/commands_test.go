@@ -97,7 +97,9 @@ func TestProcessArgs(t *testing.T) {
 		want []string
 	}{
 		{"API serve", apiServe{Profile: "/s/network.json", Org: "HealthMSP", Listen: "127.0.0.1:8102", Tokens: "/s/api/health/tokens.json", IdempotencyFile: "/s/api/health/idempotency.jsonl"}.Args(),
-			[]string{"serve", "-profile", "/s/network.json", "-org", "HealthMSP", "-listen", "127.0.0.1:8102", "-tokens", "/s/api/health/tokens.json", "-idempotency-file", "/s/api/health/idempotency.jsonl"}},
+			[]string{"serve", "-profile", "/s/network.json", "-org", "HealthMSP", "-listen", "127.0.0.1:8102", "-tokens", "/s/api/health/tokens.json", "-idempotency-file", "/s/api/health/idempotency.jsonl", "-scheduler-interval", "0"}},
+		{"API serve with the deadline scheduler", apiServe{Profile: "/s/network.json", Org: "AuthorityMSP", Listen: "127.0.0.1:8101", Tokens: "/s/api/authority/tokens.json", IdempotencyFile: "/s/api/authority/idempotency.db", Scheduler: true}.Args(),
+			[]string{"serve", "-profile", "/s/network.json", "-org", "AuthorityMSP", "-listen", "127.0.0.1:8101", "-tokens", "/s/api/authority/tokens.json", "-idempotency-file", "/s/api/authority/idempotency.db"}},
 		{"go build", goBuild{Output: "/s/bin/grantledger-cc", Package: "./cmd/grantledger-cc"}.Args(),
 			[]string{"build", "-trimpath", "-buildvcs=false", "-o", "/s/bin/grantledger-cc", "./cmd/grantledger-cc"}},
 	}

@@ -18,7 +18,7 @@ import (
 // after it is issued: the approval waiting on health is in health's
 // notices alone; once active, the grant's end is in its holder's and its
 // provider's notices and not in market's, the platform's or the
-// developer's; an early expiry is refused; the APIs' schedulers record
+// developer's; an early expiry is refused; the authority's scheduler records
 // the 7-day notice, and the expiries once the term has ended; the grant
 // lists as expired.
 func TestNotices(t *testing.T) {
@@ -30,8 +30,8 @@ func TestNotices(t *testing.T) {
 		{"an approval waits on its provider", r.approvalWaits},
 		{"the grant's end reaches its parties only", r.grantEnds},
 		{"an early expiry is refused", r.earlyExpiry},
-		{"the schedulers record the 7-day notice", r.thresholdNotice},
-		{"the schedulers record the expiries", r.expiries},
+		{"the scheduler records the 7-day notice", r.thresholdNotice},
+		{"the scheduler records the expiries", r.expiries},
 	} {
 		if !t.Run(c.name, c.run) {
 			t.FailNow()
@@ -165,7 +165,7 @@ func (r *noticesRun) thresholdNotice(t *testing.T) {
 			return
 		}
 		if !ok || time.Now().After(deadline) || !time.Now().Before(r.ends) {
-			t.Fatalf("grant-ending notice on %s: got %+v (%v) at %s, want its 7-day notice recorded by the schedulers", r.grant, n, ok, time.Now().UTC().Format(time.RFC3339))
+			t.Fatalf("grant-ending notice on %s: got %+v (%v) at %s, want its 7-day notice recorded by the scheduler", r.grant, n, ok, time.Now().UTC().Format(time.RFC3339))
 		}
 		time.Sleep(5 * time.Second)
 	}
@@ -194,7 +194,7 @@ func (r *noticesRun) expiries(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: grant history %s, expiries to record: grant %v, agreement %v; want both recorded by the schedulers",
+			t.Fatalf("%s: grant history %s, expiries to record: grant %v, agreement %v; want both recorded by the scheduler",
 				time.Now().UTC().Format(time.RFC3339), fmt.Sprint(g.History), grantToRecord, agreementToRecord)
 		}
 		time.Sleep(5 * time.Second)
