@@ -96,6 +96,7 @@ var openAPITags = []struct{ name, description string }{
 	{"incidents", "数据安全事件 (security incidents: reports, the authority's decisions, deadlines by level)"},
 	{"history", "历史记录 (every recorded version of an object)"},
 	{"operations", "运维 (health, readiness, metrics, this document and its reference page; no token)"},
+	{"portal", "门户 (the portal people use: its page and files; it calls the routes above with the user's own token)"},
 }
 
 func (g *schemaGen) operation(r route, pathParams []string, errorRef map[string]any) map[string]any {

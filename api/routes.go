@@ -295,6 +295,7 @@ func (s *Server) routeTable() []route {
 		})
 	}
 	rs = append(rs, incidentRoutes(in)...)
+	rs = append(rs, portalRoutes()...)
 	return append(rs, usageRoutes(us)...)
 }
 
