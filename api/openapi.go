@@ -99,6 +99,7 @@ var openAPITags = []struct{ name, description string }{
 	{"fees", "平台使用费与收益分配 (fee schedules and statements of grants, settled between holder and platform; benefit splits of products and each party's share)"},
 	{"history", "历史记录 (every recorded version of an object)"},
 	{"operations", "运维 (health, readiness, metrics, this document and its reference page; no token)"},
+	{"portal", "门户 (the portal people use: its page and files; it calls the routes above with the user's own token)"},
 }
 
 func (g *schemaGen) operation(r route, pathParams []string, errorRef map[string]any) map[string]any {

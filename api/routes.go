@@ -304,7 +304,8 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, dataRequestRoutes(dataRequests{newGroup[DataRequestLedger](s)})...)
 	rs = append(rs, usageRoutes(us)...)
 	rs = append(rs, noticeRoutes(nt)...)
-	return append(rs, feeRoutes(fe)...)
+	rs = append(rs, feeRoutes(fe)...)
+	return append(rs, portalRoutes()...)
 }
 
 // incidentRoutes are the routes of security incidents (数据安全事件).

@@ -1,0 +1,58 @@
+// Small SVG drawings built with the DOM: a bar chart of use per day and a
+// gauge of a quota. No library; text is set as text, never parsed.
+
+// svgNS is the SVG namespace, as the HTML parser gives it to an <svg>.
+export const svgNS = new DOMParser().parseFromString("<svg></svg>", "text/html").body.firstChild.namespaceURI;
+
+// el makes an SVG element with attributes, appended to parent if given.
+export function el(tag, attrs, parent) {
+  const e = document.createElementNS(svgNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+export function text(parent, x, y, s, cls) {
+  const e = el("text", { x, y, class: cls || "" }, parent);
+  e.textContent = s;
+  return e;
+}
+
+// barChart draws one bar per row (label, value), each with its value as a
+// tooltip; caption names the chart for screen readers.
+export function barChart(rows, caption) {
+  const w = Math.max(320, rows.length * 16 + 60), h = 170, left = 44, bottom = 36, top = 12;
+  const s = el("svg", { viewBox: `0 0 ${w} ${h}`, class: "chart", role: "img", "aria-label": caption });
+  el("title", {}, s).textContent = caption;
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  const plotH = h - top - bottom;
+  el("line", { x1: left, y1: top + plotH, x2: w - 8, y2: top + plotH, class: "axis" }, s);
+  text(s, left - 6, top + 8, String(max), "tick end");
+  text(s, left - 6, top + plotH, "0", "tick end");
+  const step = (w - left - 8) / Math.max(rows.length, 1);
+  rows.forEach((r, i) => {
+    const bh = (r.value / max) * plotH;
+    const x = left + i * step + step * 0.15;
+    const bar = el("rect", { x, y: top + plotH - bh, width: step * 0.7, height: Math.max(bh, 0.5), class: "bar" }, s);
+    el("title", {}, bar).textContent = r.label + ": " + r.value;
+    if (rows.length <= 12 || i % Math.ceil(rows.length / 12) === 0) text(s, x + step * 0.35, h - bottom + 14, r.label, "tick middle");
+  });
+  return s;
+}
+
+// gauge draws how much of a quota is used: an arc and the share.
+export function gauge(used, total, caption) {
+  const share = total > 0 ? Math.min(used / total, 1) : 0;
+  const s = el("svg", { viewBox: "0 0 120 74", class: "gauge" + (share >= 0.9 ? " high" : ""), role: "img", "aria-label": caption });
+  el("title", {}, s).textContent = caption;
+  const r = 48, cx = 60, cy = 62;
+  const arc = (f) => {
+    const a = Math.PI * (1 - f);
+    return `${cx + r * Math.cos(a)} ${cy - r * Math.sin(a)}`;
+  };
+  el("path", { d: `M ${arc(0)} A ${r} ${r} 0 0 1 ${arc(1)}`, class: "track" }, s);
+  if (share > 0) el("path", { d: `M ${arc(0)} A ${r} ${r} 0 0 1 ${arc(share)}`, class: "used" }, s);
+  text(s, cx, cy - 6, Math.round(share * 100) + "%", "share middle");
+  text(s, cx, cy + 10, used + " / " + total, "tick middle");
+  return s;
+}
