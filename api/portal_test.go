@@ -263,7 +263,7 @@ func TestPortalCatalogues(t *testing.T) {
 	}
 
 	var values []string
-	for _, r := range []ledger.Role{ledger.RoleAuthority, ledger.RoleProvider, ledger.RoleOperator, ledger.RolePlatform, ledger.RoleRegulator, ledger.RoleDeveloper, ledger.RoleExpert} {
+	for _, r := range []ledger.Role{ledger.RoleAuthority, ledger.RoleProvider, ledger.RoleOperator, ledger.RolePlatform, ledger.RoleRegulator, ledger.RoleDeveloper, ledger.RoleExpert, ledger.RoleExchange} {
 		values = append(values, "role."+string(r))
 	}
 	for _, s := range []string{
@@ -271,7 +271,7 @@ func TestPortalCatalogues(t *testing.T) {
 		string(ledger.AgreementProposed), string(ledger.AgreementInForce), string(ledger.AgreementExpired),
 		string(ledger.ApplicationSubmitted), string(ledger.ApplicationApproved), string(ledger.ApplicationRejected), string(ledger.ApplicationGranted), string(ledger.ApplicationWithdrawn),
 		string(ledger.AttestorActive), string(ledger.AttestorRetired), string(ledger.DatasetListed), string(ledger.DatasetWithdrawn),
-		string(ledger.ProductDraft), string(ledger.ProductInReview), string(ledger.ProductApproved), string(ledger.ProductListed), string(ledger.ProductDelisted),
+		string(ledger.ProductDraft), string(ledger.ProductInReview), string(ledger.ProductApproved), string(ledger.ProductListingRequested), string(ledger.ProductListed), string(ledger.ProductDelisted),
 		string(ledger.OperatorApplicant), string(ledger.OperatorAdmitted), string(ledger.OperatorSuspended), string(ledger.OperatorExited),
 		string(ledger.IncidentReported), string(ledger.IncidentDecided), string(ledger.IncidentClosed),
 	} {
@@ -290,9 +290,10 @@ func TestPortalCatalogues(t *testing.T) {
 			Grants:    map[string]*ledger.Grant{"g": {ID: "g"}},
 			Datasets:  map[string]*ledger.Dataset{"d": {ID: "d", Owner: "m"}},
 			Providers: map[string]*ledger.Participant{"m": {MSP: "m"}},
+			Incidents: map[string]*ledger.Incident{"i": {ID: "i", SubjectType: ledger.IncidentOnGrant, SubjectID: "g"}},
 		}, time.Unix(2, 0))
 	values = append(values, "kind.batch", "kind."+prov.Product.Type)
-	for _, steps := range [][]ledger.ProvenanceStep{prov.Receipts, prov.Grants, prov.Datasets, prov.Providers} {
+	for _, steps := range [][]ledger.ProvenanceStep{prov.Receipts, prov.Grants, prov.Datasets, prov.Providers, prov.Incidents} {
 		for _, s := range steps {
 			values = append(values, "kind."+s.Type)
 		}

@@ -279,8 +279,46 @@ function holder(root, ctx) {
       { key: "col.name", cell: (p) => p.name },
       { key: "col.status", cell: (p) => label("status", p.status) },
       { key: "col.marks", cell: (p) => (p.marks || []).map((m) => m.grantId + " " + label("status", m.change)).join("；") },
-    ], items);
+      { key: "col.registrationNo", cell: (p) => p.registrationNo },
+      { key: "col.actions", cell: (p) => (p.status === "approved" || p.status === "delisted")
+        // The owner offers the product; the exchange lists it and issues
+        // its registration number.
+        ? actionForm(ctx, { submitKey: "action.requestListing", cls: "request-listing", run: () => post("/v1/products/" + enc(p.id) + "/list"), done: done("kind.product") })
+        : "" },
+    ], items, (p) => ({ "data-product": p.id }));
   });
+}
+
+// ---- the data exchange (数据交易所)
+
+function exchange(root, ctx) {
+  section(root, "listing-requests", "inbox.listingRequests", async (body) => {
+    const items = await list("/v1/products?status=listing-requested");
+    table(body, [
+      { key: "col.id", cell: (p) => p.id, cls: "id" },
+      { key: "col.name", cell: (p) => p.name },
+      { key: "col.owner", cell: (p) => p.owner },
+      { key: "col.requested", cell: (p) => beijingTime(p.listingRequested) },
+      { key: "col.actions", cell: (p) => h("div", { class: "actions" },
+        actionForm(ctx, {
+          submitKey: "action.confirmListing", cls: "confirm-listing",
+          extra: [{ name: "registrationNo", labelKey: "form.registrationNo", required: true }],
+          run: (v) => post("/v1/products/" + enc(p.id) + "/listing/confirm", { registrationNo: v.registrationNo }),
+          done: done("kind.product"),
+        }),
+        actionForm(ctx, { submitKey: "action.rejectListing", reason: "required", cls: "reject-listing danger", run: (v) => post("/v1/products/" + enc(p.id) + "/listing/reject", { reason: v.reason }), done: done("kind.product") })) },
+    ], items, (p) => ({ "data-product": p.id }));
+  }, true);
+  section(root, "listed-products", "inbox.listedProducts", async (body) => {
+    const items = await list("/v1/products?status=listed", 50);
+    table(body, [
+      { key: "col.id", cell: (p) => p.id, cls: "id" },
+      { key: "col.name", cell: (p) => p.name },
+      { key: "col.owner", cell: (p) => p.owner },
+      { key: "col.registrationNo", cell: (p) => p.registrationNo },
+      { key: "col.actions", cell: (p) => actionForm(ctx, { submitKey: "action.delist", reason: "required", cls: "delist danger", run: (v) => post("/v1/products/" + enc(p.id) + "/delist", { reason: v.reason }), done: done("kind.product") }) },
+    ], items, (p) => ({ "data-product": p.id }));
+  }, true);
 }
 
 // ---- the platform (平台运营主体)
@@ -390,7 +428,7 @@ function expert(root) {
   });
 }
 
-const byRole = { authority, provider, operator: holder, developer: holder, platform, regulator, expert };
+const byRole = { authority, provider, operator: holder, developer: holder, platform, regulator, expert, exchange };
 
 // renderInbox fills root with the inbox of the caller's role.
 export function renderInbox(root, ctx) {
