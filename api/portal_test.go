@@ -277,6 +277,14 @@ func TestPortalCatalogues(t *testing.T) {
 	} {
 		values = append(values, "status."+s)
 	}
+	for _, k := range []ledger.NoticeKind{ledger.NoticeGrantEnding, ledger.NoticeRenewalCutoff, ledger.NoticeAgreementEnding, ledger.NoticeReviewExpiring,
+		ledger.NoticeCallClosing, ledger.NoticeApprovalWaiting, ledger.NoticeActivationWaiting, ledger.NoticeSignatureWaiting,
+		ledger.NoticeGrantExpired, ledger.NoticeAgreementExpired} {
+		values = append(values, "notice."+string(k))
+		if typ := ledger.ObjectTypeOf(k); typ != "" {
+			values = append(values, "kind."+typ)
+		}
+	}
 	for code := range errorMeaning {
 		values = append(values, "error."+code)
 	}

@@ -6,8 +6,9 @@
 # attestor registered, signed usage receipts (single and batch, with an
 # inclusion proof), product reviewed (expert and platform opinions), approved
 # and listed by the data exchange, the regulator reading its provenance and a
-# history, a security incident reported late, decided and closed, and a
-# revocation marking the product.
+# history, a security incident reported late, decided and closed, a
+# revocation marking the product, and the month's platform fees stated from
+# the receipts, paid and acknowledged.
 #
 # Usage: scripts/demo.sh [-h] [-p PROFILE] [-t TOKENS]
 #   -p PROFILE  the connection profile `make up` wrote, which names each
@@ -291,6 +292,11 @@ call authority POST /v1/agreements 201 '"agreement \(.id) \(.status)"' \
      '{id: $id, grantId: $g, textDigest: $t, term: $term}')"
 call authority POST "/v1/agreements/$agreement/sign" 200 '"agreement \(.id) \(.status)"'
 call operator POST "/v1/agreements/$agreement/sign" 200 '"agreement \(.id) \(.status) from \(.inForceFrom)"'
+# The platform's fees (平台使用费) for the grant, from this month on: per
+# record used, per call and a fixed monthly part, in fen.
+platform_msp=$(msp platform) month=$(date -u +%Y-%m)
+call authority PUT "/v1/grants/$grant/fee-schedule" 200 '"fee schedule of \(.grantId): \(.versions[-1].perRecord) fen a record, \(.versions[-1].perCall) a call, \(.versions[-1].fixedPerMonth) a month, to \(.versions[-1].payee)"' \
+  "$(jq -nc --arg m "$month" --arg p "$platform_msp" '{effectiveFrom: $m, payee: $p, perRecord: 2, perCall: 50, fixedPerMonth: 10000}')"
 
 # 5. The platform registers its trusted environment; its signed receipts
 # are recorded, one alone and three in a batch.
@@ -362,5 +368,15 @@ call regulator GET "/v1/products/$product/provenance" 200 '"incidents on the pat
 call authority POST "/v1/grants/$grant/revoke" 200 '"grant \(.id) \(.status): \(.reason)"' '{"reason":"breach of agreement"}'
 call operator GET "/v1/products/$product" 200 '"product \(.id) \(.status), marked: \([.marks[] | "\(.change) \(.grantId)"] | join(", "))"'
 call operator POST /v1/receipts 422 '"\(.code): \(.message)"' "$(receipt r-late 1)"
+
+# 10. The grant's use has ended, so the platform states this month's fees:
+# the contract sums the receipts it recorded and prices them by the
+# schedule; the platform confirms the payment, the operator acknowledges.
+statement=$(id fs)
+call platform POST /v1/fee-statements 201 '"fee statement \(.id) of \(.period): \(.receipts) receipts, \(.records) records, \(.calls) calls = \(.recordsAmount) + \(.callsAmount) + \(.fixedAmount) = \(.amount) fen"' \
+  "$(jq -nc --arg id "$statement" --arg g "$grant" --arg m "$month" '{id: $id, grantId: $g, period: $m}')"
+call platform POST "/v1/fee-statements/$statement/confirm" 200 '"fee statement \(.id) \(.status)"' \
+  "$(jq -nc --arg d "$(digest "payment $statement")" '{referenceDigest: $d}')"
+call operator POST "/v1/fee-statements/$statement/acknowledge" 200 '"fee statement \(.id) \(.status)"'
 
 echo "done: run $run, $n steps"

@@ -136,7 +136,7 @@ e2e() {
   "$glnet" up
   echo "e2e network up in $((SECONDS - t0))s"
   # E2E_RUN narrows the run to matching tests (go test -run).
-  go test -tags e2e -count=1 -timeout 20m -v -run "${E2E_RUN:-.}" ./test/e2e/... || status=$?
+  go test -tags e2e -count=1 -timeout 40m -v -run "${E2E_RUN:-.}" ./test/e2e/... || status=$?
   "$glnet" status || true
   "$glnet" down
   trap - EXIT

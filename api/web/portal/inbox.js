@@ -439,5 +439,21 @@ export function renderInbox(root, ctx) {
     root.appendChild(h("p", { class: "muted" }, t("inbox.noRole")));
     return;
   }
+  notices(root);
   fill(root, ctx);
+}
+
+// notices lists what waits on the caller and by when (期限与提醒), as the
+// contract answers at its transaction time: terms ending, renewal
+// cut-offs, reviews lapsing, calls closing, approvals and signatures.
+function notices(root) {
+  section(root, "notices", "inbox.notices", async (body) => {
+    const answer = await get("/v1/notices?within=90d");
+    table(body, [
+      { key: "col.notice", cell: (n) => t("notice." + n.kind) },
+      { key: "col.object", cell: (n) => t("kind." + n.objectType) + " " + n.objectId, cls: "id" },
+      { key: "col.due", cell: (n) => beijingTime(n.due) },
+      { key: "col.daysLeft", cell: (n) => String(n.daysLeft) },
+    ], answer.items || [], (n) => ({ "data-notice": n.kind + "/" + n.objectId }));
+  }, true);
 }
