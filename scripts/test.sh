@@ -26,6 +26,12 @@ lint() {
     echo "gofmt would change: $unformatted" >&2
     return 1
   fi
+  # A merge's conflict markers left in a tracked file (a document the
+  # compiler never reads would keep them silently).
+  if git grep -n -E '^(<<<<<<<|>>>>>>>) ' -- . ':!scripts/test.sh'; then
+    echo "merge conflict markers left in the files above" >&2
+    return 1
+  fi
   go vet ./...
   go vet -tags e2e ./test/...
   # staticcheck at the version pinned in tools/lint, built into bin/.
