@@ -172,6 +172,7 @@ func (s *Server) newEngine() *gin.Engine {
 	e.POST("/v1/receipts", mw.Authenticate, mw.Deadline, serve(s.submit))
 	e.GET("/v1/receipts/:id", mw.Authenticate, mw.Deadline, serve(s.status))
 	e.GET("/v1/events", mw.Authenticate, serve(s.events))
+	e.GET("/v1/backlog", mw.Authenticate, mw.Deadline, serve(s.backlogOf))
 	return e
 }
 
@@ -307,6 +308,25 @@ func (s *Server) status(c *gin.Context) error {
 		}
 	}
 	c.JSON(http.StatusOK, StatusOf(rec, proof))
+	return nil
+}
+
+// backlogOf handles GET /v1/backlog: what the log holds that the contract
+// has not decided yet, counted as admit counts it against MaxBacklog, and
+// what it has decided. The platform's API passes it on to its portal.
+func (s *Server) backlogOf(c *gin.Context) error {
+	b, err := s.log.Backlog()
+	if err != nil {
+		return err
+	}
+	out := api.AnchoringBacklog{
+		Pending: b.Unsettled, Waiting: b.Waiting, OldestPending: b.OldestUnsettled,
+		Received: b.Received, Anchored: b.Anchored, Refused: b.Refused, MaxBacklog: s.backlog,
+	}
+	if b.InFlight != nil {
+		out.InFlight = &api.BatchInFlight{ID: b.InFlight.ID, Size: b.InFlight.Size(), Since: b.InFlight.Cut}
+	}
+	c.JSON(http.StatusOK, out)
 	return nil
 }
 

@@ -485,3 +485,41 @@ func TestBacklogHoldsNewReceipts(t *testing.T) {
 		t.Errorf("unsettled: got %d, %v; want r-3 alone", n, err)
 	}
 }
+
+// TestBacklogRead: GET /v1/backlog answers the log's backlog and the
+// service's bound, to a bearer token only.
+func TestBacklogRead(t *testing.T) {
+	s := newTestServer(t)
+	if rec := s.do(t, http.MethodGet, "/v1/backlog", "", nil); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("no token: got %d, want 401", rec.Code)
+	}
+	rec := s.do(t, http.MethodGet, "/v1/backlog", "tok-1", nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("got %d %s", rec.Code, rec.Body)
+	}
+	if got := decode[api.AnchoringBacklog](t, rec); got != (api.AnchoringBacklog{MaxBacklog: DefaultMaxBacklog}) {
+		t.Errorf("empty log: got %+v", got)
+	}
+	if strings.Contains(rec.Body.String(), "inFlight") || strings.Contains(rec.Body.String(), "oldestPending") {
+		t.Errorf("empty log: %s names a batch in flight or an oldest receipt", rec.Body)
+	}
+	for _, id := range []string{"r-1", "r-2", "r-3"} {
+		if rec := s.do(t, http.MethodPost, "/v1/receipts", "tok-1", receiptBody(t, receipt(id))); rec.Code != http.StatusAccepted {
+			t.Fatalf("%s: got %d %s", id, rec.Code, rec.Body)
+		}
+	}
+	b, err := s.log.Cut(2, t0.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := decode[api.AnchoringBacklog](t, s.do(t, http.MethodGet, "/v1/backlog", "tok-1", nil))
+	want := api.AnchoringBacklog{Pending: 3, Waiting: 1, OldestPending: t0, Received: 3, MaxBacklog: DefaultMaxBacklog,
+		InFlight: &api.BatchInFlight{ID: b.ID, Size: 2, Since: t0.Add(time.Second)}}
+	if got.InFlight == nil || *got.InFlight != *want.InFlight {
+		t.Fatalf("in flight: got %+v, want %+v", got.InFlight, want.InFlight)
+	}
+	got.InFlight, want.InFlight = nil, nil
+	if got != want {
+		t.Errorf("backlog: got %+v, want %+v", got, want)
+	}
+}

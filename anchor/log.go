@@ -142,6 +142,11 @@ var (
 	keyStoreID     = []byte("store-id")
 	keyCut         = []byte("cut") // the last seq cut into a batch
 	keyVersion     = []byte("version")
+	// keyAnchored and keyRefused count the receipts the contract anchored
+	// and refused, kept in the transaction that settles each batch, so
+	// that the backlog reads them without walking every batch.
+	keyAnchored = []byte("anchored")
+	keyRefused  = []byte("refused")
 )
 
 // storeVersion is the layout of the buckets; a store of another layout is
@@ -192,6 +197,9 @@ func OpenLog(path string) (*Log, error) {
 			}
 		case string(v) != storeVersion:
 			return fmt.Errorf("the store has layout version %s; this service reads %s", v, storeVersion)
+		}
+		if err := countSettled(tx); err != nil {
+			return err
 		}
 		if id := meta.Get(keyStoreID); id != nil {
 			l.storeID = string(id)
@@ -532,6 +540,9 @@ func (l *Log) Settle(b BatchRecord, got *ledger.Batch, now time.Time) ([]*Record
 			}
 		}
 		cur.State, cur.TxID, cur.Root, cur.Count, cur.Refused, cur.Settled = batchAnchored, got.Created.TxID, got.Root, got.Count, got.Refused, at
+		if err := addSettled(tx, cur); err != nil {
+			return err
+		}
 		if err := closeBatch(tx, cur); err != nil {
 			return err
 		}
@@ -575,6 +586,9 @@ func (l *Log) Refuse(b BatchRecord, kind, reason string, now time.Time) ([]*Reco
 			}
 		}
 		cur.State, cur.Refused, cur.Kind, cur.Reason, cur.Settled = batchRefused, len(recs), kind, reason, at
+		if err := addSettled(tx, cur); err != nil {
+			return err
+		}
 		if err := closeBatch(tx, cur); err != nil {
 			return err
 		}
@@ -644,6 +658,99 @@ func (l *Log) Counts() (Counts, error) {
 		return c, fmt.Errorf("log counts: %w", err)
 	}
 	return c, nil
+}
+
+// Backlog is what the log holds that the contract has not decided yet, and
+// what it has decided, read in one transaction.
+type Backlog struct {
+	// Received counts the receipts acknowledged since the store began.
+	Received uint64
+	// Unsettled are the receipts acknowledged and not yet anchored or
+	// refused: waiting to be cut (Waiting) or in an open batch.
+	Unsettled uint64
+	Waiting   uint64
+	// Anchored and Refused count the receipts the contract decided.
+	Anchored, Refused uint64
+	// OldestUnsettled is when the oldest unsettled receipt was
+	// acknowledged; zero when none is.
+	OldestUnsettled time.Time
+	// InFlight is the oldest open batch, the one the batcher is taking to
+	// the ledger (it cuts the next only once it is settled); nil when none
+	// is open.
+	InFlight *BatchRecord
+}
+
+// Backlog reads the log's backlog. It counts as Unsettled and Counts do
+// (the admission bound and the metrics), from the positions the log keeps.
+func (l *Log) Backlog() (Backlog, error) {
+	var b Backlog
+	err := l.db.View(func(tx *bolt.Tx) error {
+		receipts := tx.Bucket(bucketReceipts)
+		b.Received = receipts.Sequence()
+		cut := metaSeq(tx, keyCut)
+		b.Waiting = b.Received - cut
+		b.Anchored, b.Refused = metaSeq(tx, keyAnchored), metaSeq(tx, keyRefused)
+		settled := cut
+		if first, id := tx.Bucket(bucketOpen).Cursor().First(); first != nil {
+			settled = binary.BigEndian.Uint64(first) - 1
+			b.InFlight = &BatchRecord{}
+			if err := getJSON(tx.Bucket(bucketBatches), id, b.InFlight); err != nil {
+				return fmt.Errorf("batch %s: %w", id, err)
+			}
+		}
+		b.Unsettled = b.Received - settled
+		if b.Unsettled == 0 {
+			return nil
+		}
+		var oldest Record
+		if err := getJSON(receipts, seqKey(settled+1), &oldest); err != nil {
+			return fmt.Errorf("receipt at position %d: %w", settled+1, err)
+		}
+		b.OldestUnsettled = oldest.Accepted
+		return nil
+	})
+	if err != nil {
+		return Backlog{}, fmt.Errorf("read the backlog: %w", err)
+	}
+	return b, nil
+}
+
+// addSettled adds a batch just settled to the counts of anchored and
+// refused receipts.
+func addSettled(tx *bolt.Tx, b *BatchRecord) error {
+	meta := tx.Bucket(bucketMeta)
+	if err := meta.Put(keyAnchored, seqKey(metaSeq(tx, keyAnchored)+uint64(b.Count))); err != nil {
+		return err
+	}
+	return meta.Put(keyRefused, seqKey(metaSeq(tx, keyRefused)+uint64(b.Refused)))
+}
+
+// countSettled sets the counts of anchored and refused receipts of a store
+// that lacks them (new, or written before they were kept) from its settled
+// batches, once.
+func countSettled(tx *bolt.Tx) error {
+	if tx.Bucket(bucketMeta).Get(keyAnchored) != nil {
+		return nil
+	}
+	var anchored, refused uint64
+	err := tx.Bucket(bucketBatches).ForEach(func(id, raw []byte) error {
+		var b BatchRecord
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return fmt.Errorf("batch %s: %w", id, err)
+		}
+		if b.State != batchOpen {
+			anchored, refused = anchored+uint64(b.Count), refused+uint64(b.Refused)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	meta := tx.Bucket(bucketMeta)
+	if err := meta.Put(keyAnchored, seqKey(anchored)); err != nil {
+		return err
+	}
+	return meta.Put(keyRefused, seqKey(refused))
 }
 
 // matches checks the contract's answer against the batch's receipts.

@@ -3,10 +3,13 @@ package anchor
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/grantledger/grantledger/attest"
 	"github.com/grantledger/grantledger/ledger"
@@ -286,4 +289,99 @@ func TestSecondOpenerWaits(t *testing.T) {
 		l.Close()
 		t.Fatal("a second open of a store in use succeeded")
 	}
+}
+
+// TestBacklogCounts: the backlog follows the receipts from acknowledgement
+// to the contract's answer, counts as Unsettled does, and keeps the counts
+// of anchored and refused receipts across a restart; a store written
+// before they were kept has them counted from its batches when opened.
+func TestBacklogCounts(t *testing.T) {
+	l, path := openTestLog(t)
+	check := func(l *Log, when string, want Backlog, inFlight string) {
+		t.Helper()
+		got, err := l.Backlog()
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		gotID := ""
+		if got.InFlight != nil {
+			gotID = got.InFlight.ID
+		}
+		got.InFlight = nil
+		if got != want || gotID != inFlight {
+			t.Errorf("%s: got %+v in flight %q, want %+v in flight %q", when, got, gotID, want, inFlight)
+		}
+		if n, err := l.Unsettled(); err != nil || n != got.Unsettled {
+			t.Errorf("%s: Unsettled %d, %v; the backlog says %d", when, n, err, got.Unsettled)
+		}
+	}
+	check(l, "empty", Backlog{}, "")
+
+	for i := 1; i <= 3; i++ {
+		id := "r-" + strconv.Itoa(i)
+		if _, _, err := l.Append(receipt(id), "User1", t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(l, "three appended", Backlog{Received: 3, Unsettled: 3, Waiting: 3, OldestUnsettled: t0.Add(time.Second)}, "")
+
+	f := newFakeLedger()
+	f.refuse["r-2"] = "submit receipt r-2: over quota"
+	b, err := l.Cut(10, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Append(receipt("r-4"), "User1", t0.Add(4*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	check(l, "three cut, one more appended", Backlog{Received: 4, Unsettled: 4, Waiting: 1, OldestUnsettled: t0.Add(time.Second)}, b.ID)
+	if got, _ := l.Backlog(); got.InFlight.Size() != 3 || !got.InFlight.Cut.Equal(t0.Add(time.Minute)) {
+		t.Errorf("in flight: got %+v, want the batch of three cut at t0+1m", got.InFlight)
+	}
+
+	req, _ := l.Request(*b)
+	got, err := f.SubmitReceiptBatch(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Settle(*b, got, t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	check(l, "settled", Backlog{Received: 4, Unsettled: 1, Waiting: 1, Anchored: 2, Refused: 1, OldestUnsettled: t0.Add(4 * time.Second)}, "")
+	// Settling the same batch again counts nothing twice.
+	if _, err := l.Settle(*b, got, t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := l.Cut(10, t0.Add(3*time.Minute))
+	if _, err := l.Refuse(*b2, "refused", "not bootstrapped", t0.Add(4*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	after := Backlog{Received: 4, Anchored: 2, Refused: 2}
+	check(l, "the second batch refused", after, "")
+
+	// A restart keeps the counts; a store without them counts its batches.
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(l2, "reopened", after, "")
+	err = l2.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		return errors.Join(meta.Delete(keyAnchored), meta.Delete(keyRefused))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l3, err := OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l3.Close() })
+	check(l3, "reopened without the counts", after, "")
 }

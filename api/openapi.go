@@ -97,6 +97,7 @@ var openAPITags = []struct{ name, description string }{
 	{"data-requests", "公共数据需求申请 (data requests: more data for a grant in force, consented by its providers and approved by the authority; developers' sub-grant requests)"},
 	{"notices", "期限与提醒 (what needs action by the caller and by when: terms ending, renewal cut-offs, reviews lapsing, calls closing, approvals and signatures waiting)"},
 	{"fees", "平台使用费与收益分配 (fee schedules and statements of grants, settled between holder and platform; benefit splits of products and each party's share)"},
+	{"anchoring", "锚定服务 (the backlog of the organisation's anchoring service: receipts acknowledged and not yet anchored; platform)"},
 	{"history", "历史记录 (every recorded version of an object)"},
 	{"operations", "运维 (health, readiness, metrics, this document and its reference page; no token)"},
 	{"portal", "门户 (the portal people use: its page and files; it calls the routes above with the user's own token)"},
@@ -293,6 +294,7 @@ var errorMeaning = map[string]string{
 	"unavailable":                 "the peer or orderer could not be reached in time; \"outcome unknown\" in the message: the transaction may still commit",
 	"not_ready":                   "the organisation's peer did not answer",
 	"timeout":                     "the request did not finish within its deadline",
+	"anchoring_failed":            "the organisation's anchoring service could not be reached, or answered other than 200; `message` says what it answered",
 }
 
 // errorExample is a message of each code, for the example of the status

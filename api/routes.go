@@ -305,6 +305,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, usageRoutes(us)...)
 	rs = append(rs, noticeRoutes(nt)...)
 	rs = append(rs, feeRoutes(fe)...)
+	rs = append(rs, anchoringRoutes(anchoring{group: newGroup[ActorLedger](s), url: s.anchorURL, http: newAnchorClient(s.timeout)})...)
 	return append(rs, portalRoutes()...)
 }
 

@@ -209,6 +209,9 @@ func TestRoutesReachTheLedger(t *testing.T) {
 		{route: "GET /v1/revenues/:id", path: "/v1/revenues/rev-1", wantOp: "GetRevenue", wantArgs: []any{"rev-1"}},
 		{route: "GET /v1/benefit-shares", path: "/v1/benefit-shares?product=p-1", wantOp: "QueryBenefitShares", wantArgs: []any{ledger.Query{By: "product", Value: "p-1", PageSize: DefaultPageSize}}},
 		{route: "GET /v1/benefit-shares/:id", path: "/v1/benefit-shares/rev-1.1", wantOp: "GetBenefitShare", wantArgs: []any{"rev-1.1"}},
+		// The fake's caller is the authority, which the route refuses once the
+		// ledger says so; anchoring_test.go has the platform's answer.
+		{route: "GET /v1/anchoring/backlog", wantOp: "WhoAmI", status: http.StatusForbidden},
 	}
 	for _, k := range historyKinds {
 		path := strings.NewReplacer(":msp", "HealthMSP", ":id", "x-1", ":address", "0xab", ":client", url.PathEscape(expertID)).Replace(k.path)

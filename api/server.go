@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,6 +91,10 @@ type Options struct {
 	// Now is the clock of the rate limits and of the idempotency store
 	// made when Idempotency is nil; nil: time.Now.
 	Now func() time.Time
+	// AnchorURL is the base URL of the organisation's anchoring service
+	// (glanchor), whose backlog GET /v1/anchoring/backlog reads; "": the
+	// organisation runs none.
+	AnchorURL string
 }
 
 // Server is one organisation's grantledger API.
@@ -120,6 +125,9 @@ type Server struct {
 	stop     chan struct{} // closed by StopStreams
 	stopOnce sync.Once
 	mw       Middleware
+
+	// anchorURL is Options.AnchorURL, without a trailing slash.
+	anchorURL string
 }
 
 // New builds a Server and its router.
@@ -149,6 +157,7 @@ func New(o Options) (*Server, error) {
 		timeout: o.RequestTimeout, writeTimeout: o.WriteTimeout, maxBody: o.MaxBodyBytes, readyWait: o.ReadyTimeout,
 		readyUser: o.ReadyUser, publicUser: o.PublicUser, heartbeat: o.Heartbeat, newID: o.RequestID, stop: make(chan struct{}),
 	}
+	s.anchorURL = strings.TrimRight(o.AnchorURL, "/")
 	setDefault(&s.timeout, DefaultRequestTimeout)
 	setDefault(&s.maxBody, DefaultMaxBodyBytes)
 	setDefault(&s.readyWait, DefaultReadyTimeout)

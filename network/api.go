@@ -47,7 +47,8 @@ func (n *Network) startAPIs(ctx context.Context) error {
 			// transactions again and see them refused; every member may
 			// still run its own (-scheduler-interval).
 			args: apiServe{Profile: n.ProfilePath(), Org: o.MSPID, Listen: o.API,
-				Tokens: hashed, IdempotencyFile: filepath.Join(dir, "idempotency.db"), Scheduler: o.Role == "authority"}.Args(),
+				Tokens: hashed, IdempotencyFile: filepath.Join(dir, "idempotency.db"), Scheduler: o.Role == "authority",
+				AnchorURL: anchorURL(o)}.Args(),
 			ready: "http://" + o.API + "/readyz",
 		})
 		if err != nil {
@@ -55,4 +56,14 @@ func (n *Network) startAPIs(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// anchorURL is the base URL of an organisation's anchoring service, which
+// reads the same token file as its API (network/anchor.go), so that the
+// API may ask it with its caller's token; "" when it runs none.
+func anchorURL(o *PeerOrg) string {
+	if o.Anchor == "" {
+		return ""
+	}
+	return "http://" + o.Anchor
 }

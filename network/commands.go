@@ -345,6 +345,9 @@ type apiServe struct {
 	// Scheduler keeps the API's deadline scheduler at its default
 	// interval; false turns it off.
 	Scheduler bool
+	// AnchorURL is the organisation's anchoring service, whose backlog
+	// the API reads for the portal; "": it runs none.
+	AnchorURL string
 }
 
 func (c apiServe) Args() []string {
@@ -352,6 +355,9 @@ func (c apiServe) Args() []string {
 		"-tokens", c.Tokens, "-idempotency-file", c.IdempotencyFile}
 	if !c.Scheduler {
 		args = append(args, "-scheduler-interval", "0")
+	}
+	if c.AnchorURL != "" {
+		args = append(args, "-anchor-url", c.AnchorURL)
 	}
 	return args
 }

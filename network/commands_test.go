@@ -100,6 +100,10 @@ func TestProcessArgs(t *testing.T) {
 			[]string{"serve", "-profile", "/s/network.json", "-org", "HealthMSP", "-listen", "127.0.0.1:8102", "-tokens", "/s/api/health/tokens.json", "-idempotency-file", "/s/api/health/idempotency.jsonl", "-scheduler-interval", "0"}},
 		{"API serve with the deadline scheduler", apiServe{Profile: "/s/network.json", Org: "AuthorityMSP", Listen: "127.0.0.1:8101", Tokens: "/s/api/authority/tokens.json", IdempotencyFile: "/s/api/authority/idempotency.db", Scheduler: true}.Args(),
 			[]string{"serve", "-profile", "/s/network.json", "-org", "AuthorityMSP", "-listen", "127.0.0.1:8101", "-tokens", "/s/api/authority/tokens.json", "-idempotency-file", "/s/api/authority/idempotency.db"}},
+		{"API serve with an anchoring service", apiServe{Profile: "/s/network.json", Org: "PlatformMSP", Listen: "127.0.0.1:8104", Tokens: "/s/api/platform/tokens.json", IdempotencyFile: "/s/api/platform/idempotency.db", AnchorURL: anchorURL(&PeerOrg{Anchor: "127.0.0.1:8110"})}.Args(),
+			[]string{"serve", "-profile", "/s/network.json", "-org", "PlatformMSP", "-listen", "127.0.0.1:8104", "-tokens", "/s/api/platform/tokens.json", "-idempotency-file", "/s/api/platform/idempotency.db", "-scheduler-interval", "0", "-anchor-url", "http://127.0.0.1:8110"}},
+		{"API serve without an anchoring service", apiServe{Profile: "/s/network.json", Org: "HealthMSP", Listen: "127.0.0.1:8102", Tokens: "/s/t.json", IdempotencyFile: "/s/i.db", AnchorURL: anchorURL(&PeerOrg{})}.Args(),
+			[]string{"serve", "-profile", "/s/network.json", "-org", "HealthMSP", "-listen", "127.0.0.1:8102", "-tokens", "/s/t.json", "-idempotency-file", "/s/i.db", "-scheduler-interval", "0"}},
 		{"go build", goBuild{Output: "/s/bin/grantledger-cc", Package: "./cmd/grantledger-cc"}.Args(),
 			[]string{"build", "-trimpath", "-buildvcs=false", "-o", "/s/bin/grantledger-cc", "./cmd/grantledger-cc"}},
 	}

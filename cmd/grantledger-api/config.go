@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/url"
 	"time"
 
 	"github.com/grantledger/grantledger/api"
@@ -46,6 +47,7 @@ type Config struct {
 	PublicBurst           int           `flag:"public-burst" env:"GRANTLEDGER_API_PUBLIC_BURST" default:"20" usage:"requests one client address may make to the public disclosure at once; 0: the rate"`
 	ShutdownTimeout       time.Duration `flag:"shutdown-timeout" env:"GRANTLEDGER_API_SHUTDOWN_TIMEOUT" default:"15s" usage:"how long a graceful shutdown waits for requests in flight"`
 	SchedulerInterval     time.Duration `flag:"scheduler-interval" env:"GRANTLEDGER_API_SCHEDULER_INTERVAL" default:"1m" usage:"how often the deadline scheduler records, as the ready user, the expiries and threshold notices that came due; 0: off"`
+	AnchorURL             string        `flag:"anchor-url" env:"GRANTLEDGER_API_ANCHOR_URL" usage:"base URL of the organisation's anchoring service (glanchor), whose backlog GET /v1/anchoring/backlog reads with the caller's token; it must read this API's token file (default: none)"`
 }
 
 // serveOptions say where `grantledger-api serve` reads its settings.
@@ -130,6 +132,13 @@ func (c Config) Validate() error {
 	}
 	if c.IdempotencyMaxEntries < 1 {
 		errs = append(errs, config.Invalid("idempotency-max-entries", "must be at least 1"))
+	}
+	if c.AnchorURL != "" {
+		// The callers' tokens are sent there: a base URL of a host, no more.
+		u, err := url.Parse(c.AnchorURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, config.Invalid("anchor-url", "%q is not an http or https base URL such as http://127.0.0.1:8110", c.AnchorURL))
+		}
 	}
 	return errors.Join(errs...)
 }

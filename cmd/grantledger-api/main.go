@@ -231,6 +231,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
 		ReadyTimeout: cfg.ReadyTimeout, ReadyUser: readyUser, Limits: cfg.Limits(),
 		PublicUser: publicUser, Public: cfg.PublicLimits(),
+		AnchorURL: cfg.AnchorURL,
 	})
 	if err != nil {
 		return err

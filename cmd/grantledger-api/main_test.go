@@ -108,6 +108,14 @@ func TestLoadConfig(t *testing.T) {
 			want: func(c *Config) {
 				c.Org, c.PublicUser, c.PublicRate, c.PublicBurst = "a", "User2", 2.5, 5
 			}},
+		{name: "the anchoring service", args: []string{"-org", "a", "-tokens", "t.json", "-anchor-url", "http://127.0.0.1:8110"},
+			want: func(c *Config) { c.Org, c.AnchorURL = "a", "http://127.0.0.1:8110" }},
+		{name: "the anchoring service from the environment", args: []string{"-org", "a", "-tokens", "t.json"},
+			env:  map[string]string{"GRANTLEDGER_API_ANCHOR_URL": "https://anchor.platform.example:8110/"},
+			want: func(c *Config) { c.Org, c.AnchorURL = "a", "https://anchor.platform.example:8110/" }},
+		{name: "an anchoring service without a scheme", args: []string{"-org", "a", "-tokens", "t", "-anchor-url", "127.0.0.1:8110"}, wantErr: "anchor-url"},
+		{name: "an anchoring service with credentials", args: []string{"-org", "a", "-tokens", "t", "-anchor-url", "http://u:p@127.0.0.1:8110"}, wantErr: "is not an http or https base URL"},
+		{name: "an anchoring service of another scheme", args: []string{"-org", "a", "-tokens", "t", "-anchor-url", "ftp://127.0.0.1:8110"}, wantErr: "is not an http or https base URL"},
 		{name: "negative public rate", args: []string{"-org", "a", "-tokens", "t", "-public-rate", "-1"}, wantErr: "public-rate must be"},
 		{name: "negative public burst", args: []string{"-org", "a", "-tokens", "t", "-public-burst", "-1"}, wantErr: "public-burst must be 0 or more"},
 		{name: "a scheduler interval under a second", args: []string{"-org", "a", "-tokens", "t", "-scheduler-interval", "500ms"}, wantErr: "scheduler-interval must be 0 (off) or at least 1s"},

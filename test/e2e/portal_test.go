@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,6 +41,7 @@ func TestPortal(t *testing.T) {
 		phase{"a provider approves in its portal, the authority sees it move", p.approveInPortal},
 		phase{"agreement signed by both", p.sign},
 		phase{"attestor and receipts", p.receiptsThroughAPI},
+		phase{"the platform's inbox shows its anchoring backlog", p.anchoringInPortal},
 		phase{"product reviewed and listed", p.productThroughAPI},
 		phase{"the regulator's provenance graph and a proof checked", p.provenanceInPortal},
 		phase{"the provider's inbox, desktop and phone", p.providerInboxInPortal},
@@ -308,5 +310,18 @@ func (p *apiProcess) providerInboxInPortal(t *testing.T) {
 	a := p.health.do(t, apiRequest{method: http.MethodGet, path: "/", anonymous: true})
 	if csp := a.header.Get("Content-Security-Policy"); a.status != http.StatusOK || !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "form-action 'none'") {
 		t.Errorf("GET / without a token: %d, Content-Security-Policy %q", a.status, csp)
+	}
+}
+
+// anchoringInPortal: the platform's inbox shows its anchoring service's
+// backlog, read through its own API (-anchor-url), as a number.
+func (p *apiProcess) anchoringInPortal(t *testing.T) {
+	ctx := signIn(t, p.platform, 1280, 800)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(sel("#anchoring dl.facts[data-pending]"))); err != nil {
+		t.Fatalf("the platform's anchoring backlog: %v", err)
+	}
+	pending := evalJS[string](t, ctx, `document.querySelector("#anchoring dl.facts").dataset.pending`)
+	if _, err := strconv.ParseUint(pending, 10, 64); err != nil {
+		t.Errorf("the platform's inbox shows %q receipts waiting to be anchored, want a number", pending)
 	}
 }

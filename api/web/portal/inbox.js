@@ -351,6 +351,30 @@ function platform(root, ctx) {
       { key: "col.recorded", cell: (b) => beijingTime(b.time) },
     ], [...byBatch.values()]);
   });
+  section(root, "anchoring", "inbox.anchoring", async (body) => {
+    let b;
+    try {
+      b = await get("/v1/anchoring/backlog");
+    } catch (err) {
+      // An API started without -anchor-url: no service, nothing waits.
+      if (err.status !== 404) throw err;
+      clear(body);
+      body.appendChild(h("p", { class: "muted empty", "data-anchoring": "none" }, t("anchor.none")));
+      return;
+    }
+    clear(body);
+    const f = b.inFlight;
+    const dl = h("dl", { class: "facts", "data-pending": String(b.pending) });
+    for (const [k, v] of [
+      ["anchor.pending", b.pending + " / " + b.maxBacklog],
+      ["anchor.waiting", String(b.waiting)],
+      ["anchor.oldest", beijingTime(b.oldestPending)],
+      ["anchor.inFlight", f ? t("anchor.batch", { id: f.id, size: f.size, since: beijingTime(f.since) }) : "—"],
+      ["anchor.anchored", String(b.anchored)],
+      ["anchor.refused", String(b.refused)],
+    ]) dl.append(h("dt", {}, t(k)), h("dd", {}, v));
+    body.append(h("div", { class: "gauges" }, gauge(b.pending, b.maxBacklog, t("anchor.pending") + " " + b.pending + " / " + b.maxBacklog)), dl);
+  });
 }
 
 // ---- the regulator (监管方)
