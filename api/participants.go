@@ -12,7 +12,7 @@ import (
 // participantRequest registers an organisation (POST /v1/participants).
 type participantRequest struct {
 	MSP  string `json:"msp" binding:"required,objectid"`
-	Role string `json:"role" binding:"required,oneof=authority provider operator platform regulator developer expert"`
+	Role string `json:"role" binding:"required,oneof=authority provider operator platform regulator developer expert exchange"`
 	Name string `json:"name" binding:"required,max=128"`
 }
 

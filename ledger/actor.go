@@ -23,6 +23,10 @@ const (
 
 var roles = []Role{RoleAuthority, RoleProvider, RoleOperator, RolePlatform, RoleRegulator, RoleDeveloper, RoleExpert, RoleExchange}
 
+// Roles returns every role the registry takes, so that what validates a
+// role before the contract (the API's request rules) can be held to it.
+func Roles() []Role { return slices.Clone(roles) }
+
 // Actor is the identity a transaction runs as (the caller), resolved by the chaincode
 // from the Fabric client identity: never taken from an argument.
 type Actor struct {
