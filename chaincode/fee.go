@@ -125,36 +125,30 @@ func (c *Contract) RecordFeeStatement(ctx contractapi.TransactionContextInterfac
 // paid, with the digest of the payment's reference. Caller: the
 // statement's payee (a platform). Event: feestatement.paid.
 func (c *Contract) ConfirmFeePayment(ctx contractapi.TransactionContextInterface, id, referenceDigest string) (*ledger.FeeStatement, error) {
-	var out *ledger.FeeStatement
-	err := c.submit(ctx, "confirm payment of fee statement "+id, func(tx *txn) error {
-		fs, err := need[ledger.FeeStatement](tx, typeFeeStatement, "fee statement", id)
-		if err != nil {
-			return err
-		}
-		if err := fs.ConfirmPayment(tx.caller, referenceDigest, tx.stamp); err != nil {
-			return err
-		}
-		if err := put(tx, typeFeeStatement, fs.ID, fs); err != nil {
-			return err
-		}
-		tx.emit(typeFeeStatement, fs.ID, string(fs.Status))
-		out = fs
-		return nil
+	return c.changeFeeStatement(ctx, "confirm payment of fee statement "+id, id, func(tx *txn, fs *ledger.FeeStatement) error {
+		return fs.ConfirmPayment(tx.caller, referenceDigest, tx.stamp)
 	})
-	return result(out, err)
 }
 
 // AcknowledgeFeeStatement records the holder's acknowledgement of a paid
 // statement. Caller: the statement's holder. Event:
 // feestatement.acknowledged.
 func (c *Contract) AcknowledgeFeeStatement(ctx contractapi.TransactionContextInterface, id string) (*ledger.FeeStatement, error) {
+	return c.changeFeeStatement(ctx, "acknowledge fee statement "+id, id, func(tx *txn, fs *ledger.FeeStatement) error {
+		return fs.Acknowledge(tx.caller, tx.stamp)
+	})
+}
+
+// changeFeeStatement applies change to a recorded statement and writes it,
+// its event named by the statement's new status.
+func (c *Contract) changeFeeStatement(ctx contractapi.TransactionContextInterface, op, id string, change func(*txn, *ledger.FeeStatement) error) (*ledger.FeeStatement, error) {
 	var out *ledger.FeeStatement
-	err := c.submit(ctx, "acknowledge fee statement "+id, func(tx *txn) error {
+	err := c.submit(ctx, op, func(tx *txn) error {
 		fs, err := need[ledger.FeeStatement](tx, typeFeeStatement, "fee statement", id)
 		if err != nil {
 			return err
 		}
-		if err := fs.Acknowledge(tx.caller, tx.stamp); err != nil {
+		if err := change(tx, fs); err != nil {
 			return err
 		}
 		if err := put(tx, typeFeeStatement, fs.ID, fs); err != nil {
