@@ -14,6 +14,8 @@ import (
 	"time"
 
 	gateway "github.com/hyperledger/fabric-gateway/pkg/client"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/grantledger/grantledger/attest"
 	"github.com/grantledger/grantledger/client"
@@ -131,23 +133,34 @@ func endorsedOnlyBy(t *testing.T, c *client.Client, orgs []string, name string, 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	proposal, err := c.Contract().NewProposal(name, gateway.WithArguments(args...), gateway.WithEndorsingOrganizations(orgs...))
-	if err != nil {
-		t.Fatalf("%s: new proposal: %v", name, err)
-	}
-	tx, err := proposal.EndorseWithContext(ctx)
-	if err != nil {
-		t.Fatalf("%s endorsed by %v: got %v, want endorsements (the contract accepts it)", name, orgs, err)
+	var tx *gateway.Transaction
+	// A gateway whose discovery has not (yet, or for a moment) seen one of
+	// the named organisations' peers answers Unavailable before it asks
+	// anyone to endorse: nothing was endorsed, so a new proposal is safe.
+	for wait := 250 * time.Millisecond; ; wait *= 2 {
+		proposal, err := c.Contract().NewProposal(name, gateway.WithArguments(args...), gateway.WithEndorsingOrganizations(orgs...))
+		if err != nil {
+			t.Fatalf("%s: new proposal: %v", name, err)
+		}
+		tx, err = proposal.EndorseWithContext(ctx)
+		if err == nil {
+			break
+		}
+		if st := status.Convert(err); st.Code() != codes.Unavailable || !strings.Contains(st.Message(), "failed to find any endorsing peers") || wait > 8*time.Second {
+			t.Fatalf("%s endorsed by %v: got %v, want endorsements (the contract accepts it)", name, orgs, err)
+		}
+		t.Logf("%s endorsed by %v: %v; proposing again in %s", name, orgs, err, wait)
+		time.Sleep(wait)
 	}
 	commit, err := tx.SubmitWithContext(ctx)
 	if err != nil {
 		t.Fatalf("%s endorsed by %v: submit: %v", name, orgs, err)
 	}
-	status, err := commit.StatusWithContext(ctx)
+	committed, err := commit.StatusWithContext(ctx)
 	if err != nil {
 		t.Fatalf("%s endorsed by %v: commit status: %v", name, orgs, err)
 	}
-	return tx.TransactionID(), status
+	return tx.TransactionID(), committed
 }
 
 // lookInPages pages through a list of the ledger, 100 at a time, until
