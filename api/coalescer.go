@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,7 +104,7 @@ type receiptReply struct {
 // SubmitReceipt would: the receipt recorded, or its own refusal.
 func (co *receiptCoalescer) submit(ctx context.Context, user string, l ReceiptLedger, req ledger.ReceiptRequest) (*ledger.Receipt, error) {
 	if client.Resuming(ctx) {
-		return resumeReceipt(ctx, l, req)
+		return resumeReceipt(ctx, l, req, client.ResumedTransaction(ctx))
 	}
 	p := &pendingReceipt{ctx: ctx, user: user, l: l, req: req, out: make(chan receiptReply, 1)}
 	p.share, p.journals = client.NextShare(ctx)
@@ -280,8 +281,15 @@ func (co *receiptCoalescer) send(group []*pendingReceipt) []*pendingReceipt {
 // transaction, shared with other callers' receipts, is sent again under the
 // request's own journal, and the receipt's outcome is read from its
 // result. When the ledger had invalidated it, the client sends the receipt
-// alone in a new one.
-func resumeReceipt(ctx context.Context, l ReceiptLedger, req ledger.ReceiptRequest) (*ledger.Receipt, error) {
+// alone in a new one. earlier is the ID of the transaction sent before.
+//
+// A replay refusal that names earlier means that transaction recorded the
+// receipt after all and the client was told otherwise: several runs resent
+// it at once, its copies were ordered into one block, and the commit
+// status a run read was a later copy's (DUPLICATE_TXID). The receipt that
+// transaction recorded is then the answer, as the first run would have
+// given it; the ledger's own record, read back, decides.
+func resumeReceipt(ctx context.Context, l ReceiptLedger, req ledger.ReceiptRequest, earlier string) (*ledger.Receipt, error) {
 	res, err := l.SubmitReceipts(ctx, ledger.ReceiptsRequest{Receipts: []ledger.ReceiptRequest{req}})
 	if err != nil {
 		return nil, err
@@ -290,6 +298,11 @@ func resumeReceipt(ctx context.Context, l ReceiptLedger, req ledger.ReceiptReque
 	for _, o := range res.Outcomes {
 		if o.ReceiptID != id {
 			continue
+		}
+		if !o.Accepted() && earlier != "" && o.Kind == "conflict" && strings.Contains(o.Reason, "replay: receipt "+id+" was already recorded in tx "+earlier) {
+			if r, gerr := l.GetReceipt(ctx, id); gerr == nil && r.ID == id && r.Recorded.TxID == earlier {
+				return r, nil
+			}
 		}
 		if o.Accepted() && (o.Index < 0 || o.Index >= len(res.Receipts) || res.Receipts[o.Index].ID != id) {
 			return nil, fmt.Errorf("SubmitReceipts: receipt %s accepted without its record", id)

@@ -623,3 +623,45 @@ func TestCoalescerResumedRequestTakesItsOutcome(t *testing.T) {
 		t.Error("r-9: no error for a transaction without its outcome")
 	}
 }
+
+// recordedLedger answers GetReceipt with the receipts it holds.
+type recordedLedger struct {
+	groupLedger
+	recorded map[string]ledger.Receipt
+}
+
+func (l recordedLedger) GetReceipt(_ context.Context, id string) (*ledger.Receipt, error) {
+	r, ok := l.recorded[id]
+	if !ok {
+		return nil, client.ErrNotFound
+	}
+	return &r, nil
+}
+
+// A resumed request whose earlier transaction recorded its receipt, while
+// the client was told that transaction failed (copies of it committed in
+// one block, a later copy's DUPLICATE_TXID read as its status) and so sent
+// the receipt again alone, is refused as a replay naming that very
+// transaction: the answer is the receipt it recorded, read back from the
+// ledger. A replay naming another transaction stays a conflict.
+func TestCoalescerResumedRequestRecordedByItsEarlierTransaction(t *testing.T) {
+	book := newGroupBook()
+	book.answer = func(_ int, req ledger.ReceiptsRequest) (*ledger.ReceiptsResult, error) {
+		id := req.Receipts[0].Statement.ReceiptID
+		by := map[string]string{"r-5": "tx-1", "r-6": "tx-other"}[id]
+		return &ledger.ReceiptsResult{Outcomes: []ledger.ReceiptOutcome{{ReceiptID: id, Status: ledger.OutcomeRefused, Index: -1, Kind: "conflict",
+			Reason: "replay: receipt " + id + " was already recorded in tx " + by + " at 2026-12-01T19:17:38Z"}}}, nil
+	}
+	co, _ := testCoalescer()
+	l := recordedLedger{groupLedger: groupLedger{user: "u", book: book}, recorded: map[string]ledger.Receipt{
+		"r-5": {ID: "r-5", Recorded: ledger.Stamp{TxID: "tx-1"}},
+		"r-6": {ID: "r-6", Recorded: ledger.Stamp{TxID: "tx-other"}},
+	}}
+	r, err := co.submit(client.WithJournal(context.Background(), resumedJournal{}), "u", l, receiptFor("r-5", "g-1"))
+	if err != nil || r.ID != "r-5" || r.Recorded.TxID != "tx-1" {
+		t.Errorf("r-5, recorded by the request's earlier transaction: got %+v, %v; want the receipt it recorded", r, err)
+	}
+	if _, err := co.submit(client.WithJournal(context.Background(), resumedJournal{}), "u", l, receiptFor("r-6", "g-1")); !errors.Is(err, client.ErrConflict) {
+		t.Errorf("r-6, recorded by another transaction: got %v, want a conflict", err)
+	}
+}

@@ -219,6 +219,21 @@ func Resuming(ctx context.Context) bool {
 	return sent
 }
 
+// ResumedTransaction is the ID of the transaction an earlier run of ctx's
+// request recorded as the one the request is about to submit; "" when
+// there is none (Resuming is false).
+func ResumedTransaction(ctx context.Context) string {
+	ref, ok := ctx.Value(journalKey{}).(*journalRef)
+	if !ok || ref.j == nil {
+		return ""
+	}
+	tx, sent := ref.j.Sent(ref.next())
+	if !sent {
+		return ""
+	}
+	return tx.ID
+}
+
 // WithShares returns a context under which the next transaction is
 // recorded in the journal of every share, as that request's transaction,
 // before it is sent; each request, run again after a crash, then sends
