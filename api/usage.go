@@ -23,7 +23,9 @@ var usageParams = []queryParam{
 	{Name: "to", Required: true, Pattern: `^\d{4}-\d{2}(-\d{2})?$`,
 		Description: "the last day (YYYY-MM-DD), or for a monthly statement month (YYYY-MM), included; at most 366 days by day, 36 months by month"},
 	{Name: "id", Pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`,
-		Description: "the dataset ID, grant ID, operator MSP or provider MSP; omitted, every one (the authority and the regulator only)"},
+		Description: "the dataset ID, grant ID, operator MSP or provider MSP; omitted, every one (the authority and the regulator only, except with provider)"},
+	{Name: "provider", Pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`,
+		Description: "with by=grant or by=operator: count only the use of this provider's datasets; that provider reads it for every grant or operator (no id) or one"},
 }
 
 // usageQuery reads and checks the query string of a usage statement:
@@ -42,13 +44,13 @@ func usageQuery(q url.Values) (ledger.UsageStatementRequest, error) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		if !slices.Contains(names, k) {
-			return req, &InputError{Field: k, Msg: "is not a query parameter of a usage statement (by, period, from, to, id)"}
+			return req, &InputError{Field: k, Msg: "is not a query parameter of a usage statement (by, period, from, to, id, provider)"}
 		}
 		if len(q[k]) != 1 {
 			return req, &InputError{Field: k, Msg: "must be given once"}
 		}
 	}
-	req = ledger.UsageStatementRequest{By: q.Get("by"), Period: q.Get("period"), From: q.Get("from"), To: q.Get("to"), ID: q.Get("id")}
+	req = ledger.UsageStatementRequest{By: q.Get("by"), Period: q.Get("period"), From: q.Get("from"), To: q.Get("to"), ID: q.Get("id"), Provider: q.Get("provider")}
 	if _, err := ledger.CheckUsageStatement(req); err != nil {
 		var re *ledger.RuleError
 		if errors.As(err, &re) {

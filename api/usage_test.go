@@ -14,7 +14,7 @@ import (
 type fakeUsage struct{ fake }
 
 func (f fakeUsage) UsageStatement(ctx context.Context, req ledger.UsageStatementRequest) (*ledger.UsageStatement, error) {
-	return answer(f.fake, ctx, "UsageStatement", &ledger.UsageStatement{By: req.By, Period: req.Period, From: req.From, To: req.To, ID: req.ID, Rows: []ledger.UsageStatementRow{}}, req)
+	return answer(f.fake, ctx, "UsageStatement", &ledger.UsageStatement{By: req.By, Period: req.Period, From: req.From, To: req.To, ID: req.ID, Provider: req.Provider, Rows: []ledger.UsageStatementRow{}}, req)
 }
 
 // A statement's query reaches the contract as its request; a bad or
@@ -30,6 +30,17 @@ func TestUsageStatementQuery(t *testing.T) {
 	if len(calls) != 1 || calls[0].Op != "UsageStatement" || calls[0].Args[0] != want {
 		t.Errorf("ledger calls: got %+v, want UsageStatement %+v", calls, want)
 	}
+	// A provider's datasets by grant: provider reaches the contract.
+	ts = newTestServer(t)
+	rec = ts.do(t, request{method: http.MethodGet, path: "/v1/usage/statements?by=grant&period=day&from=2026-01-01&to=2026-01-31&provider=HealthMSP", user: "Admin"})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("got %d: %s", rec.Code, rec.Body)
+	}
+	calls = ts.state.recorded()
+	want = ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2026-01-01", To: "2026-01-31", Provider: "HealthMSP"}
+	if len(calls) != 1 || calls[0].Args[0] != want {
+		t.Errorf("ledger calls: got %+v, want UsageStatement %+v", calls, want)
+	}
 
 	for _, tt := range []struct{ query, field string }{
 		{"by=purpose&period=day&from=2026-01-01&to=2026-01-02", "by"},
@@ -42,6 +53,9 @@ func TestUsageStatementQuery(t *testing.T) {
 		{"by=grant&period=day&from=2026-01-01&to=2026-01-02&id=g-1&id=g-2", "id"},
 		{"by=grant&period=day&from=2026-01-01&to=2026-01-02&grant=g-1", "grant"},
 		{"by=grant&period=day&from=2026-01-01&to=2026-01-02&pageSize=5", "pageSize"},
+		{"by=dataset&period=day&from=2026-01-01&to=2026-01-02&id=visits&provider=HealthMSP", "provider"},
+		{"by=operator&period=day&from=2026-01-01&to=2026-01-02&provider=Health%20MSP", "provider"},
+		{"by=operator&period=day&from=2026-01-01&to=2026-01-02&provider=A&provider=B", "provider"},
 	} {
 		ts := newTestServer(t)
 		rec := ts.do(t, request{method: http.MethodGet, path: "/v1/usage/statements?" + tt.query, user: "Admin"})

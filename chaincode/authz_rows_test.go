@@ -130,6 +130,14 @@ func usageRequest(by, period, id string) ledger.UsageStatementRequest {
 	return ledger.UsageStatementRequest{By: by, Period: period, From: ledger.UsageDayOf(lt.T0), To: ledger.UsageDayOf(matrixTime), ID: id}
 }
 
+// providerUsageRequest asks for the use of a provider's datasets by grant
+// or operator, every one of them, by day.
+func providerUsageRequest(by, provider string) ledger.UsageStatementRequest {
+	req := usageRequest(by, ledger.PeriodDay, "")
+	req.Provider = provider
+	return req
+}
+
 // showsUse shows whether a statement counts the world's three receipts on
 // grant-1 under key.
 func showsUse(key string) func(*authzWorld, []byte) bool {
@@ -406,6 +414,10 @@ func authzRows() []authzRow {
 			about: about("participant", lt.HealthMSP), args: fixed(usageRequest(ledger.UsageByProvider, ledger.PeriodMonth, lt.HealthMSP)), shows: showsUse(lt.HealthMSP)},
 		{tx: "UsageStatement", on: "every dataset, by day", allowed: statementReaders(),
 			args: fixed(usageRequest(ledger.UsageByDataset, ledger.PeriodDay, "")), shows: showsUse("visits")},
+		{tx: "UsageStatement", on: "the owning provider's datasets, by grant", allowed: statementReaders(asOwningProvider),
+			about: about("participant", lt.HealthMSP), args: fixed(providerUsageRequest(ledger.UsageByGrant, lt.HealthMSP)), shows: showsUse("grant-1")},
+		{tx: "UsageStatement", on: "the owning provider's datasets, by operator", allowed: statementReaders(asOwningProvider),
+			about: about("participant", lt.HealthMSP), args: fixed(providerUsageRequest(ledger.UsageByOperator, lt.HealthMSP)), shows: showsUse(lt.OperatorMSP)},
 
 		// Products (数据产品和服务), disclosure (公开结果) and provenance (溯源).
 		{tx: "RegisterProduct", on: "a new product built on the grant", allowed: only(asHoldingOperator), about: about("grant", "grant-1"),

@@ -107,13 +107,16 @@ func (tx *txn) usageDays(attrs ...string) ([]ledger.UsageDay, error) {
 
 // statementGrants are the grants whose rows a statement sums: the grant;
 // the operator's; the provider's; those over the dataset (among its
-// owner's). Nil for a statement of every key, which reads every row.
+// owner's); those over a provider's datasets for a statement restricted to
+// them. Nil for a statement of every key, which reads every row.
 func (tx *txn) statementGrants(req ledger.UsageStatementRequest, ds *ledger.Dataset, g *ledger.Grant) ([]*ledger.Grant, error) {
 	switch {
+	case req.By == ledger.UsageByGrant && req.ID != "":
+		return []*ledger.Grant{g}, nil
+	case req.Provider != "":
+		return scan[ledger.Grant](tx, typeGrant, "provider", req.Provider)
 	case req.ID == "":
 		return nil, nil
-	case req.By == ledger.UsageByGrant:
-		return []*ledger.Grant{g}, nil
 	case req.By == ledger.UsageByOperator:
 		return scan[ledger.Grant](tx, typeGrant, "holder", req.ID)
 	case req.By == ledger.UsageByProvider:
@@ -130,9 +133,10 @@ func (tx *txn) statementGrants(req ledger.UsageStatementRequest, ds *ledger.Data
 // provider, per day or month, over a period: from rows kept per grant and
 // day of use by the transactions that accept receipts, so that it reads
 // rows of days, not receipts. Readers: the authority and the regulator
-// every statement; a provider those of its datasets and its own; a grant's
-// holder (or its parent's) those of the grant, an operator its own. A
-// grant the caller may not read is answered as one that does not exist.
+// every statement; a provider those of its datasets and its own, and the
+// use of its datasets by grant or operator (provider); a grant's holder
+// (or its parent's) those of the grant, an operator its own. A grant the
+// caller may not read is answered as one that does not exist.
 func (c *Contract) UsageStatement(ctx contractapi.TransactionContextInterface, request string) (*ledger.UsageStatement, error) {
 	var out *ledger.UsageStatement
 	err := c.evaluate(ctx, "usage statement", func(tx *txn) error {
@@ -165,7 +169,7 @@ func (c *Contract) UsageStatement(ctx contractapi.TransactionContextInterface, r
 			return err
 		}
 		var days []ledger.UsageDay
-		if req.ID == "" {
+		if req.ID == "" && req.Provider == "" {
 			if days, err = tx.usageDays(); err != nil {
 				return err
 			}

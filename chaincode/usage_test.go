@@ -105,6 +105,26 @@ func TestUsageStatementsSumTheReceipts(t *testing.T) {
 	if s.Totals != (ledger.UsageTotals{Records: 42, Calls: 4, Receipts: 4}) {
 		t.Errorf("OperatorMSP by month: got %s%+v, want grant-1's 42 records in 4 receipts", rowsOf(s), s.Totals)
 	}
+	// A provider's datasets, by grant and by operator: only the receipts
+	// that used them, the developer's sub-grant included; the provider
+	// reads it without naming a grant or an operator.
+	for _, tt := range []struct {
+		msp, by, provider, id string
+		want                  string
+	}{
+		{lt.HealthMSP, "grant", lt.HealthMSP, "", "grant-1 " + d + " 37/3/3; sub-1 " + d + " 3/1/1; "},
+		{lt.HealthMSP, "operator", lt.HealthMSP, "", lt.DeveloperMSP + " " + d + " 3/1/1; " + lt.OperatorMSP + " " + d + " 37/3/3; "},
+		{lt.HealthMSP, "grant", lt.HealthMSP, "sub-1", "sub-1 " + d + " 3/1/1; "},
+		{lt.MarketMSP, "grant", lt.MarketMSP, "", "grant-1 " + d0 + " 5/1/1; grant-1 " + d + " 20/1/1; "},
+		{lt.MarketMSP, "operator", lt.MarketMSP, lt.DeveloperMSP, ""},
+		{lt.RegulatorMSP, "operator", lt.MarketMSP, "", lt.OperatorMSP + " " + d0 + " 5/1/1; " + lt.OperatorMSP + " " + d + " 20/1/1; "},
+	} {
+		var s ledger.UsageStatement
+		n.get(&s, tt.msp, "UsageStatement", ledger.UsageStatementRequest{By: tt.by, Period: "day", From: ledger.UsageDayOf(lt.T0), To: ledger.UsageDayOf(lt.Days(60)), ID: tt.id, Provider: tt.provider})
+		if got := rowsOf(s); got != tt.want || s.Provider != tt.provider {
+			t.Errorf("%s: %s's datasets by %s %q: got %s (of %q), want %s", tt.msp, tt.provider, tt.by, tt.id, got, s.Provider, tt.want)
+		}
+	}
 	// A period that ends before the use shows nothing.
 	var empty ledger.UsageStatement
 	n.get(&empty, lt.HealthMSP, "UsageStatement", ledger.UsageStatementRequest{By: "dataset", Period: "day", From: ledger.UsageDayOf(lt.T0), To: d0, ID: "visits"})
@@ -120,6 +140,10 @@ func TestUsageStatementRefusals(t *testing.T) {
 	n.ok(lt.OperatorMSP, "SubmitReceipt", n.useNow("r-1", "grant-1", 10))
 	req := func(by, id string) ledger.UsageStatementRequest {
 		return ledger.UsageStatementRequest{By: by, Period: "day", From: "2025-01-01", To: "2025-03-01", ID: id}
+	}
+	of := func(r ledger.UsageStatementRequest, provider string) ledger.UsageStatementRequest {
+		r.Provider = provider
+		return r
 	}
 	for _, tt := range []struct {
 		msp  string
@@ -140,6 +164,10 @@ func TestUsageStatementRefusals(t *testing.T) {
 		{lt.HealthMSP, ledger.UsageStatementRequest{By: "dataset", Period: "day", From: "2025-01-02", To: "2025-01-01", ID: "visits"}, "invalid: usage statement: to: 2025-01-01 is before from 2025-01-02"},
 		{lt.HealthMSP, ledger.UsageStatementRequest{By: "dataset", Period: "day", From: "2025-01-01", To: "2026-01-02", ID: "visits"}, "invalid: usage statement: to: the statement covers 367 days, at most 366 by day"},
 		{lt.HealthMSP, ledger.UsageStatementRequest{By: "dataset", Period: "day", From: "2025-01", To: "2025-02-01", ID: "visits"}, "invalid: usage statement: from: \"2025-01\" is not a day (YYYY-MM-DD)"},
+		{lt.OperatorMSP, of(req("grant", ""), lt.HealthMSP), "forbidden: usage statement by grant: the use of provider HealthMSP's datasets by grant is read by that provider, the authority and the regulator, not OperatorMSP"},
+		{lt.MarketMSP, of(req("operator", lt.OperatorMSP), lt.HealthMSP), "forbidden: usage statement by operator OperatorMSP: the use of provider HealthMSP's datasets by operator is read by that provider, the authority and the regulator, not MarketMSP"},
+		{lt.DeveloperMSP, of(req("grant", "grant-1"), lt.HealthMSP), "not found: usage statement by grant grant-1: grant grant-1 does not exist"},
+		{lt.HealthMSP, of(req("dataset", "visits"), lt.HealthMSP), "invalid: usage statement: provider: restricts a statement by grant or by operator to one provider's datasets, not one by dataset"},
 	} {
 		n.refused(tt.want, tt.msp, "UsageStatement", tt.req)
 	}

@@ -116,12 +116,19 @@ func countIn(list *[]UsageCount, id string) *UsageCount {
 // day to a day (inclusive, UTC, YYYY-MM-DD; YYYY-MM for a monthly
 // statement, the whole month). ID names the one dataset, grant, operator
 // or provider; empty, every one (the authority and the regulator only).
+//
+// Provider, with a statement by grant or by operator, counts only the use
+// of that provider's datasets: how each grant, or each operator, used them.
+// A provider reads it of its own datasets, for every grant or operator
+// (ID empty) or one, without reading the grants' whole use, which is
+// their holders'.
 type UsageStatementRequest struct {
-	By     string `json:"by"`
-	Period string `json:"period"`
-	From   string `json:"from"`
-	To     string `json:"to"`
-	ID     string `json:"id"`
+	By       string `json:"by"`
+	Period   string `json:"period"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	ID       string `json:"id"`
+	Provider string `json:"provider,omitempty" metadata:",optional"`
 }
 
 // UsageStatementRow is what one dataset, grant, operator or provider used
@@ -145,13 +152,14 @@ type UsageTotals struct {
 // as days), its rows sorted by key then period, and their totals. Periods
 // without use have no row.
 type UsageStatement struct {
-	By     string              `json:"by"`
-	Period string              `json:"period"`
-	From   string              `json:"from"`
-	To     string              `json:"to"`
-	ID     string              `json:"id"`
-	Rows   []UsageStatementRow `json:"rows"`
-	Totals UsageTotals         `json:"totals"`
+	By       string              `json:"by"`
+	Period   string              `json:"period"`
+	From     string              `json:"from"`
+	To       string              `json:"to"`
+	ID       string              `json:"id"`
+	Provider string              `json:"provider,omitempty" metadata:",optional"`
+	Rows     []UsageStatementRow `json:"rows"`
+	Totals   UsageTotals         `json:"totals"`
 }
 
 // CheckUsageStatement checks a statement request and returns it with From
@@ -166,6 +174,14 @@ func CheckUsageStatement(req UsageStatementRequest) (UsageStatementRequest, erro
 	}
 	if req.ID != "" {
 		if err := CheckID("id", req.ID); err != nil {
+			return req, err
+		}
+	}
+	if req.Provider != "" {
+		if req.By != UsageByGrant && req.By != UsageByOperator {
+			return req, invalid("provider", "restricts a statement by grant or by operator to one provider's datasets, not one by %s", req.By)
+		}
+		if err := CheckID("provider", req.Provider); err != nil {
 			return req, err
 		}
 	}
@@ -236,6 +252,11 @@ func (req UsageStatementRequest) Months() []string {
 // its own (by operator). ds is the dataset of a statement by dataset, g the
 // grant of one by grant (nil when they do not exist). A grant the caller
 // may not read is answered as one that does not exist.
+//
+// A statement restricted to a provider's datasets (Provider) is read by
+// that provider, of every grant or operator or of one, besides the
+// authority and the regulator: it shows the provider how its own data was
+// used and nothing of the grants' other use.
 func AuthorizeUsageStatement(c Actor, req UsageStatementRequest, ds *Dataset, g *Grant) error {
 	switch {
 	case req.By == UsageByDataset && req.ID != "" && ds == nil:
@@ -244,6 +265,19 @@ func AuthorizeUsageStatement(c Actor, req UsageStatementRequest, ds *Dataset, g 
 		return NotFound("grant", req.ID)
 	}
 	if c.readsAll() {
+		return nil
+	}
+	if req.Provider != "" {
+		if !c.ActsFor(req.Provider) {
+			err := forbidden("the use of provider %s's datasets by %s is read by that provider, the authority and the regulator, not %s", req.Provider, req.By, c.who())
+			if g != nil {
+				return unlessVisible(g.VisibleTo(c), "grant", g.ID, err)
+			}
+			return err
+		}
+		if g != nil {
+			return unlessVisible(g.VisibleTo(c), "grant", g.ID, nil)
+		}
 		return nil
 	}
 	if req.ID == "" {
@@ -269,9 +303,10 @@ func AuthorizeUsageStatement(c Actor, req UsageStatementRequest, ds *Dataset, g 
 
 // NewUsageStatement sums the rows of days for a checked request: by the
 // request's dimension, per period, within From and To, keeping only the
-// request's ID when it names one. The rows may be more than the request
-// selects (every grant of a provider, whole months); what is outside is
-// left out.
+// request's ID when it names one, and only the use of the request's
+// provider's datasets when it names one. The rows may be more than the
+// request selects (every grant of a provider, whole months); what is
+// outside is left out.
 func NewUsageStatement(req UsageStatementRequest, days []UsageDay) *UsageStatement {
 	type cell struct{ key, period string }
 	sums := map[cell]*UsageStatementRow{}
@@ -297,6 +332,21 @@ func NewUsageStatement(req UsageStatementRequest, days []UsageDay) *UsageStateme
 		if req.Period == PeriodMonth {
 			period = d.Day[:len(monthLayout)]
 		}
+		if req.Provider != "" {
+			// Only the counts of the receipts that used the provider's
+			// datasets, which the row keeps per provider.
+			i, found := slices.BinarySearchFunc(d.Providers, req.Provider, func(c UsageCount, id string) int { return strings.Compare(c.ID, id) })
+			if !found {
+				continue
+			}
+			u := d.Providers[i]
+			key := d.GrantID
+			if req.By == UsageByOperator {
+				key = d.Holder
+			}
+			add(key, period, u.Records, u.Calls, u.Receipts)
+			continue
+		}
 		switch req.By {
 		case UsageByGrant:
 			add(d.GrantID, period, d.Records, d.Calls, d.Receipts)
@@ -312,7 +362,7 @@ func NewUsageStatement(req UsageStatementRequest, days []UsageDay) *UsageStateme
 			}
 		}
 	}
-	s := &UsageStatement{By: req.By, Period: req.Period, From: req.From, To: req.To, ID: req.ID, Rows: make([]UsageStatementRow, 0, len(sums))}
+	s := &UsageStatement{By: req.By, Period: req.Period, From: req.From, To: req.To, ID: req.ID, Provider: req.Provider, Rows: make([]UsageStatementRow, 0, len(sums))}
 	for _, r := range sums {
 		s.Rows = append(s.Rows, *r)
 		s.Totals.Records += r.Records

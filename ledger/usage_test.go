@@ -82,6 +82,11 @@ func TestCheckUsageStatement(t *testing.T) {
 		{"no end", ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2025-01-01"}, "", "", "to"},
 		{"backwards", ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2025-01-02", To: "2025-01-01"}, "", "", "to"},
 		{"bad id", ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2025-01-01", To: "2025-01-01", ID: "a\x00b"}, "", "", "id"},
+		{"a provider's use by grant", ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2025-01-01", To: "2025-01-01", Provider: "HealthMSP"}, "2025-01-01", "2025-01-01", ""},
+		{"a provider's use by operator", ledger.UsageStatementRequest{By: "operator", Period: "month", From: "2025-01", To: "2025-01", Provider: "HealthMSP"}, "2025-01-01", "2025-01-31", ""},
+		{"a provider's use by dataset", ledger.UsageStatementRequest{By: "dataset", Period: "day", From: "2025-01-01", To: "2025-01-01", Provider: "HealthMSP"}, "", "", "provider"},
+		{"a provider's use by provider", ledger.UsageStatementRequest{By: "provider", Period: "day", From: "2025-01-01", To: "2025-01-01", Provider: "HealthMSP"}, "", "", "provider"},
+		{"bad provider", ledger.UsageStatementRequest{By: "grant", Period: "day", From: "2025-01-01", To: "2025-01-01", Provider: "a b"}, "", "", "provider"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ledger.CheckUsageStatement(tt.req)
@@ -114,6 +119,10 @@ func TestAuthorizeUsageStatement(t *testing.T) {
 	req := func(by, id string) ledger.UsageStatementRequest {
 		return ledger.UsageStatementRequest{By: by, Period: "day", From: "2025-01-01", To: "2025-01-31", ID: id}
 	}
+	of := func(r ledger.UsageStatementRequest, provider string) ledger.UsageStatementRequest {
+		r.Provider = provider
+		return r
+	}
 	for _, tt := range []struct {
 		caller ledger.Actor
 		req    ledger.UsageStatementRequest
@@ -138,9 +147,22 @@ func TestAuthorizeUsageStatement(t *testing.T) {
 		{lt.Actor(lt.HealthMSP), req("provider", lt.HealthMSP), nil, nil, nil},
 		{lt.Actor(lt.HealthMSP), req("provider", lt.MarketMSP), nil, nil, ledger.ErrForbidden},
 		{lt.Member, req("provider", lt.HealthMSP), nil, nil, ledger.ErrForbidden},
+		// The use of a provider's datasets by grant or operator: the
+		// provider reads it of every grant or operator, or of one grant
+		// it can see; nobody else but the authority and the regulator.
+		{lt.Actor(lt.HealthMSP), of(req("grant", ""), lt.HealthMSP), nil, nil, nil},
+		{lt.Actor(lt.HealthMSP), of(req("operator", ""), lt.HealthMSP), nil, nil, nil},
+		{lt.Actor(lt.HealthMSP), of(req("operator", lt.OperatorMSP), lt.HealthMSP), nil, nil, nil},
+		{lt.Actor(lt.HealthMSP), of(req("grant", "grant-1"), lt.HealthMSP), nil, g, nil},
+		{lt.Actor(lt.HealthMSP), of(req("grant", ""), lt.MarketMSP), nil, nil, ledger.ErrForbidden},
+		{lt.Actor(lt.OperatorMSP), of(req("grant", ""), lt.HealthMSP), nil, nil, ledger.ErrForbidden},
+		{lt.Actor(lt.OperatorMSP), of(req("grant", "grant-1"), lt.HealthMSP), nil, g, ledger.ErrForbidden},
+		{lt.Actor(lt.DeveloperMSP), of(req("grant", "grant-1"), lt.HealthMSP), nil, g, ledger.ErrNotFound},
+		{lt.Actor(lt.RegulatorMSP), of(req("operator", ""), lt.HealthMSP), nil, nil, nil},
+		{lt.Actor(lt.AuthorityMSP), of(req("grant", "grant-1"), lt.MarketMSP), nil, g, nil},
 	} {
 		if err := ledger.AuthorizeUsageStatement(tt.caller, tt.req, tt.ds, tt.g); (err == nil) != (tt.want == nil) || (err != nil && ledger.Kind(err) != tt.want) {
-			t.Errorf("%s by %s %q: got %v, want %v", tt.caller.MSP, tt.req.By, tt.req.ID, err, tt.want)
+			t.Errorf("%s by %s %q of %q: got %v, want %v", tt.caller.MSP, tt.req.By, tt.req.ID, tt.req.Provider, err, tt.want)
 		}
 	}
 }
@@ -178,6 +200,14 @@ func TestNewUsageStatement(t *testing.T) {
 		{ledger.UsageStatementRequest{By: "provider", Period: "day", From: "2025-02-01", To: "2025-02-01"},
 			[]row{{lt.HealthMSP, "2025-02-01", 6, 2, 2}, {lt.MarketMSP, "2025-02-01", 5, 2, 2}}},
 		{ledger.UsageStatementRequest{By: "provider", Period: "day", From: "2025-04-01", To: "2025-04-30"}, []row{}},
+		// Restricted to a provider's datasets: only the receipts that used
+		// them, by grant or by the grant's holder.
+		{ledger.UsageStatementRequest{By: "grant", Period: "month", From: "2025-01-01", To: "2025-03-31", Provider: lt.MarketMSP},
+			[]row{{"grant-1", "2025-02", 5, 2, 2}}},
+		{ledger.UsageStatementRequest{By: "operator", Period: "day", From: "2025-02-01", To: "2025-02-01", Provider: lt.HealthMSP},
+			[]row{{lt.OperatorMSP, "2025-02-01", 2, 1, 1}, {"OtherMSP", "2025-02-01", 4, 1, 1}}},
+		{ledger.UsageStatementRequest{By: "grant", Period: "month", From: "2025-01-01", To: "2025-03-31", ID: "grant-2", Provider: lt.HealthMSP},
+			[]row{{"grant-2", "2025-02", 4, 1, 1}, {"grant-2", "2025-03", 100, 1, 1}}},
 	} {
 		s := ledger.NewUsageStatement(tt.req, days)
 		if len(s.Rows) != len(tt.want) {

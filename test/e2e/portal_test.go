@@ -12,12 +12,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -289,6 +291,7 @@ func (p *apiProcess) providerInboxInPortal(t *testing.T) {
 			if !used {
 				t.Errorf("the chart of %s's use shows no use, after the run's receipts", p.health.msp)
 			}
+			p.providerUseByGrantInPortal(t, ctx)
 			if lang := evalJS[string](t, ctx, `document.documentElement.lang`); lang != "zh-CN" {
 				t.Errorf("page language %q, want zh-CN", lang)
 			}
@@ -310,6 +313,37 @@ func (p *apiProcess) providerInboxInPortal(t *testing.T) {
 	a := p.health.do(t, apiRequest{method: http.MethodGet, path: "/", anonymous: true})
 	if csp := a.header.Get("Content-Security-Policy"); a.status != http.StatusOK || !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "form-action 'none'") {
 		t.Errorf("GET / without a token: %d, Content-Security-Policy %q", a.status, csp)
+	}
+}
+
+// providerUseByGrantInPortal: the provider's inbox breaks the use of its
+// datasets down by grant, holder and operator — the run's grant among them,
+// with the records the ledger's statement of the provider's datasets by
+// grant gives it over the same 30 days, and a part in the stacked chart.
+func (p *apiProcess) providerUseByGrantInPortal(t *testing.T, ctx context.Context) {
+	t.Helper()
+	row := fmt.Sprintf(`#usage .usage-by-grant tr[data-grant=%q]`, p.grant)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(sel(row))); err != nil {
+		t.Fatalf("the use of %s's datasets by grant: %v", p.health.msp, err)
+	}
+	cells := evalJS[[]string](t, ctx, fmt.Sprintf(`Array.from(document.querySelector('%s').children).map(c => c.textContent)`, row))
+	now := time.Now().UTC()
+	q := url.Values{"by": {"grant"}, "period": {"day"}, "from": {ledger.UsageDayOf(now.AddDate(0, 0, -29))}, "to": {ledger.UsageDayOf(now)},
+		"id": {p.grant}, "provider": {p.health.msp}}
+	var st ledger.UsageStatement
+	p.get(t, p.health, "/v1/usage/statements?"+q.Encode(), &st)
+	if st.Totals.Records == 0 {
+		t.Fatalf("the ledger's statement of %s's datasets used by %s is empty: %+v", p.health.msp, p.grant, st)
+	}
+	want := []string{p.grant, p.operator.msp, strconv.FormatUint(st.Totals.Records, 10), strconv.FormatUint(st.Totals.Calls, 10), strconv.FormatUint(st.Totals.Receipts, 10)}
+	if !slices.Equal(cells, want) {
+		t.Errorf("the portal's row of %s in %s's use by grant: %q, want %q (the ledger's statement)", p.grant, p.health.msp, cells, want)
+	}
+	if !evalJS[bool](t, ctx, fmt.Sprintf(`Array.from(document.querySelectorAll("#usage svg.stacked rect.part title")).some(e => e.textContent.includes(%q))`, p.grant)) {
+		t.Errorf("the stacked chart of %s's use has no part for %s", p.health.msp, p.grant)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(sel(fmt.Sprintf(`#usage .usage-by-operator tr[data-operator=%q]`, p.operator.msp)))); err != nil {
+		t.Errorf("the use of %s's datasets by operator lacks %s: %v", p.health.msp, p.operator.msp, err)
 	}
 }
 

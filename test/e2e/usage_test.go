@@ -25,6 +25,7 @@ func TestUsageStatements(t *testing.T) {
 	}
 	for _, c := range []phase{
 		{"the provider reads its dataset's use", r.providerReads},
+		{"the provider reads its datasets' use by grant and operator", r.providerReadsByGrant},
 		{"the holder reads its grant's use", r.holderReads},
 		{"the regulator reads every grant's", r.regulatorReads},
 		{"others are refused", r.refusals},
@@ -94,6 +95,33 @@ func (r usageRun) providerReads(t *testing.T) {
 	if len(s.Rows) != 1 || s.Rows[0].Period != ledger.UsageDayOf(r.usable)[:7] || s.Totals != (ledger.UsageTotals{Records: 10, Calls: 1, Receipts: 1}) {
 		t.Errorf("market's statement of %s: got %+v, want one month of 10 records in 1 receipt", r.loans, s)
 	}
+}
+
+// providerReadsByGrant: each provider reads the use of its own datasets
+// by grant and by operator, counting only the receipts that used them —
+// health all three, market r2 alone — without reading the grant's own
+// statement (refused above and below).
+func (r usageRun) providerReadsByGrant(t *testing.T) {
+	var s ledger.UsageStatement
+	r.get(t, r.health, r.statementPath("grant", "day", "")+"&provider="+r.health.msp, &s)
+	r.wantRow(t, "health", s, r.grant, 25, 3)
+	r.get(t, r.market, r.statementPath("grant", "day", r.grant)+"&provider="+r.market.msp, &s)
+	r.wantRow(t, "market", s, r.grant, 10, 1)
+	if len(s.Rows) != 1 || s.Provider != r.market.msp {
+		t.Errorf("market's use of its datasets by %s: got %+v, want its one row", r.grant, s)
+	}
+	// By operator the grant's use is among the operator's other grants
+	// over market's datasets on this network: at least r2's.
+	r.get(t, r.market, r.statementPath("operator", "day", r.operator.msp)+"&provider="+r.market.msp, &s)
+	if len(s.Rows) != 1 || s.Rows[0].Key != r.operator.msp || s.Rows[0].Records < 10 || s.Rows[0].Receipts < 1 {
+		t.Errorf("market's use of its datasets by operator %s: got %+v, want one row of at least r2's 10 records", r.operator.msp, s)
+	}
+	wantAPIError(t, r.operator.do(t, apiRequest{method: http.MethodGet, path: r.statementPath("grant", "day", "") + "&provider=" + r.health.msp}),
+		http.StatusForbidden, "forbidden", "", fmt.Sprintf("the use of provider %s's datasets by grant is read by that provider", r.health.msp))
+	wantAPIError(t, r.market.do(t, apiRequest{method: http.MethodGet, path: r.statementPath("operator", "day", "") + "&provider=" + r.health.msp}),
+		http.StatusForbidden, "forbidden", "", fmt.Sprintf("the use of provider %s's datasets by operator is read by that provider", r.health.msp))
+	wantAPIError(t, r.health.do(t, apiRequest{method: http.MethodGet, path: r.statementPath("dataset", "day", r.visits) + "&provider=" + r.health.msp}),
+		http.StatusBadRequest, "invalid", "provider", "restricts a statement by grant or by operator")
 }
 
 func (r usageRun) holderReads(t *testing.T) {

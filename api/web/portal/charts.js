@@ -1,5 +1,5 @@
-// Small SVG drawings built with the DOM: a bar chart of use per day and a
-// gauge of a quota. No library; text is set as text, never parsed.
+// Small SVG drawings built with the DOM: bar charts of use per day (whole,
+// or stacked by grant) and a gauge of a quota. No library; text is set as text, never parsed.
 
 // svgNS is the SVG namespace, as the HTML parser gives it to an <svg>.
 export const svgNS = new DOMParser().parseFromString("<svg></svg>", "text/html").body.firstChild.namespaceURI;
@@ -38,6 +38,52 @@ export function barChart(rows, caption) {
     if (rows.length <= 12 || i % Math.ceil(rows.length / 12) === 0) text(s, x + step * 0.35, h - bottom + 14, r.label, "tick middle");
   });
   return s;
+}
+
+// stackedChart draws one bar per period, stacked by series: series are
+// { label, values } with one value per period (labels). Each part has its
+// series' label and value as a tooltip; legend lists the series by colour.
+// Colours repeat after the six the style sheet gives (s0–s5).
+export function stackedChart(labels, series, caption) {
+  const w = Math.max(320, labels.length * 16 + 60), h = 170, left = 44, bottom = 36, top = 12;
+  const s = el("svg", { viewBox: `0 0 ${w} ${h}`, class: "chart stacked", role: "img", "aria-label": caption });
+  el("title", {}, s).textContent = caption;
+  const sums = labels.map((_, i) => series.reduce((n, x) => n + (x.values[i] || 0), 0));
+  const max = Math.max(1, ...sums);
+  const plotH = h - top - bottom;
+  el("line", { x1: left, y1: top + plotH, x2: w - 8, y2: top + plotH, class: "axis" }, s);
+  text(s, left - 6, top + 8, String(max), "tick end");
+  text(s, left - 6, top + plotH, "0", "tick end");
+  const step = (w - left - 8) / Math.max(labels.length, 1);
+  labels.forEach((l, i) => {
+    const x = left + i * step + step * 0.15;
+    let y = top + plotH;
+    series.forEach((x0, k) => {
+      const v = x0.values[i] || 0;
+      if (v === 0) return;
+      const bh = (v / max) * plotH;
+      y -= bh;
+      const part = el("rect", { x, y, width: step * 0.7, height: Math.max(bh, 0.5), class: "part s" + (k % 6) }, s);
+      el("title", {}, part).textContent = l + " · " + x0.label + ": " + v;
+    });
+    if (labels.length <= 12 || i % Math.ceil(labels.length / 12) === 0) text(s, x + step * 0.35, h - bottom + 14, l, "tick middle");
+  });
+  return s;
+}
+
+// legend lists series labels beside a swatch of their colour in a
+// stackedChart.
+export function legend(series) {
+  const ul = document.createElement("ul");
+  ul.className = "legend";
+  series.forEach((x, k) => {
+    const li = document.createElement("li");
+    const sw = el("svg", { viewBox: "0 0 10 10", class: "swatch", "aria-hidden": "true" }, li);
+    el("rect", { x: 0, y: 0, width: 10, height: 10, class: "part s" + (k % 6) }, sw);
+    li.appendChild(document.createTextNode(" " + x.label));
+    ul.appendChild(li);
+  });
+  return ul;
 }
 
 // gauge draws how much of a quota is used: an arc and the share.

@@ -5,7 +5,7 @@
 
 import { get, post, list } from "./api.js";
 import { t, label, beijingTime } from "./i18n.js";
-import { barChart, gauge } from "./charts.js";
+import { barChart, gauge, stackedChart, legend } from "./charts.js";
 import { h, clear, showError } from "./dom.js";
 
 const enc = encodeURIComponent;
@@ -212,10 +212,63 @@ function provider(root, ctx) {
       const r = byDay.get(day(d));
       rows.push({ label: day(d).slice(5), value: r ? r.records : 0 });
     }
+    // The same use by grant and by operator: only the receipts that used
+    // this provider's datasets (provider=…), which it reads of every grant.
+    const range = "&period=day&from=" + day(from) + "&to=" + day(to) + "&provider=" + enc(me);
+    const [byGrant, byOperator] = await Promise.all([
+      get("/v1/usage/statements?by=grant" + range), get("/v1/usage/statements?by=operator" + range)]);
+    const grants = new Map();
+    for (const r of byGrant.rows || []) {
+      const g = grants.get(r.key) || { id: r.key, records: 0, calls: 0, receipts: 0, days: new Map() };
+      g.records += r.records; g.calls += r.calls; g.receipts += r.receipts;
+      g.days.set(r.period, r.records);
+      grants.set(r.key, g);
+    }
+    // Each grant's holder, read from the grant (a provider reads the grants
+    // over its datasets).
+    await Promise.all([...grants.values()].map(async (g) => {
+      try { g.holder = (await get("/v1/grants/" + enc(g.id))).holder; } catch { g.holder = ""; }
+    }));
+    const labels = rows.map((r) => r.label);
+    const dayKeys = [];
+    for (let d = new Date(from); d <= to; d = new Date(d.getTime() + 86400000)) dayKeys.push(day(d));
+    const series = [...grants.values()].map((g) => ({
+      label: g.id + (g.holder ? "（" + g.holder + "）" : ""), values: dayKeys.map((k) => g.days.get(k) || 0) }));
     clear(body);
     body.appendChild(barChart(rows, t("usage.chart", { org: me })));
     const tot = st.totals || {};
     body.appendChild(h("p", { class: "totals" }, t("usage.totals", { records: tot.records || 0, calls: tot.calls || 0, receipts: tot.receipts || 0 })));
+    body.appendChild(h("h3", {}, t("usage.byGrant")));
+    if (series.length === 0) {
+      body.appendChild(h("p", { class: "muted empty" }, t("common.none")));
+      return;
+    }
+    body.appendChild(h("div", { class: "by-grant" },
+      stackedChart(labels, series, t("usage.chartByGrant", { org: me })), legend(series)));
+    const sub = h("div", { class: "usage-by-grant" });
+    body.appendChild(sub);
+    table(sub, [
+      { key: "col.grant", cell: (g) => g.id, cls: "id" },
+      { key: "col.holder", cell: (g) => g.holder },
+      { key: "col.records", cell: (g) => String(g.records) },
+      { key: "col.calls", cell: (g) => String(g.calls) },
+      { key: "col.receipts", cell: (g) => String(g.receipts) },
+    ], [...grants.values()], (g) => ({ "data-grant": g.id }));
+    const ops = new Map();
+    for (const r of byOperator.rows || []) {
+      const o = ops.get(r.key) || { id: r.key, records: 0, calls: 0, receipts: 0 };
+      o.records += r.records; o.calls += r.calls; o.receipts += r.receipts;
+      ops.set(r.key, o);
+    }
+    body.appendChild(h("h3", {}, t("usage.byOperator")));
+    const opsBox = h("div", { class: "usage-by-operator" });
+    body.appendChild(opsBox);
+    table(opsBox, [
+      { key: "col.operator", cell: (o) => o.id, cls: "id" },
+      { key: "col.records", cell: (o) => String(o.records) },
+      { key: "col.calls", cell: (o) => String(o.calls) },
+      { key: "col.receipts", cell: (o) => String(o.receipts) },
+    ], [...ops.values()], (o) => ({ "data-operator": o.id }));
   });
   section(root, "my-datasets", "inbox.myDatasets", async (body) => {
     const items = await list("/v1/datasets?owner=" + enc(me));
