@@ -44,6 +44,7 @@ func TestPortal(t *testing.T) {
 		phase{"agreement signed by both", p.sign},
 		phase{"attestor and receipts", p.receiptsThroughAPI},
 		phase{"the platform's inbox shows its anchoring backlog", p.anchoringInPortal},
+		phase{"the operator's inbox shows its quota used and its receipts", p.operatorInboxInPortal},
 		phase{"product reviewed and listed", p.productThroughAPI},
 		phase{"the regulator's provenance graph and a proof checked", p.provenanceInPortal},
 		phase{"the provider's inbox, desktop and phone", p.providerInboxInPortal},
@@ -344,6 +345,49 @@ func (p *apiProcess) providerUseByGrantInPortal(t *testing.T, ctx context.Contex
 	}
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(sel(fmt.Sprintf(`#usage .usage-by-operator tr[data-operator=%q]`, p.operator.msp)))); err != nil {
 		t.Errorf("the use of %s's datasets by operator lacks %s: %v", p.health.msp, p.operator.msp, err)
+	}
+}
+
+// operatorInboxInPortal: the operator's inbox shows the run's grant with
+// its quota used as the ledger counts it, and the grant's receipts, each
+// as the ledger records it.
+func (p *apiProcess) operatorInboxInPortal(t *testing.T) {
+	ctx := signIn(t, p.operator, 1280, 800)
+	gauge := fmt.Sprintf(`#my-grants figure[data-grant=%q]`, p.grant)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(sel(gauge)), chromedp.WaitVisible(sel("#my-receipts tr[data-receipt]"))); err != nil {
+		t.Fatalf("the operator's inbox: %v", err)
+	}
+	var used ledger.Usage
+	p.get(t, p.operator, "/v1/grants/"+p.grant+"/usage", &used)
+	shown := evalJS[string](t, ctx, fmt.Sprintf(`document.querySelector('%s svg.gauge').textContent`, gauge))
+	if want := fmt.Sprintf("%d / 1000", used.Records); !strings.Contains(shown, want) {
+		t.Errorf("the records gauge of %s shows %q, want %q (the ledger's usage)", p.grant, shown, want)
+	}
+	var page ledger.ReceiptPage
+	p.get(t, p.operator, "/v1/receipts?grant="+p.grant+"&pageSize=100", &page)
+	if len(page.Items) == 0 {
+		t.Fatalf("the ledger holds no receipt of %s", p.grant)
+	}
+	rows := evalJS[[][]string](t, ctx, `Array.from(document.querySelectorAll("#my-receipts tr[data-receipt]")).map(tr => [tr.dataset.receipt, tr.children[1].textContent, tr.children[3].textContent])`)
+	// The newest 20 of every grant the operator holds: the run's grant's
+	// receipts are the newest, the other tests' grants older.
+	byID := map[string]ledger.Receipt{}
+	for _, r := range page.Items {
+		byID[r.ID] = r
+	}
+	mine := 0
+	for _, row := range rows {
+		if row[1] != p.grant {
+			continue
+		}
+		mine++
+		r, ok := byID[row[0]]
+		if !ok || row[2] != strconv.FormatUint(r.Records, 10) {
+			t.Errorf("the inbox's receipt %q: not the ledger's %+v", row, r)
+		}
+	}
+	if want := min(len(page.Items), 20); mine != want || len(rows) > 20 {
+		t.Errorf("the operator's inbox lists %d receipts, %d of %s; want at most 20, %d of them the ledger's receipts of %s", len(rows), mine, p.grant, want, p.grant)
 	}
 }
 

@@ -302,10 +302,19 @@ function provider(root, ctx) {
 
 // ---- an operator (授权运营单位) or a developer (开发利用主体)
 
+// grantsInForce are the holder's grants active or suspended, the newest
+// twelve (by when they were created).
+async function grantsInForce(me) {
+  return (await list("/v1/grants?holder=" + enc(me)))
+    .filter((g) => g.status === "active" || g.status === "suspended")
+    .sort((a, b) => ((b.created && b.created.time) || "").localeCompare((a.created && a.created.time) || ""))
+    .slice(0, 12);
+}
+
 function holder(root, ctx) {
   const me = ctx.me.caller.msp;
   section(root, "my-grants", "inbox.myGrants", async (body) => {
-    const grants = (await list("/v1/grants?holder=" + enc(me))).filter((g) => g.status === "active" || g.status === "suspended").slice(0, 12);
+    const grants = await grantsInForce(me);
     clear(body);
     if (!grants.length) {
       body.appendChild(h("p", { class: "muted empty" }, t("common.none")));
@@ -321,6 +330,22 @@ function holder(root, ctx) {
         h("figcaption", {}, h("code", {}, g.id), " · " + label("status", g.status) + " · " + t("usage.recordsCalls"))));
     }
   }, true);
+  section(root, "my-receipts", "inbox.myReceipts", async (body) => {
+    // The newest receipts of its grants in force: each grant's last page,
+    // newest first across them.
+    const grants = await grantsInForce(me);
+    const pages = await Promise.all(grants.map((g) => list("/v1/receipts?grant=" + enc(g.id), 100)));
+    const items = pages.flat().sort((a, b) => (b.recorded && b.recorded.time || "").localeCompare(a.recorded && a.recorded.time || "")).slice(0, 20);
+    table(body, [
+      { key: "col.id", cell: (r) => r.id, cls: "id" },
+      { key: "col.grant", cell: (r) => r.grantId, cls: "id" },
+      { key: "col.datasets", cell: (r) => ids((r.datasets || []).map((d) => d.id)) },
+      { key: "col.records", cell: (r) => String(r.records) },
+      { key: "col.used", cell: (r) => beijingTime(r.time) },
+      { key: "col.batch", cell: (r) => r.batchId },
+      { key: "col.recorded", cell: (r) => beijingTime(r.recorded && r.recorded.time) },
+    ], items, (r) => ({ "data-receipt": r.id }));
+  });
   section(root, "my-agreements", "inbox.agreementsToSign", async (body) => {
     const items = (await list("/v1/agreements?operator=" + enc(me))).filter((a) => a.status === "proposed" && !(a.operatorSigned && a.operatorSigned.txId));
     agreementsTable(ctx, body, items);
