@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -354,20 +355,23 @@ func TestKilledAtRandomMoments(t *testing.T) {
 			<-make(chan struct{})
 			return nil
 		}
+		// The hooks are set under the fake's lock: a batcher of an earlier
+		// round, abandoned mid-call as a killed process, may still be
+		// reading them.
 		switch rng.IntN(4) {
 		case 0:
-			f.before = func(ledger.BatchRequest) error { return kill() }
+			f.setHooks(func(ledger.BatchRequest) error { return kill() }, nil)
 		case 1:
-			f.after = func(ledger.BatchRequest) error { return kill() }
+			f.setHooks(nil, func(ledger.BatchRequest) error { return kill() })
 		case 2:
-			left := 1
-			f.after = func(ledger.BatchRequest) error {
-				if left > 0 {
-					left--
+			var left atomic.Int32
+			left.Store(1)
+			f.setHooks(nil, func(ledger.BatchRequest) error {
+				if left.Add(-1) >= 0 {
 					return unavailable("answer lost")
 				}
 				return nil
-			}
+			})
 		}
 		b := newTestBatcher(t, l, f, 1+rng.IntN(16), time.Millisecond)
 		ctx, cancel := context.WithCancel(t.Context())
@@ -380,7 +384,7 @@ func TestKilledAtRandomMoments(t *testing.T) {
 			t.Fatalf("round %d: the batcher stopped: %v", round, err)
 		}
 		cancel()
-		l = reopen(t, l, path, func() { f.before, f.after = nil, nil })
+		l = reopen(t, l, path, func() { f.setHooks(nil, nil) })
 	}
 	b := newTestBatcher(t, l, f, 500, time.Millisecond)
 	if err := runUntil(t, b, allSettled(l)); err != nil {

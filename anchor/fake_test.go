@@ -94,6 +94,13 @@ func newFakeLedger() *fakeLedger {
 	return &fakeLedger{batches: map[string]*ledger.Batch{}, accepted: map[string]int{}, submits: map[string]int{}, refuse: map[string]string{}}
 }
 
+// setHooks sets before and after under the fake's lock.
+func (f *fakeLedger) setHooks(before, after func(ledger.BatchRequest) error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.before, f.after = before, after
+}
+
 func (f *fakeLedger) SubmitReceiptBatch(ctx context.Context, req ledger.BatchRequest) (*ledger.Batch, error) {
 	f.mu.Lock()
 	f.submits[req.ID]++
