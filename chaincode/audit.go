@@ -3,6 +3,7 @@ package chaincode
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -137,6 +138,12 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 			Datasets: map[string]*ledger.Dataset{}, Providers: map[string]*ledger.Participant{},
 			Incidents: map[string]*ledger.Incident{},
 		}
+		// The path is read a step at a time, each step's keys in one
+		// request: the receipts; then, a generation of grants at a time,
+		// the grants, their datasets and the datasets' owners.
+		if err := tx.prefetch(typeReceipt, p.Receipts); err != nil {
+			return err
+		}
 		grantIDs := slices.Clone(p.Grants)
 		for _, id := range p.Receipts {
 			r, err := get[ledger.Receipt](tx, typeReceipt, id)
@@ -149,44 +156,35 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 			}
 		}
 		for len(grantIDs) > 0 {
-			id := grantIDs[0]
-			grantIDs = grantIDs[1:]
-			if _, done := in.Grants[id]; done {
-				continue
-			}
-			g, err := getGrant(tx, id)
-			if err != nil {
+			if err := tx.readGrantsAhead(grantIDs); err != nil {
 				return err
 			}
-			if g == nil {
-				continue
-			}
-			in.Grants[id] = g
-			if g.ParentID != "" {
-				grantIDs = append(grantIDs, g.ParentID)
-			}
-			for _, d := range g.Scope.Datasets {
-				if _, done := in.Datasets[d.ID]; done {
+			var parents, datasets []string
+			for _, id := range grantIDs {
+				if _, done := in.Grants[id]; done {
 					continue
 				}
-				ds, err := get[ledger.Dataset](tx, typeDataset, d.ID)
+				g, err := getGrant(tx, id)
 				if err != nil {
 					return err
 				}
-				if ds == nil {
+				if g == nil {
 					continue
 				}
-				in.Datasets[d.ID] = ds
-				if _, done := in.Providers[ds.Owner]; !done {
-					pr, err := get[ledger.Participant](tx, typeParticipant, ds.Owner)
-					if err != nil {
-						return err
-					}
-					if pr != nil {
-						in.Providers[ds.Owner] = pr
+				in.Grants[id] = g
+				if g.ParentID != "" {
+					parents = append(parents, g.ParentID)
+				}
+				for _, d := range g.Scope.Datasets {
+					if _, done := in.Datasets[d.ID]; !done && !slices.Contains(datasets, d.ID) {
+						datasets = append(datasets, d.ID)
 					}
 				}
 			}
+			if err := tx.providersOf(datasets, in); err != nil {
+				return err
+			}
+			grantIDs = parents
 		}
 		for id, g := range in.Grants {
 			if g.ParentID != "" {
@@ -442,9 +440,50 @@ func (tx *txn) exists(objectType, id string) (bool, error) {
 	return true, nil
 }
 
+// providersOf adds to in the datasets of ids and their owners, reading
+// each in one request.
+func (tx *txn) providersOf(ids []string, in ledger.ProvenanceInputs) error {
+	if err := tx.prefetch(typeDataset, ids); err != nil {
+		return err
+	}
+	var owners []string
+	for _, id := range ids {
+		ds, err := get[ledger.Dataset](tx, typeDataset, id)
+		if err != nil {
+			return err
+		}
+		if ds == nil {
+			continue
+		}
+		in.Datasets[id] = ds
+		if _, done := in.Providers[ds.Owner]; !done {
+			owners = append(owners, ds.Owner)
+		}
+	}
+	if err := tx.prefetch(typeParticipant, owners); err != nil {
+		return err
+	}
+	for _, msp := range owners {
+		if _, done := in.Providers[msp]; done {
+			continue
+		}
+		pr, err := get[ledger.Participant](tx, typeParticipant, msp)
+		if err != nil {
+			return err
+		}
+		if pr != nil {
+			in.Providers[msp] = pr
+		}
+	}
+	return nil
+}
+
 // incidentsOnPath adds to in the incidents reported on its grants, datasets
 // and receipts' attestors that the caller may read: the provenance of a
-// listed product is public, an incident is not.
+// listed product is public, an incident is not. It reads the marks of
+// every subject of the path in one request (typeIncidentMark) and scans
+// the incidents of the marked ones alone: most subjects have none, and
+// each scan is a range query and its close, two round trips to the peer.
 func (tx *txn) incidentsOnPath(in ledger.ProvenanceInputs) error {
 	subjects := map[ledger.IncidentSubject][]string{
 		ledger.IncidentOnGrant:   slices.Collect(maps.Keys(in.Grants)),
@@ -455,17 +494,44 @@ func (tx *txn) incidentsOnPath(in ledger.ProvenanceInputs) error {
 			subjects[ledger.IncidentOnAttestor] = append(subjects[ledger.IncidentOnAttestor], r.Attestor)
 		}
 	}
-	for typ, ids := range subjects {
+	type subject struct {
+		typ     ledger.IncidentSubject
+		id, key string
+	}
+	var path []subject
+	for _, typ := range []ledger.IncidentSubject{ledger.IncidentOnGrant, ledger.IncidentOnDataset, ledger.IncidentOnAttestor} {
+		ids := subjects[typ]
 		slices.Sort(ids)
 		for _, id := range ids {
-			found, err := scan[ledger.Incident](tx, typeIncident, string(typ), id)
+			k, err := tx.incidentMarkKey(typ, id)
 			if err != nil {
 				return err
 			}
-			for _, inc := range found {
-				if inc.VisibleTo(tx.caller) {
-					in.Incidents[inc.ID] = inc
-				}
+			path = append(path, subject{typ, id, k})
+		}
+	}
+	keys := make([]string, len(path))
+	for i, s := range path {
+		keys[i] = s.key
+	}
+	if err := tx.readAhead(keys); err != nil {
+		return fmt.Errorf("read the incident marks of the path: %w", err)
+	}
+	for _, s := range path {
+		mark, err := tx.state(s.key)
+		if err != nil {
+			return fmt.Errorf("read the incident mark of %s %s: %w", s.typ, s.id, err)
+		}
+		if mark == nil {
+			continue
+		}
+		found, err := scan[ledger.Incident](tx, typeIncident, string(s.typ), s.id)
+		if err != nil {
+			return err
+		}
+		for _, inc := range found {
+			if inc.VisibleTo(tx.caller) {
+				in.Incidents[inc.ID] = inc
 			}
 		}
 	}

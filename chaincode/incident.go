@@ -1,6 +1,8 @@
 package chaincode
 
 import (
+	"fmt"
+
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/grantledger/grantledger/ledger"
@@ -31,7 +33,7 @@ func (c *Contract) ReportIncident(ctx contractapi.TransactionContextInterface, r
 		if err != nil {
 			return err
 		}
-		if err := put(tx, typeIncident, inc.ID, inc); err != nil {
+		if err := tx.putIncident(inc); err != nil {
 			return err
 		}
 		tx.emit(typeIncident, inc.ID, "reported")
@@ -121,7 +123,7 @@ func (c *Contract) DecideIncident(ctx contractapi.TransactionContextInterface, r
 		if err != nil {
 			return err
 		}
-		if err := put(tx, typeIncident, inc.ID, inc); err != nil {
+		if err := tx.putIncident(inc); err != nil {
 			return err
 		}
 		tx.emit(typeIncident, inc.ID, string(inc.Status), related...)
@@ -143,7 +145,7 @@ func (c *Contract) CloseIncident(ctx contractapi.TransactionContextInterface, id
 		if err := inc.Close(tx.caller, reportDigest, tx.stamp); err != nil {
 			return err
 		}
-		if err := put(tx, typeIncident, inc.ID, inc); err != nil {
+		if err := tx.putIncident(inc); err != nil {
 			return err
 		}
 		tx.emit(typeIncident, inc.ID, "closed")
@@ -192,4 +194,31 @@ func (c *Contract) QueryIncidents(ctx contractapi.TransactionContextInterface, q
 		return err
 	})
 	return result(out, err)
+}
+
+// putIncident writes an incident and marks its subject (typeIncidentMark),
+// so that a provenance finds the incidents of its path without scanning
+// the subjects that have none. The mark is written without being read: two
+// reports on one subject do not conflict over it, and the value written is
+// always the same.
+func (tx *txn) putIncident(inc *ledger.Incident) error {
+	if err := put(tx, typeIncident, inc.ID, inc); err != nil {
+		return err
+	}
+	k, err := tx.incidentMarkKey(inc.SubjectType, inc.SubjectID)
+	if err != nil {
+		return err
+	}
+	if err := tx.ctx.GetStub().PutState(k, indexMarker); err != nil {
+		return fmt.Errorf("mark %s %s as a subject of incidents: %w", inc.SubjectType, inc.SubjectID, err)
+	}
+	return nil
+}
+
+func (tx *txn) incidentMarkKey(typ ledger.IncidentSubject, id string) (string, error) {
+	k, err := tx.ctx.GetStub().CreateCompositeKey(typeIncidentMark, []string{string(typ), id})
+	if err != nil {
+		return "", ledger.Invalid("subjectId", "%q cannot be used in a key: %s", id, err.Error())
+	}
+	return k, nil
 }

@@ -202,26 +202,45 @@ func (c *Contract) changeProductAs(ctx contractapi.TransactionContextInterface, 
 }
 
 // lineageOf loads the grants of a product's lineage and their parents,
-// each with its status record, by ID.
+// each with its status record, by ID: the grants, then their parents, each
+// generation read in one request (readGrantsAhead).
 func (tx *txn) lineageOf(p *ledger.Product) (map[string]*ledger.Grant, error) {
 	grants := map[string]*ledger.Grant{}
-	ids := append([]string(nil), p.Grants...)
-	for len(ids) > 0 {
-		id := ids[0]
-		ids = ids[1:]
-		if _, done := grants[id]; done {
-			continue
-		}
-		g, err := getGrant(tx, id)
-		if err != nil {
+	for ids := p.Grants; len(ids) > 0; {
+		if err := tx.readGrantsAhead(ids); err != nil {
 			return nil, err
 		}
-		grants[id] = g
-		if g != nil && g.ParentID != "" {
-			ids = append(ids, g.ParentID)
+		var parents []string
+		for _, id := range ids {
+			if _, done := grants[id]; done {
+				continue
+			}
+			g, err := getGrant(tx, id)
+			if err != nil {
+				return nil, err
+			}
+			grants[id] = g
+			if g != nil && g.ParentID != "" {
+				parents = append(parents, g.ParentID)
+			}
 		}
+		ids = parents
 	}
 	return grants, nil
+}
+
+// readGrantsAhead reads grants with their status records ahead
+// (readAhead), for getGrant to find.
+func (tx *txn) readGrantsAhead(ids []string) error {
+	keys := make([]string, 0, 2*len(ids))
+	for _, id := range ids {
+		for _, typ := range []string{typeGrant, typeGrantStatus} {
+			if k, err := tx.key(typ, id); err == nil {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return tx.readAhead(keys)
 }
 
 // productView sets a product as its lineage stands now (ledger

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -80,13 +81,78 @@ func (rs *receiptState) usage(id string) (*ledger.Usage, error) {
 	return u, nil
 }
 
-// accept loads what a receipt is checked against and lets the ledger decide.
-func (rs *receiptState) accept(field string, req ledger.ReceiptRequest) (*ledger.Receipt, error) {
-	signed, err := ledger.OpenReceipt(field, req)
-	if err != nil {
-		return nil, err
+// readInputs reads ahead (readAhead) what the opened receipts (signed)
+// are checked against, so that accept finds it there: in one request to
+// the peer, what the receipts name (each receipt's own key, for a replay;
+// its attestor; its grant with its status record, usage row, fee schedule
+// and row of the day of use); then in a second one what their grants name
+// (the holder; a sub-grant's parent with its status record and usage row,
+// and the parent's holder). It reads the keys accept reads, plus, for a
+// receipt accept refuses early, the rows of its grant it would not have
+// come to: reading more may add a conflict, never hide one. The
+// agreements of a grant stay a range read (agreementsOf): a range is
+// validated for phantoms at commit, a list of keys would not be. receiptIDs
+// are the keys of replay checks, of every receipt sent, opened or not.
+func (rs *receiptState) readInputs(receiptIDs []string, signed []*ledger.SignedStatement) error {
+	tx := rs.tx
+	var keys []string
+	add := func(typ, id string) {
+		if k, err := tx.key(typ, id); err == nil {
+			keys = append(keys, k)
+		}
 	}
+	for _, id := range receiptIDs {
+		add(typeReceipt, id)
+	}
+	var grants []string
+	for _, s := range signed {
+		if s == nil {
+			continue
+		}
+		add(typeAttestor, s.Signer)
+		id := s.Statement.GrantID
+		if !slices.Contains(grants, id) {
+			grants = append(grants, id)
+			add(typeGrant, id)
+			add(typeGrantStatus, id)
+			add(typeUsage, id)
+			add(typeFeeSchedule, id)
+		}
+		if k, err := tx.usageDayKey(id, ledger.UsageDayOf(time.Unix(s.Statement.Time, 0))); err == nil {
+			keys = append(keys, k)
+		}
+	}
+	if err := tx.readAhead(keys); err != nil {
+		return fmt.Errorf("read the receipts' inputs: %w", err)
+	}
+	keys = keys[:0]
+	for _, id := range grants {
+		g, err := get[ledger.Grant](tx, typeGrant, id)
+		if err != nil {
+			return err
+		}
+		if g == nil {
+			continue
+		}
+		add(typeParticipant, g.Holder)
+		if g.ParentID != "" {
+			add(typeParticipant, g.ParentHolder)
+			add(typeGrant, g.ParentID)
+			add(typeGrantStatus, g.ParentID)
+			add(typeUsage, g.ParentID)
+		}
+	}
+	if err := tx.readAhead(keys); err != nil {
+		return fmt.Errorf("read the receipts' grants' inputs: %w", err)
+	}
+	return nil
+}
+
+// accept loads what an opened receipt is checked against and lets the
+// ledger decide.
+func (rs *receiptState) accept(signed *ledger.SignedStatement) (*ledger.Receipt, error) {
 	in := ledger.ReceiptInputs{}
+	var err error
 	if in.Existing, err = get[ledger.Receipt](rs.tx, typeReceipt, signed.Statement.ReceiptID); err != nil {
 		return nil, err
 	}
@@ -173,8 +239,15 @@ func (c *Contract) SubmitReceipt(ctx contractapi.TransactionContextInterface, re
 			return err
 		}
 		tx.named("submit receipt", req.Statement.ReceiptID)
+		signed, err := ledger.OpenReceipt("", req)
+		if err != nil {
+			return err
+		}
 		rs := newReceiptState(tx)
-		r, err := rs.accept("", req)
+		if err := rs.readInputs([]string{req.Statement.ReceiptID}, []*ledger.SignedStatement{signed}); err != nil {
+			return err
+		}
+		r, err := rs.accept(signed)
 		if err != nil {
 			return err
 		}
@@ -201,19 +274,31 @@ func (c *Contract) SubmitReceipt(ctx contractapi.TransactionContextInterface, re
 // would (statement…), since its caller sent it alone.
 func (rs *receiptState) decide(reqs []ledger.ReceiptRequest, inBatch bool) ([]ledger.Decided, error) {
 	ids := make([]string, len(reqs))
+	signed := make([]*ledger.SignedStatement, len(reqs))
+	refused := make([]error, len(reqs))
 	for i, r := range reqs {
 		ids[i] = r.Statement.ReceiptID
-	}
-	if err := rs.tx.prefetch(typeReceipt, ids); err != nil {
-		return nil, err
-	}
-	decided := make([]ledger.Decided, len(reqs))
-	for i, r := range reqs {
 		field := ""
 		if inBatch {
 			field = fmt.Sprintf("receipts[%d]", i)
 		}
-		rec, err := rs.accept(field, r)
+		// A receipt that does not open (its form, its signature) is
+		// refused by a rule: that is its decision.
+		signed[i], refused[i] = ledger.OpenReceipt(field, r)
+	}
+	if err := rs.readInputs(ids, signed); err != nil {
+		return nil, err
+	}
+	decided := make([]ledger.Decided, len(reqs))
+	for i, r := range reqs {
+		if refused[i] != nil {
+			if ledger.Kind(refused[i]) == nil {
+				return nil, fmt.Errorf("receipts[%d] (%s): %w", i, r.Statement.ReceiptID, refused[i])
+			}
+			decided[i] = ledger.Decided{ReceiptID: r.Statement.ReceiptID, Err: refused[i]}
+			continue
+		}
+		rec, err := rs.accept(signed[i])
 		if err != nil && ledger.Kind(err) == nil {
 			return nil, fmt.Errorf("receipts[%d] (%s): %w", i, r.Statement.ReceiptID, err)
 		}

@@ -32,6 +32,13 @@ const (
 	typeBatch       = "batch"
 	typeProduct     = "product"
 	typeIncident    = "incident"
+	// typeIncidentMark marks a subject of incidents: the key
+	// (typeIncidentMark, subject type, subject ID) — grant, dataset or
+	// attestor — holds indexMarker once an incident on that subject is
+	// written (putIncident), and is never deleted (a closed incident still
+	// shows). A provenance reads the marks of its whole path in one
+	// request and scans the incidents of the marked subjects alone.
+	typeIncidentMark = "incidentmark"
 	// typeDataRequest holds data requests (公共数据需求申请).
 	typeDataRequest = "datarequest"
 	// Fees (平台使用费) and benefit sharing (收益分配): a grant's fee
@@ -181,11 +188,9 @@ func get[T any](tx *txn, typ, id string) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, ok := tx.read[k]
-	if !ok {
-		if raw, err = tx.ctx.GetStub().GetState(k); err != nil {
-			return nil, fmt.Errorf("read %s %s: %w", typ, id, err)
-		}
+	raw, err := tx.state(k)
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s: %w", typ, id, err)
 	}
 	if raw == nil {
 		return nil, nil
@@ -206,11 +211,31 @@ func load[T any](tx *txn, typ, id string) (*T, error) {
 	return v, err
 }
 
-// prefetch reads the objects of type typ with the given IDs in one request
-// to the peer (as many as it takes: the shim splits long lists), for get
-// to find: a batch of receipts reads each receipt's key twice (is it a
-// replay? what index entries had it?), thousands of round trips otherwise.
-// IDs that make no key are left for get to refuse.
+// state returns the world-state value of a key: as read before in the
+// transaction (by state or readAhead), else from the peer. A simulation
+// sees the committed state of its start throughout and never its own
+// writes, so a key read twice reads the same: the second time needs no
+// round trip to the peer (a put reads the object it replaces; an event's
+// audience reads the grants the transaction checked).
+func (tx *txn) state(key string) ([]byte, error) {
+	if raw, ok := tx.read[key]; ok {
+		return raw, nil
+	}
+	raw, err := tx.ctx.GetStub().GetState(key)
+	if err != nil {
+		return nil, err
+	}
+	if tx.read == nil {
+		tx.read = map[string][]byte{}
+	}
+	tx.read[key] = raw
+	return raw, nil
+}
+
+// prefetch reads the objects of type typ with the given IDs ahead
+// (readAhead), for get to find: a batch of receipts reads each receipt's
+// key twice (is it a replay? what index entries had it?), thousands of
+// round trips otherwise. IDs that make no key are left for get to refuse.
 func (tx *txn) prefetch(typ string, ids []string) error {
 	keys := make([]string, 0, len(ids))
 	for _, id := range ids {
@@ -218,20 +243,49 @@ func (tx *txn) prefetch(typ string, ids []string) error {
 			keys = append(keys, k)
 		}
 	}
-	if len(keys) == 0 {
+	return tx.readAhead(keys)
+}
+
+// readAhead reads keys in one request to the peer (as many as it takes: the
+// shim splits long lists) and keeps their values for state, get and put to
+// find; keys the transaction read already, and repeated ones, are not
+// asked again.
+// Reads are the cost of a transaction on a peer — each is a message to the
+// peer and its answer, whatever its size — so a transaction that knows the
+// keys it will read asks for them together.
+//
+// It reads what GetState would, with the same read set: Fabric's
+// GetMultipleStates (GET_STATE_MULTIPLE) is answered by the peer's
+// transaction simulator (core/ledger/kvledger/txmgmt/txmgr,
+// queryExecutor.GetStateMultipleKeys), which adds every key to the read
+// set with the version it read, as GetState does, so a key read ahead is
+// validated (MVCC) at commit like one read alone. A shim talking to a peer
+// that does not offer it reads the keys one by one with GetState. That
+// simulator answers no values at all when the state database fails, hence
+// the count check.
+func (tx *txn) readAhead(keys []string) error {
+	fresh := make([]string, 0, len(keys))
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if _, done := tx.read[k]; !done && !seen[k] {
+			seen[k] = true
+			fresh = append(fresh, k)
+		}
+	}
+	if len(fresh) == 0 {
 		return nil
 	}
-	values, err := tx.ctx.GetStub().GetMultipleStates(keys...)
+	values, err := tx.ctx.GetStub().GetMultipleStates(fresh...)
 	if err != nil {
-		return fmt.Errorf("read %d %ss: %w", len(keys), typ, err)
+		return fmt.Errorf("read %d keys: %w", len(fresh), err)
 	}
-	if len(values) != len(keys) {
-		return fmt.Errorf("read %d %ss: the peer answered %d values", len(keys), typ, len(values))
+	if len(values) != len(fresh) {
+		return fmt.Errorf("read %d keys: the peer answered %d values", len(fresh), len(values))
 	}
 	if tx.read == nil {
-		tx.read = make(map[string][]byte, len(keys))
+		tx.read = make(map[string][]byte, len(fresh))
 	}
-	for i, k := range keys {
+	for i, k := range fresh {
 		tx.read[k] = values[i]
 	}
 	return nil
@@ -293,14 +347,37 @@ func put[T any](tx *txn, typ, id string, v *T) error {
 
 // scan loads every object of an index value, in ID order. It reads the
 // whole index range, so it is used for small sets inside transactions
-// (reviews of a subject, agreements of a grant, products of a grant).
+// (reviews of a subject, agreements of a grant, products of a grant); the
+// objects the range names are then read together (readAhead).
 func scan[T any](tx *txn, typ, name, value string) ([]*T, error) {
+	ids, err := tx.indexed(typ, name, value)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.prefetch(typ, ids); err != nil {
+		return nil, fmt.Errorf("scan %s by %s: %w", typ, name, err)
+	}
+	var out []*T
+	for _, id := range ids {
+		v, err := get[T](tx, typ, id)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// indexed returns the IDs an index value lists, in ID order.
+func (tx *txn) indexed(typ, name, value string) ([]string, error) {
 	it, err := tx.ctx.GetStub().GetStateByPartialCompositeKey(indexPrefix+typ, []string{name, value})
 	if err != nil {
 		return nil, fmt.Errorf("scan %s by %s: %w", typ, name, err)
 	}
 	defer it.Close()
-	var out []*T
+	var ids []string
 	for it.HasNext() {
 		kv, err := it.Next()
 		if err != nil {
@@ -310,15 +387,9 @@ func scan[T any](tx *txn, typ, name, value string) ([]*T, error) {
 		if err != nil || len(attrs) != 3 {
 			return nil, fmt.Errorf("scan %s by %s: malformed index key %q", typ, name, kv.Key)
 		}
-		v, err := get[T](tx, typ, attrs[2])
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			out = append(out, v)
-		}
+		ids = append(ids, attrs[2])
 	}
-	return out, nil
+	return ids, nil
 }
 
 // page returns one page of objects of typ selected by q, keeping those

@@ -26,8 +26,9 @@ type txn struct {
 	// written holds the objects the transaction wrote, by type and ID,
 	// for the audiences of its event.
 	written map[string]any
-	// read holds world-state values read ahead (prefetch), by key: a
-	// transaction never sees its own writes, so they stay what it reads.
+	// read holds the world-state values the transaction read (state) or
+	// read ahead (readAhead), by key: a transaction never sees its own
+	// writes, so they stay what it reads.
 	read map[string][]byte
 }
 
@@ -42,16 +43,6 @@ func (c *Contract) begin(ctx contractapi.TransactionContextInterface, op string)
 		return nil, err
 	}
 	tx.now = ts
-	raw, err := ctx.GetStub().GetState(configKey)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	if raw == nil {
-		return nil, ledger.Refused("the ledger is not bootstrapped; the authority must run Bootstrap first")
-	}
-	if err := json.Unmarshal(raw, &tx.cfg); err != nil {
-		return nil, fmt.Errorf("decode config: %w", err)
-	}
 	msp, err := ctx.GetClientIdentity().GetMSPID()
 	if err != nil {
 		return nil, fmt.Errorf("read caller MSP ID: %w", err)
@@ -62,6 +53,19 @@ func (c *Contract) begin(ctx contractapi.TransactionContextInterface, op string)
 	}
 	if dec, err := base64.StdEncoding.DecodeString(id); err == nil {
 		id = string(dec)
+	}
+	if err := tx.readCaller(msp, id, c.authorityMSP); err != nil {
+		return nil, err
+	}
+	raw, err := tx.state(configKey)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if raw == nil {
+		return nil, ledger.Refused("the ledger is not bootstrapped; the authority must run Bootstrap first")
+	}
+	if err := json.Unmarshal(raw, &tx.cfg); err != nil {
+		return nil, fmt.Errorf("decode config: %w", err)
 	}
 	var expert *ledger.Expert
 	if ledger.CheckClientIdentity("client", id) == nil {
@@ -78,6 +82,30 @@ func (c *Contract) begin(ctx contractapi.TransactionContextInterface, op string)
 	tx.caller = ledger.ResolveActor(msp, id, tx.cfg.AuthorityMSP, org, expert)
 	tx.stamp = ledger.NewStamp(tx.caller, ctx.GetStub().GetTxID(), tx.now)
 	return tx, nil
+}
+
+// readCaller reads ahead (readAhead), in one request to the peer, the rows
+// begin reads: the configuration, the expert row of the client identity
+// and the participant row of the caller's organisation. The participant
+// row is read by begin for every organisation but the authority's, known
+// from the configuration; it is read ahead unless the caller is the
+// authority this contract service was started with (WithAuthority), which
+// bootstrap made the configuration's, so that the read set stays what
+// begin reads (a service started without it reads the row when begin
+// asks for it).
+func (tx *txn) readCaller(msp, client, authorityMSP string) error {
+	keys := []string{configKey}
+	if ledger.CheckClientIdentity("client", client) == nil {
+		if k, err := tx.key(typeExpert, client); err == nil {
+			keys = append(keys, k)
+		}
+	}
+	if authorityMSP != "" && msp != authorityMSP {
+		if k, err := tx.key(typeParticipant, msp); err == nil {
+			keys = append(keys, k)
+		}
+	}
+	return tx.readAhead(keys)
 }
 
 // submit runs a state-changing transaction: fn decides and writes; on

@@ -36,7 +36,7 @@ func (rs *receiptState) usageDay(g *ledger.Grant, day string) (*ledger.UsageDay,
 	if d, ok := rs.days[k]; ok {
 		return d, nil
 	}
-	raw, err := rs.tx.ctx.GetStub().GetState(k)
+	raw, err := rs.tx.state(k)
 	if err != nil {
 		return nil, fmt.Errorf("read usage of grant %s on %s: %w", g.ID, day, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
@@ -114,6 +115,24 @@ func (tx *Tx) Writes() []string {
 	return keys
 }
 
+// RoundTrips returns how many messages the transaction's simulation sent
+// the peer and waited for the answer to, as the shim and a Fabric peer
+// exchange them: one per GetState, per GetMultipleStates (of up to 1,000
+// keys), per range or history query opened, per further page of 100
+// results, per iterator closed, per private data read, and per write —
+// or per 1,000 writes of a write batch (StartWriteBatch), sent when the
+// transaction ends. On a peer these messages, not the bytes, are what a
+// transaction's reads cost.
+func (tx *Tx) RoundTrips() int { return tx.sim.trips }
+
+// Reads returns the keys in the transaction's read set, sorted: those
+// Commit validates against the versions it read.
+func (tx *Tx) Reads() []string { return slices.Sorted(maps.Keys(tx.sim.reads)) }
+
+// RangeScans returns the key prefixes of the range queries the
+// transaction's simulation opened (paginated or not), in order.
+func (tx *Tx) RangeScans() []string { return slices.Clone(tx.sim.scans) }
+
 // Simulate endorses a call of fn with args by caller (an MSP ID, or
 // user@MSP ID), at the peer's clock, without committing it.
 func (p *Peer) Simulate(caller, fn string, args ...string) *Tx {
@@ -139,6 +158,8 @@ func (p *Peer) SimulateTransient(caller string, transient map[string][]byte, fn 
 	}
 	tx.sim = sim
 	resp := p.cc.Invoke(sim)
+	// The shim sends what the write batch holds once Invoke returns.
+	_ = sim.FinishWriteBatch()
 	tx.Status, tx.Message, tx.Payload, tx.Events = resp.Status, resp.Message, resp.Payload, sim.events
 	return tx
 }

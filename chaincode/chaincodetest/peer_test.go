@@ -2,6 +2,7 @@ package chaincodetest_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,6 +66,25 @@ func (kv) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 		if err := stub.SetStateValidationParameter(k, policy); err != nil {
 			return shim.Error(err.Error())
 		}
+	case "getmany":
+		// getmany k...: read the keys in one request, then write two
+		// keys through a write batch.
+		keys := make([]string, len(args))
+		for i, a := range args {
+			keys[i], _ = stub.CreateCompositeKey("kv", []string{a})
+		}
+		stub.StartWriteBatch()
+		values, err := stub.GetMultipleStates(keys...)
+		if err != nil {
+			return shim.Error(err.Error())
+		}
+		if err := stub.PutState("seen", []byte(fmt.Sprint(len(values)))); err != nil {
+			return shim.Error(err.Error())
+		}
+		if err := stub.PutState("seen-too", []byte("y")); err != nil {
+			return shim.Error(err.Error())
+		}
+		return shim.Success([]byte(fmt.Sprintf("%q", values)))
 	case "private":
 		if _, err := stub.GetPrivateData("c", "k"); err != nil {
 			return shim.Error(err.Error())
@@ -156,5 +176,34 @@ func TestEndorsementPolicies(t *testing.T) {
 	}
 	if tx := p.InvokeEndorsedBy([]string{"Org1MSP", "Org2MSP"}, "Org1MSP", "put", "b", "1"); !tx.OK() {
 		t.Errorf("put endorsed by both: got %v", tx.CommitErr)
+	}
+}
+
+// GetMultipleStates reads as GetState does — absent keys read nil, every key
+// is in the read set and validated at commit — in one round trip; a write
+// batch is one more, when the transaction ends.
+func TestGetMultipleStates(t *testing.T) {
+	p := chaincodetest.New(kv{}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	p.Invoke("Org1MSP", "put", "a", "1")
+	p.Invoke("Org1MSP", "put", "b", "2")
+	tx := p.Simulate("Org1MSP", "getmany", "a", "b", "none")
+	if string(tx.Payload) != `["1" "2" ""]` {
+		t.Errorf("got values %s, want 1, 2 and nil", tx.Payload)
+	}
+	if got := tx.RoundTrips(); got != 2 {
+		t.Errorf("got %d round trips, want 2 (the keys, the write batch)", got)
+	}
+	if got := len(tx.Reads()); got != 3 {
+		t.Errorf("got read set %q, want the three keys", tx.Reads())
+	}
+	if tx := p.Invoke("Org1MSP", "get", "a"); tx.RoundTrips() != 1 {
+		t.Errorf("get: got %d round trips, want 1", tx.RoundTrips())
+	}
+	p.Invoke("Org1MSP", "put", "b", "3")
+	if err := p.Commit(tx); !errors.Is(err, chaincodetest.ErrMVCCConflict) {
+		t.Errorf("commit after a key read together changed: got %v, want %v", err, chaincodetest.ErrMVCCConflict)
+	}
+	if err := p.Commit(p.Simulate("Org1MSP", "getmany")); err != nil {
+		t.Errorf("no keys: got %v, want success", err)
 	}
 }

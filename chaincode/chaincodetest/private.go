@@ -51,6 +51,7 @@ func (s *simulation) collection(name string, write bool) error {
 }
 
 func (s *simulation) GetPrivateData(collection, key string) ([]byte, error) {
+	s.roundTrip()
 	if err := s.collection(collection, false); err != nil {
 		return nil, err
 	}
@@ -61,6 +62,7 @@ func (s *simulation) GetPrivateData(collection, key string) ([]byte, error) {
 }
 
 func (s *simulation) GetPrivateDataHash(collection, key string) ([]byte, error) {
+	s.roundTrip()
 	if _, ok := s.peer.collections[collection]; !ok {
 		return nil, fmt.Errorf("collection %s not defined for chaincode grantledger", collection)
 	}
@@ -82,6 +84,7 @@ func (s *simulation) PutPrivateData(collection, key string, value []byte) error 
 		return fmt.Errorf("private data of key %q is empty", key)
 	}
 	s.privWrites[collection+"\x00"+key] = slices.Clone(value)
+	s.sendWrite()
 	return nil
 }
 

@@ -23,6 +23,18 @@ type rangeRead struct {
 	seen   []keyVersion
 }
 
+// The sizes of what a Fabric peer and the shim exchange in one message, to
+// count round trips as they happen on a peer: a peer answers a range query
+// with up to queryResultsPerMessage results and the rest on request
+// (core/chaincode's maxResultLimit); it takes up to keysPerMessage keys of
+// a GetMultipleStates, and up to writesPerMessage writes of a write batch
+// (core.yaml's maxSizeGetMultipleKeys and maxSizeWriteBatch).
+const (
+	queryResultsPerMessage = 100
+	keysPerMessage         = 1000
+	writesPerMessage       = 1000
+)
+
 // simulation is the stub of one transaction being endorsed.
 type simulation struct {
 	peer      *Peer
@@ -41,7 +53,18 @@ type simulation struct {
 	transient  map[string][]byte
 	privReads  map[string]uint64
 	privWrites map[string][]byte
+	// trips counts the messages the chaincode sent the peer and waited
+	// for the answer to; batching is set by StartWriteBatch, whose writes
+	// (batched) are sent together when the transaction ends.
+	trips    int
+	batching bool
+	batched  int
+	// scans lists the prefixes of the range queries, in order.
+	scans []string
 }
+
+// roundTrip counts one message to the peer and its answer.
+func (s *simulation) roundTrip() { s.trips++ }
 
 func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
@@ -71,19 +94,34 @@ func (s *simulation) GetState(key string) ([]byte, error) {
 	if key == "" {
 		return nil, errors.New("key must not be empty")
 	}
-	v := s.peer.state[key]
-	s.reads[key] = v.version
-	return v.value, nil
+	s.roundTrip()
+	return s.read(key), nil
 }
 
+// read returns the committed value of a key and records the read.
+func (s *simulation) read(key string) []byte {
+	v := s.peer.state[key]
+	s.reads[key] = v.version
+	return v.value
+}
+
+// GetMultipleStates reads keys as a Fabric peer does (core/ledger txmgr's
+// GetStateMultipleKeys): each key is in the read set with its version, as
+// a GetState records it; an absent key reads nil; no key, no message. The
+// shim sends the keys keysPerMessage at a time.
 func (s *simulation) GetMultipleStates(keys ...string) ([][]byte, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	for _, k := range keys {
+		if k == "" {
+			return nil, errors.New("key must not be empty")
+		}
+	}
+	s.trips += (len(keys) + keysPerMessage - 1) / keysPerMessage
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		v, err := s.GetState(k)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
+		out[i] = s.read(k)
 	}
 	return out, nil
 }
@@ -96,7 +134,18 @@ func (s *simulation) write(key string, value []byte) error {
 		return fmt.Errorf("txid [%s]: writes are not allowed after a paginated query", s.txID)
 	}
 	s.writes[key] = value
+	s.sendWrite()
 	return nil
+}
+
+// sendWrite counts a write: a message of its own, or one more in the write
+// batch.
+func (s *simulation) sendWrite() {
+	if s.batching {
+		s.batched++
+		return
+	}
+	s.roundTrip()
 }
 
 func (s *simulation) PutState(key string, value []byte) error {
@@ -113,10 +162,12 @@ func (s *simulation) SetStateValidationParameter(key string, ep []byte) error {
 		return fmt.Errorf("txid [%s]: writes are not allowed after a paginated query", s.txID)
 	}
 	s.params[key] = slices.Clone(ep)
+	s.sendWrite()
 	return nil
 }
 
 func (s *simulation) GetStateValidationParameter(key string) ([]byte, error) {
+	s.roundTrip()
 	return s.peer.params[key], nil
 }
 
@@ -135,7 +186,7 @@ func (s *simulation) GetStateByPartialCompositeKey(objectType string, keys []str
 	}
 	seen := s.peer.scan(prefix)
 	s.ranges = append(s.ranges, rangeRead{prefix: prefix, seen: seen})
-	return s.iterator(seen), nil
+	return s.iterator(prefix, seen), nil
 }
 
 func (s *simulation) GetStateByPartialCompositeKeyWithPagination(objectType string, keys []string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
@@ -160,7 +211,7 @@ func (s *simulation) GetStateByPartialCompositeKeyWithPagination(objectType stri
 	if end < len(all) {
 		meta.Bookmark = all[end].key
 	}
-	return s.iterator(all[start:end]), meta, nil
+	return s.iterator(prefix, all[start:end]), meta, nil
 }
 
 func (s *simulation) GetAllStatesCompositeKeyWithPagination(int32, string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
@@ -193,7 +244,8 @@ func (s *simulation) GetQueryResultWithPagination(string, int32, string) (shim.S
 func (s *simulation) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterface, error) {
 	mods := slices.Clone(s.peer.history[key])
 	slices.Reverse(mods) // newest first, as Fabric returns them
-	return &historyIterator{mods: mods}, nil
+	s.roundTrip()
+	return &historyIterator{sim: s, mods: mods}, nil
 }
 
 func (s *simulation) GetMultiplePrivateData(string, ...string) ([][]byte, error) {
@@ -231,43 +283,68 @@ func (s *simulation) SetEvent(name string, payload []byte) error {
 	return nil
 }
 
-func (s *simulation) StartWriteBatch()        {}
-func (s *simulation) FinishWriteBatch() error { return nil }
+func (s *simulation) StartWriteBatch() { s.batching = true }
 
-// iterator iterates over committed keys.
-func (s *simulation) iterator(kvs []keyVersion) *stateIterator {
-	return &stateIterator{peer: s.peer, kvs: kvs}
+// FinishWriteBatch sends the batched writes, as the shim does when the
+// transaction ends.
+func (s *simulation) FinishWriteBatch() error {
+	s.trips += (s.batched + writesPerMessage - 1) / writesPerMessage
+	s.batching, s.batched = false, 0
+	return nil
+}
+
+// iterator iterates over committed keys: opening it is a message to the
+// peer, as is every further page of results and closing it.
+func (s *simulation) iterator(prefix string, kvs []keyVersion) *stateIterator {
+	s.roundTrip()
+	s.scans = append(s.scans, prefix)
+	return &stateIterator{sim: s, kvs: kvs}
 }
 
 type stateIterator struct {
-	peer *Peer
+	sim  *simulation
 	kvs  []keyVersion
 	next int
 }
 
 func (it *stateIterator) HasNext() bool { return it.next < len(it.kvs) }
-func (it *stateIterator) Close() error  { return nil }
+
+func (it *stateIterator) Close() error {
+	it.sim.roundTrip()
+	return nil
+}
 
 func (it *stateIterator) Next() (*queryresult.KV, error) {
 	if !it.HasNext() {
 		return nil, errors.New("iterator exhausted")
 	}
+	if it.next > 0 && it.next%queryResultsPerMessage == 0 {
+		it.sim.roundTrip()
+	}
 	kv := it.kvs[it.next]
 	it.next++
-	return &queryresult.KV{Namespace: "grantledger", Key: kv.key, Value: it.peer.state[kv.key].value}, nil
+	return &queryresult.KV{Namespace: "grantledger", Key: kv.key, Value: it.sim.peer.state[kv.key].value}, nil
 }
 
 type historyIterator struct {
+	sim  *simulation
 	mods []*queryresult.KeyModification
 	next int
 }
 
 func (it *historyIterator) HasNext() bool { return it.next < len(it.mods) }
-func (it *historyIterator) Close() error  { return nil }
+
+func (it *historyIterator) Close() error {
+	it.sim.roundTrip()
+	return nil
+}
 
 func (it *historyIterator) Next() (*queryresult.KeyModification, error) {
 	if !it.HasNext() {
 		return nil, errors.New("iterator exhausted")
+	}
+	if it.next > 0 && it.next%queryResultsPerMessage == 0 {
+		it.sim.roundTrip()
 	}
 	m := it.mods[it.next]
 	it.next++
