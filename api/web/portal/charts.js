@@ -18,38 +18,15 @@ export function text(parent, x, y, s, cls) {
   return e;
 }
 
-// barChart draws one bar per row (label, value), each with its value as a
-// tooltip; caption names the chart for screen readers.
-export function barChart(rows, caption) {
-  const w = Math.max(320, rows.length * 16 + 60), h = 170, left = 44, bottom = 36, top = 12;
-  const s = el("svg", { viewBox: `0 0 ${w} ${h}`, class: "chart", role: "img", "aria-label": caption });
-  el("title", {}, s).textContent = caption;
-  const max = Math.max(1, ...rows.map((r) => r.value));
-  const plotH = h - top - bottom;
-  el("line", { x1: left, y1: top + plotH, x2: w - 8, y2: top + plotH, class: "axis" }, s);
-  text(s, left - 6, top + 8, String(max), "tick end");
-  text(s, left - 6, top + plotH, "0", "tick end");
-  const step = (w - left - 8) / Math.max(rows.length, 1);
-  rows.forEach((r, i) => {
-    const bh = (r.value / max) * plotH;
-    const x = left + i * step + step * 0.15;
-    const bar = el("rect", { x, y: top + plotH - bh, width: step * 0.7, height: Math.max(bh, 0.5), class: "bar" }, s);
-    el("title", {}, bar).textContent = r.label + ": " + r.value;
-    if (rows.length <= 12 || i % Math.ceil(rows.length / 12) === 0) text(s, x + step * 0.35, h - bottom + 14, r.label, "tick middle");
-  });
-  return s;
-}
-
-// stackedChart draws one bar per period, stacked by series: series are
-// { label, values } with one value per period (labels). Each part has its
-// series' label and value as a tooltip; legend lists the series by colour.
-// Colours repeat after the six the style sheet gives (s0–s5).
-export function stackedChart(labels, series, caption) {
+// columnChart draws one column per label, each a stack of parts
+// { value, cls, tip } from the axis up with its tip as a tooltip, an axis
+// with its top value, and the labels (one in n when there are more than
+// twelve); caption names the chart for screen readers.
+function columnChart(labels, stacks, caption, cls) {
   const w = Math.max(320, labels.length * 16 + 60), h = 170, left = 44, bottom = 36, top = 12;
-  const s = el("svg", { viewBox: `0 0 ${w} ${h}`, class: "chart stacked", role: "img", "aria-label": caption });
+  const s = el("svg", { viewBox: `0 0 ${w} ${h}`, class: "chart" + (cls ? " " + cls : ""), role: "img", "aria-label": caption });
   el("title", {}, s).textContent = caption;
-  const sums = labels.map((_, i) => series.reduce((n, x) => n + (x.values[i] || 0), 0));
-  const max = Math.max(1, ...sums);
+  const max = Math.max(1, ...stacks.map((parts) => parts.reduce((n, p) => n + p.value, 0)));
   const plotH = h - top - bottom;
   el("line", { x1: left, y1: top + plotH, x2: w - 8, y2: top + plotH, class: "axis" }, s);
   text(s, left - 6, top + 8, String(max), "tick end");
@@ -58,17 +35,32 @@ export function stackedChart(labels, series, caption) {
   labels.forEach((l, i) => {
     const x = left + i * step + step * 0.15;
     let y = top + plotH;
-    series.forEach((x0, k) => {
-      const v = x0.values[i] || 0;
-      if (v === 0) return;
-      const bh = (v / max) * plotH;
+    for (const p of stacks[i]) {
+      const bh = (p.value / max) * plotH;
       y -= bh;
-      const part = el("rect", { x, y, width: step * 0.7, height: Math.max(bh, 0.5), class: "part s" + (k % 6) }, s);
-      el("title", {}, part).textContent = l + " · " + x0.label + ": " + v;
-    });
+      const part = el("rect", { x, y: Math.min(y, top + plotH - 0.5), width: step * 0.7, height: Math.max(bh, 0.5), class: p.cls }, s);
+      el("title", {}, part).textContent = p.tip;
+    }
     if (labels.length <= 12 || i % Math.ceil(labels.length / 12) === 0) text(s, x + step * 0.35, h - bottom + 14, l, "tick middle");
   });
   return s;
+}
+
+// barChart draws one bar per row (label, value), each with its value as a
+// tooltip, a day without use as a sliver.
+export function barChart(rows, caption) {
+  return columnChart(rows.map((r) => r.label), rows.map((r) => [{ value: r.value, cls: "bar", tip: r.label + ": " + r.value }]), caption);
+}
+
+// stackedChart draws one bar per period, stacked by series: series are
+// { label, values } with one value per period (labels). Each part has its
+// series' label and value as a tooltip; legend lists the series by colour.
+// Colours repeat after the six the style sheet gives (s0–s5).
+export function stackedChart(labels, series, caption) {
+  const stacks = labels.map((l, i) => series
+    .map((x, k) => ({ value: x.values[i] || 0, cls: "part s" + (k % 6), tip: l + " · " + x.label + ": " + (x.values[i] || 0) }))
+    .filter((p) => p.value > 0));
+  return columnChart(labels, stacks, caption, "stacked");
 }
 
 // legend lists series labels beside a swatch of their colour in a
