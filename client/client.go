@@ -414,7 +414,11 @@ func (c *Client) commitSigned(ctx context.Context, tx *gateway.Transaction) (*ga
 		}
 		waitCtx, cancelWait := context.WithTimeout(ctx, c.timeouts.Resend)
 		st, err := commit.StatusWithContext(waitCtx)
-		waited := waitCtx.Err() != nil
+		// The wait ended at Timeouts.Resend when its context did, or when
+		// the peer ended the stream at that deadline (gRPC passes it to the
+		// peer, whose timer may fire first: the client then reads the
+		// peer's reset as DeadlineExceeded before its own context is done).
+		waited := waitCtx.Err() != nil || (status.Code(err) == codes.DeadlineExceeded && ctx.Err() == nil)
 		cancelWait()
 		switch {
 		case err == nil && st.Code == peer.TxValidationCode_DUPLICATE_TXID:
