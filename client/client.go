@@ -412,13 +412,15 @@ func (c *Client) commitSigned(ctx context.Context, tx *gateway.Transaction) (*ga
 		if err != nil {
 			return nil, err
 		}
-		waitCtx, cancelWait := context.WithTimeout(ctx, c.timeouts.Resend)
+		// The wait ends at Timeouts.Resend by a timer of the client's, not
+		// a deadline: gRPC passes a deadline on to the peer, whose timer
+		// may fire first and end the stream as DeadlineExceeded before the
+		// client's context is done, which reads as the peer's own answer.
+		waitCtx, cancelWait := context.WithCancel(ctx)
+		timer := time.AfterFunc(c.timeouts.Resend, cancelWait)
 		st, err := commit.StatusWithContext(waitCtx)
-		// The wait ended at Timeouts.Resend when its context did, or when
-		// the peer ended the stream at that deadline (gRPC passes it to the
-		// peer, whose timer may fire first: the client then reads the
-		// peer's reset as DeadlineExceeded before its own context is done).
-		waited := waitCtx.Err() != nil || (status.Code(err) == codes.DeadlineExceeded && ctx.Err() == nil)
+		timer.Stop()
+		waited := waitCtx.Err() != nil
 		cancelWait()
 		switch {
 		case err == nil && st.Code == peer.TxValidationCode_DUPLICATE_TXID:
