@@ -80,12 +80,9 @@ func (c *Contract) SignAgreement(ctx contractapi.TransactionContextInterface, id
 func (c *Contract) GetAgreement(ctx contractapi.TransactionContextInterface, id string) (*ledger.Agreement, error) {
 	var out *ledger.Agreement
 	err := c.evaluate(ctx, "get agreement "+id, func(tx *txn) error {
-		a, err := load[ledger.Agreement](tx, typeAgreement, id)
+		a, err := readable[ledger.Agreement](tx, typeAgreement, typeAgreement, id)
 		if err != nil {
 			return err
-		}
-		if !a.VisibleTo(tx.caller) {
-			return tx.hidden(typeAgreement, id)
 		}
 		v := a.AsOf(tx.now)
 		if tx.readsPrivate(a.Operator) {

@@ -78,12 +78,9 @@ func (c *Contract) WithdrawApplication(ctx contractapi.TransactionContextInterfa
 func (c *Contract) GetApplication(ctx contractapi.TransactionContextInterface, id string) (*ledger.Application, error) {
 	var out *ledger.Application
 	err := c.evaluate(ctx, "get application "+id, func(tx *txn) error {
-		a, err := load[ledger.Application](tx, typeApplication, id)
+		a, err := readable[ledger.Application](tx, typeApplication, typeApplication, id)
 		if err != nil {
 			return err
-		}
-		if !a.VisibleTo(tx.caller) {
-			return tx.hidden(typeApplication, id)
 		}
 		v := *a
 		if tx.readsPrivate(a.Operator) {

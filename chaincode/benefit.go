@@ -100,15 +100,9 @@ func (c *Contract) AgreeBenefitSplit(ctx contractapi.TransactionContextInterface
 func (c *Contract) GetBenefitSplit(ctx contractapi.TransactionContextInterface, productID string) (*ledger.BenefitSplit, error) {
 	var out *ledger.BenefitSplit
 	err := c.evaluate(ctx, "get benefit split of product "+productID, func(tx *txn) error {
-		s, err := get[ledger.BenefitSplit](tx, typeBenefitSplit, productID)
-		if err != nil {
-			return err
-		}
-		if s == nil || !s.VisibleTo(tx.caller) {
-			return tx.hidden("benefit split", productID)
-		}
-		out = s
-		return nil
+		var err error
+		out, err = readable[ledger.BenefitSplit](tx, typeBenefitSplit, "benefit split", productID)
+		return err
 	})
 	return result(out, err)
 }
@@ -170,15 +164,9 @@ func (c *Contract) RecordRevenue(ctx contractapi.TransactionContextInterface, re
 func (c *Contract) GetRevenue(ctx contractapi.TransactionContextInterface, id string) (*ledger.Revenue, error) {
 	var out *ledger.Revenue
 	err := c.evaluate(ctx, "get revenue "+id, func(tx *txn) error {
-		rev, err := load[ledger.Revenue](tx, typeRevenue, id)
-		if err != nil {
-			return err
-		}
-		if !rev.VisibleTo(tx.caller) {
-			return tx.hidden(typeRevenue, id)
-		}
-		out = rev
-		return nil
+		var err error
+		out, err = readable[ledger.Revenue](tx, typeRevenue, typeRevenue, id)
+		return err
 	})
 	return result(out, err)
 }
@@ -206,15 +194,9 @@ func (c *Contract) QueryBenefitShares(ctx contractapi.TransactionContextInterfac
 func (c *Contract) GetBenefitShare(ctx contractapi.TransactionContextInterface, id string) (*ledger.BenefitShare, error) {
 	var out *ledger.BenefitShare
 	err := c.evaluate(ctx, "get benefit share "+id, func(tx *txn) error {
-		b, err := need[ledger.BenefitShare](tx, typeBenefitShare, "benefit share", id)
-		if err != nil {
-			return err
-		}
-		if !b.VisibleTo(tx.caller) {
-			return tx.hidden("benefit share", id)
-		}
-		out = b
-		return nil
+		var err error
+		out, err = readable[ledger.BenefitShare](tx, typeBenefitShare, "benefit share", id)
+		return err
 	})
 	return result(out, err)
 }

@@ -54,15 +54,9 @@ func (c *Contract) SetFeeSchedule(ctx contractapi.TransactionContextInterface, r
 func (c *Contract) GetFeeSchedule(ctx contractapi.TransactionContextInterface, grantID string) (*ledger.FeeSchedule, error) {
 	var out *ledger.FeeSchedule
 	err := c.evaluate(ctx, "get fee schedule of grant "+grantID, func(tx *txn) error {
-		s, err := get[ledger.FeeSchedule](tx, typeFeeSchedule, grantID)
-		if err != nil {
-			return err
-		}
-		if s == nil || !s.VisibleTo(tx.caller) {
-			return tx.hidden("fee schedule of grant", grantID)
-		}
-		out = s
-		return nil
+		var err error
+		out, err = readable[ledger.FeeSchedule](tx, typeFeeSchedule, "fee schedule of grant", grantID)
+		return err
 	})
 	return result(out, err)
 }
@@ -166,15 +160,9 @@ func (c *Contract) changeFeeStatement(ctx contractapi.TransactionContextInterfac
 func (c *Contract) GetFeeStatement(ctx contractapi.TransactionContextInterface, id string) (*ledger.FeeStatement, error) {
 	var out *ledger.FeeStatement
 	err := c.evaluate(ctx, "get fee statement "+id, func(tx *txn) error {
-		fs, err := need[ledger.FeeStatement](tx, typeFeeStatement, "fee statement", id)
-		if err != nil {
-			return err
-		}
-		if !fs.VisibleTo(tx.caller) {
-			return tx.hidden("fee statement", id)
-		}
-		out = fs
-		return nil
+		var err error
+		out, err = readable[ledger.FeeStatement](tx, typeFeeStatement, "fee statement", id)
+		return err
 	})
 	return result(out, err)
 }
@@ -213,14 +201,4 @@ func (rs *receiptState) feesOf(id string) (*ledger.FeeSchedule, error) {
 	}
 	rs.fees[id] = s
 	return s, nil
-}
-
-// need loads an object that must exist, and names it as the rules do
-// (name), so that a missing one answers as one the caller may not read.
-func need[T any](tx *txn, typ, name, id string) (*T, error) {
-	v, err := get[T](tx, typ, id)
-	if err == nil && v == nil {
-		err = ledger.NotFound(name, id)
-	}
-	return v, err
 }

@@ -426,13 +426,10 @@ func (c *Contract) GetGrant(ctx contractapi.TransactionContextInterface, id stri
 func (c *Contract) GetGrantUsage(ctx contractapi.TransactionContextInterface, id string) (*ledger.Usage, error) {
 	var out *ledger.Usage
 	err := c.evaluate(ctx, "get usage of grant "+id, func(tx *txn) error {
-		g, err := load[ledger.Grant](tx, typeGrant, id)
-		if err != nil {
+		if _, err := readable[ledger.Grant](tx, typeGrant, typeGrant, id); err != nil {
 			return err
 		}
-		if !g.VisibleTo(tx.caller) {
-			return tx.hidden(typeGrant, id)
-		}
+		var err error
 		out, err = usageOf(tx, id)
 		return err
 	})

@@ -160,12 +160,9 @@ func (c *Contract) CloseIncident(ctx contractapi.TransactionContextInterface, id
 func (c *Contract) GetIncident(ctx contractapi.TransactionContextInterface, id string) (*ledger.Incident, error) {
 	var out *ledger.Incident
 	err := c.evaluate(ctx, "get incident "+id, func(tx *txn) error {
-		inc, err := load[ledger.Incident](tx, typeIncident, id)
+		inc, err := readable[ledger.Incident](tx, typeIncident, typeIncident, id)
 		if err != nil {
 			return err
-		}
-		if !inc.VisibleTo(tx.caller) {
-			return tx.hidden(typeIncident, id)
 		}
 		out = inc
 		return nil

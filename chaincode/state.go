@@ -203,12 +203,34 @@ func get[T any](tx *txn, typ, id string) (*T, error) {
 }
 
 // load loads an object that must exist.
-func load[T any](tx *txn, typ, id string) (*T, error) {
+func load[T any](tx *txn, typ, id string) (*T, error) { return need[T](tx, typ, typ, id) }
+
+// need loads an object that must exist, and names it as the rules do
+// (name), so that a missing one answers as one the caller may not read.
+func need[T any](tx *txn, typ, name, id string) (*T, error) {
 	v, err := get[T](tx, typ, id)
 	if err == nil && v == nil {
-		err = ledger.NotFound(typ, id)
+		err = ledger.NotFound(name, id)
 	}
 	return v, err
+}
+
+// readable reads an object for a caller who may read it: one missing and
+// one the caller may not read both answer as one that does not exist
+// (named as the rules name it), so that a get tells nobody what it may
+// not see.
+func readable[T any, PT interface {
+	*T
+	VisibleTo(ledger.Actor) bool
+}](tx *txn, typ, name, id string) (*T, error) {
+	v, err := get[T](tx, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil || !PT(v).VisibleTo(tx.caller) {
+		return nil, tx.hidden(name, id)
+	}
+	return v, nil
 }
 
 // state returns the world-state value of a key: as read before in the
