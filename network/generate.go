@@ -187,7 +187,11 @@ Orderer: &OrdererDefaults
   BatchSize:
     MaxMessageCount: {{ .BatchMaxMessages }}
     AbsoluteMaxBytes: 10 MB
-    PreferredMaxBytes: 2 MB
+    # A transaction larger than this is cut into a block of its own at
+    # once: a batch of receipts (a few hundred KB) then does not wait the
+    # BatchTimeout for company it will not get. Small transactions still
+    # share blocks as before.
+    PreferredMaxBytes: 512 KB
   Organizations:
   Policies:
     Readers:
