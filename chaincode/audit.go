@@ -141,12 +141,12 @@ func (c *Contract) GetProvenance(ctx contractapi.TransactionContextInterface, pr
 		// The path is read a step at a time, each step's keys in one
 		// request: the receipts; then, a generation of grants at a time,
 		// the grants, their datasets and the datasets' owners.
-		if err := tx.prefetch(typeReceipt, p.Receipts); err != nil {
+		if err := tx.prefetchReceipts(p.Receipts); err != nil {
 			return err
 		}
 		grantIDs := slices.Clone(p.Grants)
 		for _, id := range p.Receipts {
-			r, err := get[ledger.Receipt](tx, typeReceipt, id)
+			r, err := getReceipt(tx, id)
 			if err != nil {
 				return err
 			}
@@ -393,7 +393,7 @@ func (tx *txn) visible(objectType, id string) (bool, error) {
 		a, err := load[ledger.Agreement](tx, objectType, id)
 		return err == nil && a.VisibleTo(tx.caller), err
 	case typeReceipt:
-		r, err := load[ledger.Receipt](tx, objectType, id)
+		r, err := loadReceipt(tx, id)
 		if err != nil {
 			return false, err
 		}

@@ -29,7 +29,7 @@ func productInputs(tx *txn, req ledger.ProductRequest) (ledger.ProductInputs, er
 		if ledger.CheckID("receipts", id) != nil {
 			continue
 		}
-		r, err := get[ledger.Receipt](tx, typeReceipt, id)
+		r, err := getReceipt(tx, id)
 		if err != nil {
 			return in, err
 		}

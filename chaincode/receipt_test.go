@@ -231,3 +231,71 @@ func TestSubmitReceipts(t *testing.T) {
 	n.refused("conflict: submit receipts r-c…: replay: receipt r-c appears twice", lt.OperatorMSP, "SubmitReceipts", ledger.ReceiptsRequest{Receipts: []ledger.ReceiptRequest{r, r}})
 	n.refused("invalid: submit receipts: receipts: holds 0 receipts", lt.OperatorMSP, "SubmitReceipts", ledger.ReceiptsRequest{})
 }
+
+// A receipt recorded in a batch is stored small: without the batch's
+// stamp, which every read puts back, and without an index entry by batch —
+// the batch's outcomes name its receipts, paged in leaf order.
+func TestBatchRecordsAreCompact(t *testing.T) {
+	n := world(t)
+	req := ledger.BatchRequest{ID: "b-1"}
+	for _, id := range []string{"r-e", "r-d", "r-c", "r-b", "r-a"} {
+		req.Receipts = append(req.Receipts, n.receipt(lt.Statement(id, "grant-1", 1)))
+	}
+	b, tx := n.okBatch(lt.PlatformMSP, req)
+	for _, k := range tx.Writes() {
+		if strings.HasPrefix(k, "\x00idx~receipt\x00batch\x00") {
+			t.Errorf("wrote index entry %q, want none by batch", k)
+		}
+	}
+	if got := writesOf(tx, "idx~receipt"); got != 5 {
+		t.Errorf("got %d receipt index entries, want 5 (by grant)", got)
+	}
+	raw := n.peer.State(key("receipt", "r-c"))
+	if raw == nil || strings.Contains(string(raw), `"recorded"`) {
+		t.Errorf("stored r-c as %s, want a record without its batch's stamp", raw)
+	}
+
+	var r ledger.Receipt
+	n.get(&r, lt.OperatorMSP, "GetReceipt", "r-c")
+	if r.Recorded != b.Created || r.BatchID != "b-1" || r.Index != 2 {
+		t.Errorf("got %+v, want r-c at leaf 2 recorded as batch b-1 (%+v)", r, b.Created)
+	}
+	// By batch: leaf order (the request's), pages with bookmarks.
+	var ids []string
+	q := ledger.Query{By: "batch", Value: "b-1", PageSize: 2}
+	for range 5 {
+		var page ledger.ReceiptPage
+		n.get(&page, lt.RegulatorMSP, "QueryReceipts", q)
+		for _, it := range page.Items {
+			if it.Recorded != b.Created {
+				t.Errorf("receipt %s by batch: recorded %+v, want the batch's %+v", it.ID, it.Recorded, b.Created)
+			}
+			ids = append(ids, it.ID)
+		}
+		if q.Bookmark = page.Bookmark; q.Bookmark == "" {
+			break
+		}
+	}
+	if want := []string{"r-e", "r-d", "r-c", "r-b", "r-a"}; !slices.Equal(ids, want) {
+		t.Errorf("by batch: got %v, want %v", ids, want)
+	}
+	var byGrant ledger.ReceiptPage
+	n.get(&byGrant, lt.OperatorMSP, "QueryReceipts", ledger.Query{By: "grant", Value: "grant-1"})
+	if len(byGrant.Items) != 5 || byGrant.Items[0].ID != "r-a" || byGrant.Items[0].Recorded != b.Created {
+		t.Errorf("by grant: got %+v, want the 5 receipts in ID order, recorded as their batch", byGrant.Items)
+	}
+	var none ledger.ReceiptPage
+	n.get(&none, lt.RegulatorMSP, "QueryReceipts", ledger.Query{By: "batch", Value: "b-none"})
+	if len(none.Items) != 0 || none.Bookmark != "" {
+		t.Errorf("an unknown batch: got %+v, want an empty page", none)
+	}
+	var first ledger.ReceiptPage
+	n.get(&first, lt.RegulatorMSP, "QueryReceipts", ledger.Query{By: "batch", Value: "b-1", PageSize: 2})
+	n.refused("invalid: query receipts: bookmark: is not a bookmark of this query", lt.RegulatorMSP, "QueryReceipts",
+		ledger.Query{By: "batch", Value: "b-2", Bookmark: first.Bookmark})
+	n.refused("invalid: query receipts: bookmark: is not a bookmark of this query", lt.RegulatorMSP, "QueryReceipts",
+		ledger.Query{By: "batch", Value: "b-1", Bookmark: byGrant.Bookmark + "x"})
+	// A replay names the batch's transaction, read from the batch.
+	n.refused("conflict: submit receipt r-c: replay: receipt r-c was already recorded in tx "+b.Created.TxID,
+		lt.OperatorMSP, "SubmitReceipt", req.Receipts[2])
+}

@@ -131,8 +131,9 @@ func indexesOf(v any) []index {
 		add("status", string(o.Status))
 		add("platform", o.Platform)
 	case *ledger.Receipt:
+		// No index by batch: the batch's outcomes name its receipts
+		// (receiptsOfBatch), and a batch of 500 would write 500 entries.
 		add("grant", o.GrantID)
-		add("batch", o.BatchID)
 	case *ledger.Batch:
 		for _, t := range o.Totals {
 			add("grant", t.GrantID)
@@ -430,12 +431,9 @@ func page[T any](tx *txn, typ string, q ledger.Query, allowed []string, visible 
 	if q.By != "" && q.Value == "" {
 		return nil, "", ledger.Invalid("value", "is required with by=%s", q.By)
 	}
-	size := q.PageSize
-	switch {
-	case size == 0:
-		size = defaultPageSize
-	case size < 0 || size > maxPageSize:
-		return nil, "", ledger.Invalid("pageSize", "%d is not between 1 and %d", size, maxPageSize)
+	size, err := pageSize(q)
+	if err != nil {
+		return nil, "", err
 	}
 	stub := tx.ctx.GetStub()
 	objectType, attrs := typ, []string{}
@@ -489,6 +487,17 @@ func page[T any](tx *txn, typ string, q ledger.Query, allowed []string, visible 
 		}
 		next = meta.Bookmark
 	}
+}
+
+// pageSize is the size of the page q asks for.
+func pageSize(q ledger.Query) (int32, error) {
+	switch {
+	case q.PageSize == 0:
+		return defaultPageSize, nil
+	case q.PageSize < 0 || q.PageSize > maxPageSize:
+		return 0, ledger.Invalid("pageSize", "%d is not between 1 and %d", q.PageSize, maxPageSize)
+	}
+	return q.PageSize, nil
 }
 
 // pageItem decodes one entry of a paged scan: an object, or through an index

@@ -30,6 +30,9 @@ type txn struct {
 	// read ahead (readAhead), by key: a transaction never sees its own
 	// writes, so they stay what it reads.
 	read map[string][]byte
+	// batchStamps are the Created stamps of the batches whose records the
+	// transaction read (getReceipt), by batch ID.
+	batchStamps map[string]ledger.Stamp
 }
 
 // begin checks the transaction time and resolves the caller. The ledger must have

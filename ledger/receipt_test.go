@@ -263,8 +263,15 @@ func TestBatch(t *testing.T) {
 	if ids := b.GrantIDs(); len(ids) != 1 || ids[0] != "grant-1" {
 		t.Errorf("got grant IDs %v, want [grant-1]", ids)
 	}
-	if r := receipts[3]; r.BatchID != "b-1" || r.Index != 3 || r.Signature != "" || r.Datasets != nil {
-		t.Errorf("got batch record %+v, want a slim record at index 3 of b-1", r)
+	if r := receipts[3]; r.BatchID != "b-1" || r.Index != 3 || r.Signature != "" || r.Datasets != nil || r.Recorded != (ledger.Stamp{}) || !r.Stored() {
+		t.Errorf("got batch record %+v, want a slim record at index 3 of b-1, without the batch's stamp", r)
+	}
+	stored := *receipts[3]
+	if err := stored.InBatch(&ledger.Batch{ID: "b-2", Created: b.Created}); err == nil {
+		t.Error("InBatch took another batch's stamp")
+	}
+	if err := stored.InBatch(b); err != nil || stored.Recorded != b.Created || stored.Stored() {
+		t.Errorf("InBatch: got %+v (%v), want the batch's stamp %+v", stored.Recorded, err, b.Created)
 	}
 	if !b.VisibleTo(lt.Platform, nil) || !b.VisibleTo(lt.Health, []*ledger.Grant{w.Grant}) || b.VisibleTo(lt.Developer, []*ledger.Grant{w.Grant}) {
 		t.Error("got wrong batch visibility")
