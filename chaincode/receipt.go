@@ -438,30 +438,38 @@ func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterfac
 	return result(out, err)
 }
 
-// getReceipt reads a receipt, or nil when there is none: a batch record
-// with its batch's stamp (ledger.Receipt.InBatch), read once per batch and
-// transaction.
+// getReceipt reads a receipt, or nil when there is none, a batch record
+// with its batch's stamp (stamped).
 func getReceipt(tx *txn, id string) (*ledger.Receipt, error) {
 	r, err := get[ledger.Receipt](tx, typeReceipt, id)
-	if err != nil || r == nil || !r.Stored() {
+	if err != nil || r == nil {
 		return r, err
+	}
+	return r, tx.stamped(r)
+}
+
+// stamped gives a batch record as stored its batch's stamp
+// (ledger.Receipt.InBatch), reading each batch once per transaction.
+func (tx *txn) stamped(r *ledger.Receipt) error {
+	if !r.Stored() {
+		return nil
 	}
 	if st, ok := tx.batchStamps[r.BatchID]; ok {
 		r.Recorded = st
-		return r, nil
+		return nil
 	}
 	b, err := get[ledger.Batch](tx, typeBatch, r.BatchID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := r.InBatch(b); err != nil {
-		return nil, err
+		return err
 	}
 	if tx.batchStamps == nil {
 		tx.batchStamps = map[string]ledger.Stamp{}
 	}
 	tx.batchStamps[r.BatchID] = b.Created
-	return r, nil
+	return nil
 }
 
 // prefetchReceipts reads receipts ahead (readAhead), then the batches of
@@ -569,11 +577,8 @@ func (c *Contract) QueryReceipts(ctx contractapi.TransactionContextInterface, qu
 			err = failed
 		}
 		for i := range items {
-			if err == nil && items[i].Stored() {
-				var r *ledger.Receipt
-				if r, err = getReceipt(tx, items[i].ID); err == nil && r != nil {
-					items[i] = *r
-				}
+			if err == nil {
+				err = tx.stamped(&items[i])
 			}
 		}
 		out = &ledger.ReceiptPage{Items: items, Bookmark: bookmark}
