@@ -147,8 +147,12 @@ func isRead(tx string) bool {
 // committing it: every cell sees the same world.
 func (w *authzWorld) run(k callerKind, row authzRow, args []any) *chaincodetest.Tx {
 	var transient map[string][]byte
-	if row.private != nil {
-		raw, err := json.Marshal(row.private)
+	request := row.private
+	if transientRequests[row.tx] && len(args) > 0 {
+		request, args = args[0], args[1:]
+	}
+	if request != nil {
+		raw, err := json.Marshal(request)
 		if err != nil {
 			w.t.Fatal(err)
 		}

@@ -25,20 +25,32 @@ const typeEvaluation = "evaluation"
 // peer receives in the block. Members read the private part afterwards,
 // with a query on their own peer.
 
-// transientRequest is the transient data key an Attach… transaction reads
-// its request from: private input never travels in the proposal's
-// arguments, which every member sees in the block.
-const transientRequest = "request"
+// transientKey is the transient data key an Attach… transaction reads its
+// request from (and SubmitReceiptBatch its batch): private input never
+// travels in the proposal's arguments, which every member sees in the
+// block.
+const transientKey = "request"
 
-// privateRequest decodes the transaction's transient request.
+// privateRequest decodes the transaction's transient request, which is
+// private.
 func (tx *txn) privateRequest(v any) error {
+	return tx.transientInput(v, "the request is private")
+}
+
+// transientRequest decodes the transaction's transient request, which the
+// block need not carry.
+func (tx *txn) transientRequest(v any) error {
+	return tx.transientInput(v, "the request is not recorded in the block")
+}
+
+func (tx *txn) transientInput(v any, why string) error {
 	t, err := tx.ctx.GetStub().GetTransient()
 	if err != nil {
 		return fmt.Errorf("read transient data: %w", err)
 	}
-	raw, ok := t[transientRequest]
+	raw, ok := t[transientKey]
 	if !ok {
-		return ledger.Invalid("transient", "the request is private: send it as transient data under %q, not as an argument", transientRequest)
+		return ledger.Invalid("transient", "%s: send it as transient data under %q, not as an argument", why, transientKey)
 	}
 	return decode(string(raw), v)
 }

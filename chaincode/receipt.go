@@ -379,13 +379,19 @@ func (c *Contract) SubmitReceipts(ctx contractapi.TransactionContextInterface, r
 // twice) refuse it whole. A batch none of whose receipts is accepted is
 // answered with its outcomes and writes nothing: a caller with no standing
 // on any grant records nothing, not even an empty batch under its ID.
+// The request (ledger.BatchRequest) is transient data, not an argument:
+// the endorsers read every statement and check its signature, and what the
+// ledger keeps of each is its batch record (its digest is the Merkle leaf)
+// — arguments would carry the whole statements in the block as well, to
+// every peer and orderer, more than half of a batch's bytes. Whoever holds
+// a statement proves it against its leaf and the recorded root.
 // Caller: as SubmitReceipt, for every receipt. Event: batch.accepted
 // (related: the usage rows drawn on).
-func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterface, request string) (*ledger.Batch, error) {
+func (c *Contract) SubmitReceiptBatch(ctx contractapi.TransactionContextInterface) (*ledger.Batch, error) {
 	var out *ledger.Batch
 	err := c.submitMaybe(ctx, "submit receipt batch", func(tx *txn) error {
 		var req ledger.BatchRequest
-		if err := decode(request, &req); err != nil {
+		if err := tx.transientRequest(&req); err != nil {
 			return err
 		}
 		tx.named("submit receipt batch", req.ID)

@@ -295,6 +295,9 @@ func TestBatchRecordsAreCompact(t *testing.T) {
 		ledger.Query{By: "batch", Value: "b-2", Bookmark: first.Bookmark})
 	n.refused("invalid: query receipts: bookmark: is not a bookmark of this query", lt.RegulatorMSP, "QueryReceipts",
 		ledger.Query{By: "batch", Value: "b-1", Bookmark: byGrant.Bookmark + "x"})
+	// The batch travels as transient data, never as an argument, which
+	// the block would carry to every member.
+	n.refused("invalid: submit receipt batch: transient: the request is not recorded in the block: send it as transient data", lt.PlatformMSP, "SubmitReceiptBatch")
 	// A replay names the batch's transaction, read from the batch.
 	n.refused("conflict: submit receipt r-c: replay: receipt r-c was already recorded in tx "+b.Created.TxID,
 		lt.OperatorMSP, "SubmitReceipt", req.Receipts[2])

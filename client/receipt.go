@@ -48,14 +48,15 @@ func acceptsNone(result []byte) bool {
 // contract's reason). The same request sent again under the same batch ID
 // is answered with the batch as recorded. A batch that accepts none is
 // answered with its outcomes and not ordered: the contract records nothing
-// for it.
+// for it. The request travels as transient data: the endorsers read it, the
+// block does not carry it (the contract's SubmitReceiptBatch says why).
 func (c *Client) SubmitReceiptBatch(ctx context.Context, req ledger.BatchRequest) (*ledger.Batch, error) {
 	const name = "SubmitReceiptBatch"
 	arg, err := encodeRequest(name, req)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := c.submitUnless(ctx, name, batchAcceptsNone, gateway.WithArguments(arg))
+	raw, err := c.submitUnless(ctx, name, batchAcceptsNone, gateway.WithTransient(map[string][]byte{"request": []byte(arg)}))
 	if err != nil {
 		return nil, err
 	}
