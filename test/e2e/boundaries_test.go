@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/grantledger/grantledger/attest"
 	"github.com/grantledger/grantledger/client"
 	"github.com/grantledger/grantledger/ledger"
 	lt "github.com/grantledger/grantledger/ledger/ledgertest"
@@ -52,7 +53,31 @@ func TestTrustBoundaries(t *testing.T) {
 		phase{"a receipt is authorised before its replay check", b.replayAfterAuthorisation},
 		phase{"experts are identities of the authority", b.expertsOfTheAuthority},
 		phase{"private records stay in the operator's collection", b.privateRecordsOnDisk},
+		phase{"a batch's statements reach its endorsers only", b.batchStatementsOffTheBlocks},
 	)...)
+}
+
+// batchStatementsOffTheBlocks: a batch of receipts travels as transient
+// data, so no peer's ledger holds its statements (here the input digest
+// each statement names), only the batch records with each statement's
+// digest; a receipt posted alone is recorded whole, statement included.
+// receiptsThroughAPI posted r1 alone and r2 in a batch.
+func (b boundaries) batchStatementsOffTheBlocks(t *testing.T) {
+	alone, batched := b.statement(b.id("r1"), 5), b.statement(b.id("r2"), 10)
+	probes := map[string]string{
+		"alone: input digest":   alone.InputDigest,
+		"batched: leaf":         attest.HexDigest(batched.Digest()),
+		"batched: input digest": batched.InputDigest,
+	}
+	for _, o := range []*apiOrg{b.health, b.regulator, b.platform} {
+		found := search(t, o.name, probes)
+		if !found["alone: input digest"] || !found["batched: leaf"] {
+			t.Errorf("%s's peer: got %v, want the receipt posted alone and the batch record found: the search reads nothing", o.msp, found)
+		}
+		if found["batched: input digest"] {
+			t.Errorf("%s's peer holds the statement of a receipt recorded in a batch", o.msp)
+		}
+	}
 }
 
 type boundaries struct{ *apiProcess }
