@@ -496,8 +496,17 @@ func TestTamperedContract(t *testing.T) {
 	chosen := "Chosen" + runID("t", time.Now()) + "MSP"
 	p, err := auth.RegisterParticipant(ctx, ledger.ParticipantRequest{MSP: chosen, Role: ledger.RoleProvider, Name: "Probe " + chosen})
 	ok(t, err, "register %s, the gateway choosing the endorsers", chosen)
-	got, err := connect(t, c.regulator, "User1").GetParticipant(ctx, chosen)
-	ok(t, err, "read %s", chosen)
+	// The authority's peer has committed it; the regulator's may be a
+	// block behind for a moment.
+	regulator := connect(t, c.regulator, "User1")
+	var got *ledger.Participant
+	eventually(t, 10*time.Second, "participant "+chosen+" on the regulator's peer", func() error {
+		got, err = regulator.GetParticipant(ctx, chosen)
+		if err != nil && !errors.Is(err, client.ErrNotFound) {
+			t.Fatalf("read %s: %v", chosen, err)
+		}
+		return err
+	})
 	if p.Name != "Probe "+chosen || got.Name != "Probe "+chosen {
 		t.Errorf("participant %s: answered %q, recorded %q; want the honest name", chosen, p.Name, got.Name)
 	}
