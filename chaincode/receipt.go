@@ -471,11 +471,17 @@ func (tx *txn) stamped(r *ledger.Receipt) error {
 	if err := r.InBatch(b); err != nil {
 		return err
 	}
+	tx.readBatch(b)
+	return nil
+}
+
+// readBatch keeps the stamp of a batch the transaction read, for stamped:
+// a batch is hundreds of outcomes, decoded once.
+func (tx *txn) readBatch(b *ledger.Batch) {
 	if tx.batchStamps == nil {
 		tx.batchStamps = map[string]ledger.Stamp{}
 	}
-	tx.batchStamps[r.BatchID] = b.Created
-	return nil
+	tx.batchStamps[b.ID] = b.Created
 }
 
 // prefetchReceipts reads receipts ahead (readAhead), then the batches of
@@ -621,6 +627,7 @@ func (tx *txn) receiptsOfBatch(b *ledger.Batch, q ledger.Query) (*ledger.Receipt
 	if b == nil {
 		return page, nil
 	}
+	tx.readBatch(b)
 	var ids []string
 	for _, o := range b.Outcomes {
 		if o.Accepted() {
