@@ -26,7 +26,7 @@ type Config struct {
 	Store           string        `flag:"store" env:"GLANCHOR_STORE" required:"true" usage:"the durable log, a bbolt file (required)"`
 	BatchMax        int           `flag:"batch-max" env:"GLANCHOR_BATCH_MAX" default:"500" usage:"most receipts per batch (1 to 500)"`
 	BatchWait       time.Duration `flag:"batch-wait" env:"GLANCHOR_BATCH_WAIT" default:"200ms" usage:"how long the oldest pending receipt waits before a smaller batch is cut"`
-	MaxBacklog      int           `flag:"max-backlog" env:"GLANCHOR_MAX_BACKLOG" default:"1000" usage:"most receipts acknowledged and not yet anchored; a post beyond waits for batches to settle"`
+	MaxBacklog      int           `flag:"max-backlog" env:"GLANCHOR_MAX_BACKLOG" default:"750" usage:"most receipts acknowledged and not yet anchored; a post beyond waits for batches to settle"`
 	RequestTimeout  time.Duration `flag:"request-timeout" env:"GLANCHOR_REQUEST_TIMEOUT" default:"30s" usage:"deadline of every request but the event stream"`
 	MaxBodyBytes    int64         `flag:"max-body-bytes" env:"GLANCHOR_MAX_BODY_BYTES" default:"65536" usage:"largest request body accepted"`
 	LogLevel        config.Level  `flag:"log-level" env:"GLANCHOR_LOG_LEVEL" default:"info" usage:"debug, info, warn or error"`
