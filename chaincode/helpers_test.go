@@ -21,7 +21,7 @@ import (
 
 // net is the contract on an in-memory peer.
 type net struct {
-	t        *testing.T
+	t        testing.TB
 	peer     *chaincodetest.Peer
 	attestor *attesttest.Attestor
 	// skew is how far the endorser's clock is behind the proposals' time.
@@ -41,7 +41,7 @@ var (
 	})
 )
 
-func newNet(t *testing.T) *net {
+func newNet(t testing.TB) *net {
 	t.Helper()
 	n := &net{t: t, attestor: attesttest.NewAttestorFromSeed("tee-1")}
 	current.Store(n)
@@ -191,7 +191,7 @@ func event(t *testing.T, tx *chaincodetest.Tx) ledger.Event {
 // world runs the process through the contract up to an active grant-1
 // (visits + loans) with agreement agr-1 in force and attestor tee-1
 // registered; the clock is then at lt.UseTime.
-func world(t *testing.T) *net {
+func world(t testing.TB) *net {
 	n := newNet(t)
 	n.at(lt.T0)
 	for _, msp := range []string{lt.HealthMSP, lt.MarketMSP, lt.OperatorMSP, lt.PlatformMSP, lt.RegulatorMSP, lt.DeveloperMSP, lt.ExchangeMSP, lt.ExpertMSP} {
