@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -521,5 +522,53 @@ func TestBacklogRead(t *testing.T) {
 	got.InFlight, want.InFlight = nil, nil
 	if got != want {
 		t.Errorf("backlog: got %+v, want %+v", got, want)
+	}
+}
+
+// Receipts acknowledged are logged at debug, one line each; a refused
+// post and the other routes stay at info or above.
+func TestAcknowledgedReceiptsAreLoggedAtDebug(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	l, _ := openTestLog(t)
+	var out bytes.Buffer
+	s, err := NewServer(Options{
+		Org: "PlatformMSP", Log: l, View: &stubView{loaded: true}, Tokens: tokens{"tok-1": "User1"},
+		Logger: slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:    func() time.Time { return t0 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.StopStreams)
+	ts := &testServer{Server: s, log: l}
+	if rec := ts.do(t, http.MethodPost, "/v1/receipts", "tok-1", receiptBody(t, receipt("r-1"))); rec.Code != http.StatusAccepted {
+		t.Fatalf("r-1: got %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do(t, http.MethodPost, "/v1/receipts", "tok-1", []byte(`{"statement":`)); rec.Code != http.StatusBadRequest {
+		t.Fatalf("a malformed body: got %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do(t, http.MethodGet, "/v1/receipts/r-1", "tok-1", nil); rec.Code != http.StatusOK {
+		t.Fatalf("r-1's status: got %d %s", rec.Code, rec.Body)
+	}
+	type line struct {
+		Level, Method, Path string
+		Status              int
+	}
+	var got []line
+	dec := json.NewDecoder(&out)
+	for dec.More() {
+		var l line
+		if err := dec.Decode(&l); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, l)
+	}
+	want := []line{
+		{"DEBUG", "POST", "/v1/receipts", 202},
+		{"WARN", "POST", "/v1/receipts", 400},
+		{"INFO", "GET", "/v1/receipts/r-1", 200},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("request log: got %+v, want %+v", got, want)
 	}
 }
