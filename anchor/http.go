@@ -30,10 +30,10 @@ const (
 	DefaultHeartbeat    = 15 * time.Second
 	// DefaultMaxBacklog is one and a half full batches: the batch the
 	// contract is deciding and the next filling behind it, together. Under
-	// load the batcher then cuts batches of about 375 receipts, each cut
-	// as the one in flight settles: measured under make bench, as many
-	// receipts a second anchored as with two full batches, in three
-	// quarters of the time (docs/anchoring.md, "A bounded backlog").
+	// load the batcher then cuts batches of 300–400 receipts, each as the
+	// one in flight settles. Measured under make bench (a run of each):
+	// as many receipts a second anchored as with two full batches, with
+	// three quarters of the wait (docs/anchoring.md, "A bounded backlog").
 	DefaultMaxBacklog = 3 * DefaultMaxBatch / 2
 )
 
