@@ -2,6 +2,7 @@ package anchor
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -103,6 +104,11 @@ func (s *Server) events(c *gin.Context) error {
 		// recorded between the read and the wait is not slept through.
 		changed := s.log.Changed()
 		evs, err := s.log.EventsAfter(after, eventPage)
+		if errors.Is(err, ErrEventsPruned) {
+			// A client this far behind: it reconnects and is told (410).
+			s.logger.Warn("event stream: the client is behind what the log keeps", "after", after, "error", err.Error())
+			return nil
+		}
 		if err != nil {
 			// The stream has started: the error can only be logged, and
 			// the client resumes from the last ID it got.
@@ -167,6 +173,16 @@ func (s *Server) resumeAfter(c *gin.Context) (uint64, error) {
 	}
 	if id > newest {
 		return 0, &api.InputError{Field: field, Msg: fmt.Sprintf("names event %d, and this log has recorded %d events", id, newest)}
+	}
+	// Events after it removed by retention: resuming from the oldest kept
+	// would skip them silently.
+	_, pruned, err := s.log.PrunedThrough()
+	if err != nil {
+		return 0, err
+	}
+	if id < pruned {
+		return 0, &api.ServiceError{Status: http.StatusGone, Code: "gone", Msg: fmt.Sprintf(
+			"events %d to %d are no longer kept%s: resume after event %d to go on from the oldest kept, and read the receipts settled before from the ledger", id+1, pruned, s.keptFor(), pruned)}
 	}
 	return id, nil
 }

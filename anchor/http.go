@@ -71,6 +71,10 @@ type Options struct {
 	// acknowledges no faster than the ledger anchors, and the time from
 	// acknowledgement to anchoring stays bounded.
 	MaxBacklog int
+	// Retain is how long settled batches are kept (the Pruner's
+	// retention); 0: for ever. The answers about what is no longer kept
+	// say it.
+	Retain time.Duration
 }
 
 // Server is the anchoring service's HTTP API (docs/anchoring.md).
@@ -89,6 +93,7 @@ type Server struct {
 	heartbeat time.Duration
 	now       func() time.Time
 	backlog   uint64
+	retain    time.Duration
 	engine    *gin.Engine
 	stop      chan struct{}
 	stopOnce  sync.Once
@@ -109,11 +114,13 @@ func NewServer(o Options) (*Server, error) {
 		return nil, errors.New("new anchoring server: no logger")
 	case o.MaxBacklog < 0:
 		return nil, fmt.Errorf("new anchoring server: max backlog %d is negative", o.MaxBacklog)
+	case o.Retain < 0:
+		return nil, fmt.Errorf("new anchoring server: retention %s is negative", o.Retain)
 	}
 	s := &Server{
 		org: o.Org, log: o.Log, view: o.View, tokens: o.Tokens, ready: o.Ready, logger: o.Logger, m: o.Metrics,
 		gatherer: o.Gatherer, timeout: o.RequestTimeout, maxBody: o.MaxBodyBytes, readyWait: o.ReadyTimeout,
-		heartbeat: o.Heartbeat, now: o.Now, backlog: uint64(o.MaxBacklog), stop: make(chan struct{}),
+		heartbeat: o.Heartbeat, now: o.Now, backlog: uint64(o.MaxBacklog), retain: o.Retain, stop: make(chan struct{}),
 	}
 	orDefault(&s.backlog, DefaultMaxBacklog)
 	orDefault(&s.timeout, DefaultRequestTimeout)
@@ -128,6 +135,15 @@ func NewServer(o Options) (*Server, error) {
 	}
 	s.engine = s.newEngine()
 	return s, nil
+}
+
+// keptFor states the retention in the answers about what the log no
+// longer keeps.
+func (s *Server) keptFor() string {
+	if s.retain == 0 {
+		return ""
+	}
+	return " (it keeps settled batches for " + s.retain.String() + ")"
 }
 
 func orDefault[T comparable](dst *T, def T) {
@@ -305,6 +321,11 @@ func (s *Server) status(c *gin.Context) error {
 		return &api.InputError{Field: "id", Msg: "must be a receipt ID: 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit"}
 	}
 	rec, err := s.log.Receipt(id)
+	if errors.Is(err, ErrUnknownReceipt) && s.retain > 0 {
+		// Perhaps settled long ago: say where it is, if anywhere.
+		return &logError{ErrUnknownReceipt, ledger.ErrNotFound, fmt.Sprintf(
+			"receipt %s is not in the anchoring log%s: one anchored earlier is on the ledger (GET /v1/receipts/%s and its /proof on the API)", id, s.keptFor(), id)}
+	}
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,8 @@ type testServer struct {
 	reg  *prometheus.Registry
 }
 
-func newTestServer(t *testing.T) *testServer {
+// newTestServer serves a fresh log; opts change the server's options.
+func newTestServer(t *testing.T, opts ...func(*Options)) *testServer {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	l, _ := openTestLog(t)
@@ -67,11 +68,15 @@ func newTestServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(Options{
+	o := Options{
 		Org: "PlatformMSP", Log: l, View: view, Tokens: tokens{"tok-1": "User1"}, Logger: slog.New(slog.DiscardHandler),
 		Metrics: m, Gatherer: reg, Ready: func(context.Context) (string, error) { return "AuthorityMSP", nil },
 		Heartbeat: 20 * time.Millisecond, Now: func() time.Time { return t0 },
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s, err := NewServer(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,6 +118,9 @@ type BatchRecord struct {
 	// Leaves are the digests of the accepted receipts, in leaf order:
 	// what an inclusion proof is built from.
 	Leaves []string `json:"leaves,omitempty"`
+	// LastEvent is the ID of the batch's own event, the last one its
+	// settling recorded: pruning the batch prunes the events up to it.
+	LastEvent uint64 `json:"lastEvent,omitempty"`
 }
 
 // Size is the number of receipts in the batch.
@@ -147,6 +150,10 @@ var (
 	// that the backlog reads them without walking every batch.
 	keyAnchored = []byte("anchored")
 	keyRefused  = []byte("refused")
+	// keyPruned and keyEventsPruned are the last log position and the last
+	// event ID that retention removed (prune.go).
+	keyPruned       = []byte("pruned")
+	keyEventsPruned = []byte("events-pruned")
 )
 
 // storeVersion is the layout of the buckets; a store of another layout is
@@ -535,7 +542,7 @@ func (l *Log) Settle(b BatchRecord, got *ledger.Batch, now time.Time) ([]*Record
 			if err := putJSON(receipts, seqKey(r.Seq), r); err != nil {
 				return err
 			}
-			if err := addEvent(tx, "receipt."+r.Status, StatusOf(r, nil)); err != nil {
+			if _, err := addEvent(tx, "receipt."+r.Status, StatusOf(r, nil)); err != nil {
 				return err
 			}
 		}
@@ -543,11 +550,11 @@ func (l *Log) Settle(b BatchRecord, got *ledger.Batch, now time.Time) ([]*Record
 		if err := addSettled(tx, cur); err != nil {
 			return err
 		}
-		if err := closeBatch(tx, cur); err != nil {
+		if cur.LastEvent, err = addEvent(tx, "batch.anchored", batchEvent(cur)); err != nil {
 			return err
 		}
 		settled = recs
-		return addEvent(tx, "batch.anchored", batchEvent(cur))
+		return closeBatch(tx, cur)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("settle batch %s: %w", b.ID, err)
@@ -581,7 +588,7 @@ func (l *Log) Refuse(b BatchRecord, kind, reason string, now time.Time) ([]*Reco
 			if err := putJSON(receipts, seqKey(r.Seq), r); err != nil {
 				return err
 			}
-			if err := addEvent(tx, "receipt.refused", StatusOf(r, nil)); err != nil {
+			if _, err := addEvent(tx, "receipt.refused", StatusOf(r, nil)); err != nil {
 				return err
 			}
 		}
@@ -589,11 +596,11 @@ func (l *Log) Refuse(b BatchRecord, kind, reason string, now time.Time) ([]*Reco
 		if err := addSettled(tx, cur); err != nil {
 			return err
 		}
-		if err := closeBatch(tx, cur); err != nil {
+		if cur.LastEvent, err = addEvent(tx, "batch.refused", batchEvent(cur)); err != nil {
 			return err
 		}
 		settled = recs
-		return addEvent(tx, "batch.refused", batchEvent(cur))
+		return closeBatch(tx, cur)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("refuse batch %s: %w", b.ID, err)
@@ -605,10 +612,13 @@ func (l *Log) Refuse(b BatchRecord, kind, reason string, now time.Time) ([]*Reco
 }
 
 // EventsAfter returns up to most events recorded after event ID after, in
-// order.
+// order; ErrEventsPruned when retention has removed some of them.
 func (l *Log) EventsAfter(after uint64, most int) ([]Event, error) {
 	var out []Event
 	err := l.db.View(func(tx *bolt.Tx) error {
+		if pruned := metaSeq(tx, keyEventsPruned); after < pruned {
+			return eventsPruned(pruned)
+		}
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < most; k, v = c.Next() {
 			var e Event
@@ -836,18 +846,18 @@ func batchEvent(b *BatchRecord) batchEventData {
 	return batchEventData{BatchID: b.ID, TxID: b.TxID, Root: b.Root, Count: b.Count, Refused: b.Refused, First: b.First, Last: b.Last, Kind: b.Kind, Reason: b.Reason}
 }
 
-// addEvent appends an event in the transaction.
-func addEvent(tx *bolt.Tx, typ string, data any) error {
+// addEvent appends an event in the transaction and returns its ID.
+func addEvent(tx *bolt.Tx, typ string, data any) (uint64, error) {
 	events := tx.Bucket(bucketEvents)
 	id, err := events.NextSequence()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return putJSON(events, seqKey(id), Event{ID: id, Type: typ, Data: raw})
+	return id, putJSON(events, seqKey(id), Event{ID: id, Type: typ, Data: raw})
 }
 
 // records reads the records of positions first to last.

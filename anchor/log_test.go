@@ -31,14 +31,7 @@ func TestAppendIsDurableOrderedAndIdempotent(t *testing.T) {
 		t.Fatalf("append r-2 with another statement: got %v, want a replay conflict", err)
 	}
 	id := l.StoreID()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	l, err = OpenLog(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l = reopen(t, l, path, func() {})
 	if l.StoreID() != id || len(id) != 12 {
 		t.Errorf("store ID after reopening: got %q, want %q (12 hex characters)", l.StoreID(), id)
 	}
@@ -147,9 +140,16 @@ func TestCutIsDurableAndRebuildsTheSameRequest(t *testing.T) {
 // settles it.
 func settleFirst(t *testing.T, l *Log, f *fakeLedger) (*BatchRecord, *ledger.Batch) {
 	t.Helper()
-	b, err := l.Cut(ledger.MaxBatch, t0)
-	if err != nil {
-		t.Fatal(err)
+	return settleAt(t, l, f, ledger.MaxBatch, t0.Add(time.Second))
+}
+
+// settleAt cuts up to n receipts into a batch at t0, records it in f and
+// settles it at the given time.
+func settleAt(t *testing.T, l *Log, f *fakeLedger, n int, at time.Time) (*BatchRecord, *ledger.Batch) {
+	t.Helper()
+	b, err := l.Cut(n, t0)
+	if err != nil || b == nil {
+		t.Fatalf("cut: %+v, %v", b, err)
 	}
 	req, err := l.Request(*b)
 	if err != nil {
@@ -159,7 +159,7 @@ func settleFirst(t *testing.T, l *Log, f *fakeLedger) (*BatchRecord, *ledger.Bat
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := l.Settle(*b, got, t0.Add(time.Second))
+	recs, err := l.Settle(*b, got, at)
 	if err != nil || len(recs) != b.Size() {
 		t.Fatalf("settle: got %d records, %v", len(recs), err)
 	}

@@ -21,6 +21,7 @@ type Metrics struct {
 	toSettle  prometheus.Histogram
 	pending   prometheus.Gauge
 	openBatch prometheus.Gauge
+	prunedN   prometheus.Counter
 }
 
 // buckets of request and ledger latencies, as the API's.
@@ -62,8 +63,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		openBatch: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "grantledger_anchor_open_batches", Help: "Batches cut and not yet settled.",
 		}),
+		prunedN: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "grantledger_anchor_pruned_receipts_total",
+			Help: "Settled receipts removed from the log by retention (their batches settled longer ago than -retain).",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.receipts, m.batches, m.size, m.submit, m.toSettle, m.pending, m.openBatch} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.receipts, m.batches, m.size, m.submit, m.toSettle, m.pending, m.openBatch, m.prunedN} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -127,5 +132,12 @@ func (m *Metrics) backlog(pending, open int) {
 	if m != nil {
 		m.pending.Set(float64(pending))
 		m.openBatch.Set(float64(open))
+	}
+}
+
+// pruned counts receipts retention removed.
+func (m *Metrics) pruned(n int) {
+	if m != nil {
+		m.prunedN.Add(float64(n))
 	}
 }

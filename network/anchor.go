@@ -95,16 +95,18 @@ func (n *Network) startAnchors(ctx context.Context) error {
 
 // StartAnchor starts an organisation's anchoring service (by its name or
 // MSP ID) on the log it already has, and waits until it is ready; the
-// end-to-end tests restart it after killing it.
-func (n *Network) StartAnchor(ctx context.Context, org string) error {
+// end-to-end tests restart it after killing it. settings are more glanchor
+// flags, after the topology's (a test shortening the retention); started
+// again without them, the service is as the topology has it.
+func (n *Network) StartAnchor(ctx context.Context, org string, settings ...string) error {
 	o, ok := n.topo.Org(org)
 	if !ok || o.Anchor == "" {
 		return fmt.Errorf("the topology has no anchoring service of %q", org)
 	}
-	return n.startAnchor(ctx, o)
+	return n.startAnchor(ctx, o, settings...)
 }
 
-func (n *Network) startAnchor(ctx context.Context, o *PeerOrg) error {
+func (n *Network) startAnchor(ctx context.Context, o *PeerOrg, settings ...string) error {
 	dir := n.AnchorDir(o.Name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("start the anchoring service of %s: %w", o.MSPID, err)
@@ -124,8 +126,8 @@ func (n *Network) startAnchor(ctx context.Context, o *PeerOrg) error {
 	return n.start(ctx, process{
 		name: anchorProcess(o),
 		bin:  n.builtBin("glanchor"),
-		args: anchorServe{Profile: n.ProfilePath(), Org: o.MSPID, User: anchorUser, Listen: o.Anchor,
-			Tokens: hashed, Store: filepath.Join(dir, "anchor.db")}.Args(),
+		args: append(anchorServe{Profile: n.ProfilePath(), Org: o.MSPID, User: anchorUser, Listen: o.Anchor,
+			Tokens: hashed, Store: filepath.Join(dir, "anchor.db")}.Args(), settings...),
 		ready: "http://" + o.Anchor + "/readyz",
 	})
 }

@@ -15,8 +15,8 @@ import (
 // (package internal/config): defaults, then the config file, then the
 // environment, then flags, then validation. docs/config.md documents every
 // setting; the tags are the single description of each. The defaults of
-// batch-max, batch-wait, request-timeout, max-body-bytes and ready-timeout
-// are the anchor package's (a test holds them equal).
+// batch-max, batch-wait, max-backlog, retain, request-timeout, max-body-bytes
+// and ready-timeout are the anchor package's (a test holds them equal).
 type Config struct {
 	Listen          string        `flag:"listen" env:"GLANCHOR_LISTEN" default:"127.0.0.1:8110" usage:"address to serve on"`
 	Profile         string        `flag:"profile" env:"GLANCHOR_PROFILE" default:"var/network.json" required:"true" usage:"connection profile written by the network tooling"`
@@ -27,6 +27,7 @@ type Config struct {
 	BatchMax        int           `flag:"batch-max" env:"GLANCHOR_BATCH_MAX" default:"500" usage:"most receipts per batch (1 to 500)"`
 	BatchWait       time.Duration `flag:"batch-wait" env:"GLANCHOR_BATCH_WAIT" default:"200ms" usage:"how long the oldest pending receipt waits before a smaller batch is cut"`
 	MaxBacklog      int           `flag:"max-backlog" env:"GLANCHOR_MAX_BACKLOG" default:"750" usage:"most receipts acknowledged and not yet anchored; a post beyond waits for batches to settle"`
+	Retain          time.Duration `flag:"retain" env:"GLANCHOR_RETAIN" default:"24h" usage:"how long a settled batch stays in the log with its receipts' statuses and events (then only the ledger has them); 0 keeps them for ever"`
 	RequestTimeout  time.Duration `flag:"request-timeout" env:"GLANCHOR_REQUEST_TIMEOUT" default:"30s" usage:"deadline of every request but the event stream"`
 	MaxBodyBytes    int64         `flag:"max-body-bytes" env:"GLANCHOR_MAX_BODY_BYTES" default:"65536" usage:"largest request body accepted"`
 	LogLevel        config.Level  `flag:"log-level" env:"GLANCHOR_LOG_LEVEL" default:"info" usage:"debug, info, warn or error"`
@@ -73,6 +74,9 @@ func (c Config) Validate() error {
 	}
 	if c.BatchWait <= 0 || c.BatchWait > maxBatchWait {
 		errs = append(errs, config.Invalid("batch-wait", "must be positive and at most %s", maxBatchWait))
+	}
+	if c.Retain != 0 && c.Retain < time.Second {
+		errs = append(errs, config.Invalid("retain", "must be 0 (keep for ever) or at least 1s"))
 	}
 	for _, d := range []struct {
 		name string

@@ -113,6 +113,14 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Retention: settled batches leave the log after cfg.Retain (the
+	// ledger keeps what matters of them); none with 0.
+	var pruner *anchor.Pruner
+	if cfg.Retain > 0 {
+		if pruner, err = anchor.NewPruner(store, cfg.Retain, time.Now, log, m); err != nil {
+			return err
+		}
+	}
 	gin.SetMode(gin.ReleaseMode)
 	srv, err := anchor.NewServer(anchor.Options{
 		Org: org.MSPID, Log: store, View: view, Tokens: auth, Logger: log, Metrics: m, Gatherer: reg,
@@ -124,7 +132,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 			return cfg.AuthorityMSP, nil
 		},
 		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes, ReadyTimeout: cfg.ReadyTimeout,
-		MaxBacklog: cfg.MaxBacklog,
+		MaxBacklog: cfg.MaxBacklog, Retain: cfg.Retain,
 	})
 	if err != nil {
 		return err
@@ -142,6 +150,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	batched := make(chan error, 1)
 	wg.Go(func() { view.Run(work) })
 	wg.Go(func() { batched <- batcher.Run(work) })
+	if pruner != nil {
+		wg.Go(func() { pruner.Run(work) })
+	}
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),

@@ -231,6 +231,7 @@ func TestAnchorService(t *testing.T) {
 		phase{"killed twice while eight clients post", func(t *testing.T) { p.anchorKilled(t, a) }},
 		phase{"time to anchored at a steady rate", func(t *testing.T) { p.anchorSteady(t, a) }},
 		phase{"refused by the contract", func(t *testing.T) { p.anchorRefusals(t, a) }},
+		phase{"settled batches pruned after the retention", func(t *testing.T) { p.anchorRetention(t, a) }},
 	)
 }
 
@@ -593,5 +594,97 @@ func (p *process) anchorRefusals(t *testing.T, a *anchorService) {
 	})
 	if code, _, _ := a.do(ctx, http.MethodGet, "/v1/receipts/"+purpose.ReceiptID, nil); code != http.StatusNotFound {
 		t.Errorf("the refused %s: got %d, want 404 (not in the log)", purpose.ReceiptID, code)
+	}
+}
+
+// restartAnchor stops the anchoring service (SIGTERM) and starts it again
+// on its store with more glanchor flags (none: as the topology has it).
+func restartAnchor(t *testing.T, settings ...string) {
+	t.Helper()
+	pid, err := shared.net.PID(anchorProcessName)
+	ok(t, err, "pid of %s", anchorProcessName)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatalf("stop %s (pid %d): %v", anchorProcessName, pid, err)
+	}
+	eventually(t, 30*time.Second, "the service to stop", func() error {
+		if _, err := shared.net.PID(anchorProcessName); err == nil {
+			return errors.New("still running")
+		}
+		return nil
+	})
+	ok(t, shared.net.StartAnchor(context.WithoutCancel(t.Context()), "platform", settings...), "start %s %v", anchorProcessName, settings)
+}
+
+// anchorRetention restarts the service keeping settled batches for 2 s:
+// receipts anchored then leave its log — their status is 404 saying where
+// they are, an event stream resuming before them 410 — and stay on the
+// ledger with their proof; one posted again is acknowledged as new and
+// refused by the contract as a replay, the ledger keeping its one record.
+// Then the service is started as the topology has it again.
+func (p *process) anchorRetention(t *testing.T, a *anchorService) {
+	ctx := t.Context()
+	restartAnchor(t, "-retain", "2s")
+	t.Cleanup(func() { restartAnchor(t) })
+
+	var posted []ledger.ReceiptRequest
+	var ids []string
+	for i := range 3 {
+		r := p.receipt(p.statement(p.id(fmt.Sprintf("ret-%d", i)), 1))
+		if st := a.acknowledge(t, r); st.Status != anchor.StatusPending {
+			t.Fatalf("%s: got %+v, want acknowledged pending", r.Statement.ReceiptID, st)
+		}
+		posted, ids = append(posted, r), append(ids, r.Statement.ReceiptID)
+	}
+	statuses := a.settled(t, ids, 2*time.Minute)
+	for _, id := range ids {
+		if st := statuses[id]; st.Status != anchor.StatusAnchored {
+			t.Fatalf("%s: got %+v, want anchored", id, st)
+		}
+	}
+	first := statuses[ids[0]]
+
+	eventually(t, 30*time.Second, "the settled receipts to leave the log", func() error {
+		for _, id := range ids {
+			code, body, err := a.do(ctx, http.MethodGet, "/v1/receipts/"+id, nil)
+			if err != nil {
+				return err
+			}
+			var e api.ErrorBody
+			_ = json.Unmarshal(body, &e)
+			if code != http.StatusNotFound || !strings.Contains(e.Message, "is not in the anchoring log (it keeps settled batches for 2s): one anchored earlier is on the ledger (GET /v1/receipts/"+id) {
+				return fmt.Errorf("%s: got %d %s", id, code, body)
+			}
+		}
+		return nil
+	})
+	code, body, err := a.do(ctx, http.MethodGet, "/v1/events?lastEventId=0", nil)
+	var gone api.ErrorBody
+	_ = json.Unmarshal(body, &gone)
+	if err != nil || code != http.StatusGone || gone.Code != "gone" || !strings.Contains(gone.Message, "are no longer kept (it keeps settled batches for 2s): resume after event") {
+		t.Errorf("events from the first after pruning: got %d %s (%v), want 410 gone", code, body, err)
+	}
+
+	// The ledger has them, with the proof the log gave.
+	var proof api.ReceiptProof
+	apiOrgs(t)[p.platform].do(t, apiRequest{method: http.MethodGet, path: "/v1/receipts/" + ids[0] + "/proof"}).want(t, http.StatusOK, &proof)
+	root, err := attest.ParseDigest(first.Root)
+	ok(t, err, "root of %s", first.BatchID)
+	if proof.BatchID != first.BatchID || first.Index == nil || proof.Index != *first.Index || proof.Root != first.Root ||
+		!attest.VerifyProof(posted[0].Statement.Digest(), proof.Proof, root) {
+		t.Errorf("proof of %s from the ledger: got %+v, want leaf %v of %s under %s", ids[0], proof, first.Index, first.BatchID, first.Root)
+	}
+
+	// Posted again: new to the log, a replay to the contract.
+	if st := a.acknowledge(t, posted[0]); st.Status != anchor.StatusPending {
+		t.Fatalf("%s posted again: got %+v, want acknowledged pending", ids[0], st)
+	}
+	again := a.settled(t, ids[:1], 2*time.Minute)[ids[0]]
+	if again.Status != anchor.StatusRefused || again.Kind != "conflict" || !strings.Contains(again.Reason, "replay: receipt "+ids[0]+" was already recorded in tx "+first.TxID) {
+		t.Errorf("%s posted again: got %+v, want refused by the contract as a replay of tx %s", ids[0], again, first.TxID)
+	}
+	r, err := p.as(p.regulator).GetReceipt(ctx, ids[0])
+	ok(t, err, "get %s", ids[0])
+	if r.BatchID != first.BatchID || r.Index != *first.Index || r.Recorded.TxID != first.TxID {
+		t.Errorf("%s on the ledger: got batch %s leaf %d tx %s, want the first anchoring: %s leaf %d tx %s", ids[0], r.BatchID, r.Index, r.Recorded.TxID, first.BatchID, *first.Index, first.TxID)
 	}
 }
