@@ -342,6 +342,10 @@ func (l *Log) Proof(rec *Record) ([]attest.ProofStep, error) {
 		return nil, fmt.Errorf("proof of receipt %s: it is %s, not anchored", rec.ReceiptID(), rec.Status)
 	}
 	b, err := l.Batch(rec.BatchID)
+	if errors.Is(err, errMissing) {
+		// Retention removed the batch since the record was read.
+		return nil, &logError{ErrUnknownReceipt, ledger.ErrNotFound, "receipt " + rec.ReceiptID() + " left the anchoring log (retention) as it was read"}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("proof of receipt %s: %w", rec.ReceiptID(), err)
 	}

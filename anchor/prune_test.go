@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/grantledger/grantledger/ledger"
 )
 
 // TestPruneRemovesSettledBatchesOldestFirst: batches settled before the
@@ -25,6 +27,11 @@ func TestPruneRemovesSettledBatchesOldestFirst(t *testing.T) {
 	recent, _ := settleAt(t, l, f, 2, t0.Add(time.Hour)) // r-7, r-8
 	open, err := l.Cut(1, t0)                            // r-9, never settled
 	if err != nil || open == nil {
+		t.Fatal(err)
+	}
+	// A status read as retention removes its batch: not found, not a failure.
+	readBefore, err := l.Receipt("r-1")
+	if err != nil {
 		t.Fatal(err)
 	}
 	before, err := l.Backlog()
@@ -52,6 +59,9 @@ func TestPruneRemovesSettledBatchesOldestFirst(t *testing.T) {
 	}
 	if _, err := l.Batch(old1.ID); err == nil {
 		t.Errorf("pruned batch %s: still readable", old1.ID)
+	}
+	if _, err := l.Proof(readBefore); !errors.Is(err, ErrUnknownReceipt) || !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("proof of r-1 read before its batch was pruned: got %v, want not found", err)
 	}
 	for _, id := range []string{"r-7", "r-8"} {
 		rec, err := l.Receipt(id)
