@@ -156,13 +156,17 @@ type Pruner struct {
 const pruneChunk = 8
 
 // NewPruner returns the pruner of l keeping settled batches for retain
-// (positive); now nil is time.Now.
+// (positive); now nil is time.Now, logger nil logs nothing, m nil counts
+// nothing.
 func NewPruner(l *Log, retain time.Duration, now func() time.Time, logger *slog.Logger, m *Metrics) (*Pruner, error) {
 	if retain <= 0 {
 		return nil, fmt.Errorf("new pruner: retention %s is not positive", retain)
 	}
 	if now == nil {
 		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Pruner{log: l, retain: retain, now: now, logger: logger, m: m}, nil
 }
