@@ -533,19 +533,10 @@ func TestBacklogRead(t *testing.T) {
 // Receipts acknowledged are logged at debug, one line each; a refused
 // post and the other routes stay at info or above.
 func TestAcknowledgedReceiptsAreLoggedAtDebug(t *testing.T) {
-	gin.SetMode(gin.TestMode)
-	l, _ := openTestLog(t)
 	var out bytes.Buffer
-	s, err := NewServer(Options{
-		Org: "PlatformMSP", Log: l, View: &stubView{loaded: true}, Tokens: tokens{"tok-1": "User1"},
-		Logger: slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:    func() time.Time { return t0 },
+	ts := newTestServer(t, func(o *Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.StopStreams)
-	ts := &testServer{Server: s, log: l}
 	if rec := ts.do(t, http.MethodPost, "/v1/receipts", "tok-1", receiptBody(t, receipt("r-1"))); rec.Code != http.StatusAccepted {
 		t.Fatalf("r-1: got %d %s", rec.Code, rec.Body)
 	}

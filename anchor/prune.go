@@ -31,17 +31,9 @@ const DefaultRetain = 24 * time.Hour
 // answers it 410 (Server.resumeAfter).
 var ErrEventsPruned = errors.New("events pruned")
 
-// EventsPruned is what retention removed of the events: a stream that
-// resumes after it misses nothing.
-type EventsPruned struct{ Through uint64 }
-
-func (e *EventsPruned) Error() string {
-	return fmt.Sprintf("retention removed the events up to %d", e.Through)
+func eventsPruned(pruned uint64) error {
+	return fmt.Errorf("%w: retention removed the events up to %d", ErrEventsPruned, pruned)
 }
-
-func (e *EventsPruned) Is(target error) bool { return target == ErrEventsPruned }
-
-func eventsPruned(pruned uint64) error { return &EventsPruned{Through: pruned} }
 
 // Pruned is what one call of Prune removed.
 type Pruned struct {
